@@ -1,0 +1,46 @@
+//! Helpers shared by the scenario tests.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use seedloop::{time::Instant, Policy, Sim};
+
+/// A log of `(virtual seconds, message)` lines that tasks append to.
+#[derive(Clone, Default)]
+pub struct Log(Rc<RefCell<Vec<String>>>);
+
+impl Log {
+    pub fn new() -> Log {
+        Log::default()
+    }
+
+    /// Appends `"<time> <msg>"`, the time with 3 decimals.
+    pub fn say(&self, msg: impl AsRef<str>) {
+        let t = Instant::now().as_secs_f64();
+        self.0.borrow_mut().push(format!("{t:.3} {}", msg.as_ref()));
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.0.borrow().clone()
+    }
+}
+
+/// A FIFO sim: asyncio's order.
+pub fn fifo() -> Sim {
+    Sim::new(0).policy(Policy::Fifo)
+}
+
+/// Snapshot settings: snapshots at the crate root, no module prefix.
+#[macro_export]
+macro_rules! snapshot {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({
+            snapshot_path => concat!(env!("CARGO_MANIFEST_DIR"), "/snapshots"),
+            prepend_module_to_snapshot => false,
+        }, {
+            insta::assert_snapshot!($name, $value);
+        })
+    };
+}

@@ -1,0 +1,1 @@
+//! Core scenarios: filled in below.

@@ -1,0 +1,5 @@
+//! Integration tests: scenarios ported from asyncio tutorials, run under sim
+//! with exact virtual times, plus trace snapshots (in `snapshots/`).
+
+mod common;
+mod core_scenarios;

@@ -1,0 +1,47 @@
+//! # seedloop
+//!
+//! An async runtime for reproducing concurrency bugs. In **sim** mode one
+//! `u64` seed decides every race (which ready task runs next, timer ties,
+//! simulated latencies, faults) on a virtual clock: the same seed gives the
+//! same run, event for event, on any machine, an hour of sleep takes
+//! microseconds, and a deadlock is a report rather than a hang.
+//!
+//! Its concepts are Python asyncio's, written as Rust: tasks, `sleep`,
+//! `timeout` (`wait_for`), `call_soon`/`call_later`/`call_at`. Search these
+//! docs by asyncio name: the items carry them as aliases.
+//!
+//! ```
+//! use seedloop::{Sim, Policy, spawn, sleep, time::Instant};
+//! use std::time::Duration;
+//!
+//! let mut sim = Sim::new(42);
+//! let winner = sim.run(async {
+//!     let a = spawn(async { sleep(Duration::from_millis(5)).await; "a" });
+//!     let b = spawn(async { sleep(Duration::from_millis(5)).await; "b" });
+//!     // Both wake at 5 ms: the seed decides who runs first.
+//!     let (a, b) = (a.await.unwrap(), b.await.unwrap());
+//!     (a, b, Instant::now())
+//! }).unwrap();
+//! println!("{}", sim.trace().render());
+//! println!("replay with Sim::replay({:?})", sim.schedule().to_string());
+//! # let _ = winner;
+//! ```
+//!
+//! The guide lives in `docs/`: quick start, determinism rules, replay,
+//! architecture.
+
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod random;
+pub mod runtime;
+pub mod sim;
+pub mod task;
+pub mod time;
+pub mod trace;
+
+pub use random::random;
+pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle};
+pub use sim::{Policy, Schedule, Sim, SimError};
+pub use task::{spawn, yield_now, JoinError, Task, TaskId};
+pub use time::{sleep, timeout};

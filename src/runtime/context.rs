@@ -1,0 +1,69 @@
+//! The thread-local "current runtime", and the guard that restores the
+//! previous one on drop.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use super::ids::TaskKey;
+use super::Core;
+
+thread_local! {
+    static CURRENT: RefCell<Option<Rc<Core>>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with the current runtime, or panics with a message that says
+/// what `what` needs and how to provide it.
+pub(crate) fn with_core<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    try_with_core(f).unwrap_or_else(|| {
+        panic!(
+            "{what} was called outside a seedloop runtime: call it from inside \
+             `Sim::new(seed).run(async {{ .. }})` (sim) or `seedloop::run(async {{ .. }})` (real)"
+        )
+    })
+}
+
+/// Runs `f` with the current runtime, if there is one.
+pub(crate) fn try_with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
+    CURRENT
+        .try_with(|c| c.borrow().as_ref().map(f))
+        .ok()
+        .flatten()
+}
+
+/// Wakes `key` if runtime `runtime` is current on this thread.
+pub(crate) fn wake_local(runtime: u64, key: TaskKey) -> bool {
+    CURRENT
+        .try_with(|c| match &*c.borrow() {
+            Some(core) if core.id == runtime => {
+                core.wake(key);
+                true
+            }
+            _ => false,
+        })
+        .unwrap_or(false)
+}
+
+/// Whether any runtime is current on this thread.
+pub(crate) fn is_entered() -> bool {
+    CURRENT.try_with(|c| c.borrow().is_some()).unwrap_or(false)
+}
+
+/// Makes a runtime current until dropped; the previous one comes back then,
+/// also when the thread unwinds from a panic.
+pub(crate) struct EnterGuard {
+    previous: Option<Rc<Core>>,
+}
+
+impl EnterGuard {
+    pub fn enter(core: Rc<Core>) -> EnterGuard {
+        let previous = CURRENT.with(|c| c.borrow_mut().replace(core));
+        EnterGuard { previous }
+    }
+}
+
+impl Drop for EnterGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
+    }
+}

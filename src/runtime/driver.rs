@@ -1,0 +1,65 @@
+//! The driver contract: what the executor needs from the world it runs in.
+//!
+//! The executor core never asks which driver it has. Every driver provides:
+//!
+//! - `now()`: the current instant, monotonic, never going back.
+//! - `park(deadline)`: called only when nothing is ready. Wait until
+//!   `deadline` (the next timer) or until something outside the loop makes a
+//!   task ready (I/O, a waker fired from another thread), then return
+//!   [`Park::Resumed`]. With no deadline and nothing that could ever wake the
+//!   loop, return [`Park::Stuck`] instead of hanging.
+//! - `block_for(d)`: hold the loop for `d`, as CPU-bound work would.
+//! - `notify()`: callable from any thread; makes a `park` in progress return.
+//!
+//! Two drivers meet this contract: [`VirtualClock`] (sim) here, and the mio
+//! reactor of real mode.
+
+use std::cell::Cell;
+use std::time::Duration;
+
+use crate::time::Instant;
+
+/// How a `park` ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Park {
+    /// Time moved on or an outside event arrived: run another turn.
+    Resumed,
+    /// Nothing can ever wake the loop again.
+    Stuck,
+}
+
+/// See the module docs for the contract every driver meets.
+pub(crate) trait Driver {
+    fn now(&self) -> Instant;
+    fn park(&self, deadline: Option<Instant>, outside_pending: bool) -> Park;
+    fn block_for(&self, d: Duration);
+}
+
+/// The sim driver: time is a number that jumps to the next deadline.
+#[derive(Debug, Default)]
+pub(crate) struct VirtualClock {
+    now: Cell<Instant>,
+}
+
+impl Driver for VirtualClock {
+    fn now(&self) -> Instant {
+        self.now.get()
+    }
+
+    fn park(&self, deadline: Option<Instant>, outside_pending: bool) -> Park {
+        match deadline {
+            _ if outside_pending => Park::Resumed,
+            Some(d) => {
+                if d > self.now.get() {
+                    self.now.set(d);
+                }
+                Park::Resumed
+            }
+            None => Park::Stuck,
+        }
+    }
+
+    fn block_for(&self, d: Duration) {
+        self.now.set(self.now.get() + d);
+    }
+}

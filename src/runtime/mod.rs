@@ -1,0 +1,371 @@
+//! The executor core both modes share: task arena, ready set, timer heap,
+//! callbacks, the run loop, and the thread-local current-runtime context.
+//!
+//! A [`Core`] is single-threaded and lives in an `Rc`; the public API reaches
+//! it through the thread-local context ([`context`]). What differs between sim
+//! and real mode is behind two small seams: the [`Driver`](driver::Driver)
+//! (clock and parking) and the scheduling policy (the chooser).
+
+pub(crate) mod arena;
+pub(crate) mod blocker;
+pub(crate) mod callbacks;
+pub(crate) mod context;
+pub(crate) mod driver;
+pub(crate) mod handle;
+pub(crate) mod ids;
+pub(crate) mod raw_task;
+pub(crate) mod ready_set;
+pub(crate) mod run_loop;
+pub(crate) mod state;
+pub(crate) mod timer_heap;
+pub(crate) mod waker;
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::task::Waker;
+use std::time::Duration;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::sim::choice_log::Chooser;
+use crate::task::Task;
+use crate::time::Instant;
+use crate::trace::{Actor, EventKind, Recorder};
+use arena::{TaskArena, TaskSlot};
+use blocker::WaitOn;
+use callbacks::CallbackCell;
+use driver::Driver;
+use ids::{TaskId, TaskKey};
+use raw_task::{TaskCell, TaskHeader};
+use ready_set::ReadySet;
+use state::TaskState;
+use timer_heap::{TimerHeap, TimerKey, TimerTarget};
+use waker::{RemoteInbox, TaskWaker};
+
+pub use handle::Handle;
+
+/// What happens when a task panics.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum PanicMode {
+    /// Stop the run and report (sim).
+    FailRun,
+    /// Keep running; the task's awaiter gets `JoinError::Panicked` (real).
+    #[allow(dead_code)] // selected by the real-mode runtime
+    Isolate,
+}
+
+/// A live task as a report shows it.
+#[derive(Clone, Debug)]
+pub(crate) struct TaskReport {
+    pub id: TaskId,
+    pub name: String,
+    pub waits: Vec<String>,
+    /// Tasks that must act first (lock holders, awaited tasks).
+    pub holders: Vec<TaskId>,
+    pub queued: bool,
+}
+
+/// Settings fixed for one run.
+pub(crate) struct CoreConfig {
+    pub seed: u64,
+    pub tracing: bool,
+    pub step_limit: Option<u64>,
+    pub time_limit: Option<Duration>,
+    pub panic_mode: PanicMode,
+}
+
+static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
+
+/// The executor's state for one run.
+pub(crate) struct Core {
+    pub id: u64,
+    pub config: CoreConfig,
+    driver: Box<dyn Driver>,
+    tasks: RefCell<TaskArena>,
+    ready: RefCell<ReadySet>,
+    timers: RefCell<TimerHeap>,
+    recorder: RefCell<Recorder>,
+    chooser: RefCell<Chooser>,
+    /// The task being polled, or `None` while the loop itself acts.
+    running: Cell<Option<(TaskId, TaskKey)>>,
+    next_task: Cell<u64>,
+    next_callback: Cell<u64>,
+    next_object: Cell<u64>,
+    inbox: Arc<RemoteInbox>,
+    user_rng: RefCell<ChaCha8Rng>,
+}
+
+impl Core {
+    pub fn new(
+        config: CoreConfig,
+        driver: Box<dyn Driver>,
+        chooser: Chooser,
+        user_rng: ChaCha8Rng,
+    ) -> Rc<Core> {
+        Rc::new(Core {
+            id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
+            recorder: RefCell::new(Recorder::new(config.tracing)),
+            config,
+            driver,
+            tasks: RefCell::default(),
+            ready: RefCell::default(),
+            timers: RefCell::default(),
+            chooser: RefCell::new(chooser),
+            running: Cell::new(None),
+            next_task: Cell::new(1),
+            next_callback: Cell::new(1),
+            next_object: Cell::new(1),
+            inbox: Arc::default(),
+            user_rng: RefCell::new(user_rng),
+        })
+    }
+
+    pub fn now(&self) -> Instant {
+        self.driver.now()
+    }
+
+    /// Who is acting right now: the running task, or the loop.
+    pub fn actor(&self) -> Actor {
+        match self.running.get() {
+            Some((id, _)) => Actor::Task(id),
+            None => Actor::Loop,
+        }
+    }
+
+    pub fn current_task(&self) -> Option<TaskId> {
+        self.running.get().map(|(id, _)| id)
+    }
+
+    pub fn tracing(&self) -> bool {
+        self.recorder.borrow().enabled()
+    }
+
+    /// Records an event by the current actor.
+    pub fn record(&self, kind: EventKind) {
+        self.record_as(self.actor(), kind);
+    }
+
+    pub fn record_as(&self, actor: Actor, kind: EventKind) {
+        let mut r = self.recorder.borrow_mut();
+        if r.enabled() {
+            r.record(self.driver.now(), actor, kind);
+        }
+    }
+
+    /// A fresh number for a primitive's display name (`Lock#3`).
+    pub fn new_object_id(&self) -> u64 {
+        let n = self.next_object.get();
+        self.next_object.set(n + 1);
+        n
+    }
+
+    pub fn with_user_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
+        f(&mut self.user_rng.borrow_mut())
+    }
+
+    /// Notes what the current task is about to wait on (for deadlock reports).
+    pub fn note_wait(&self, wait: WaitOn) {
+        if let Some((_, key)) = self.running.get() {
+            if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
+                slot.waits.push(wait);
+            }
+        }
+    }
+
+    fn next_task_id(&self) -> TaskId {
+        let n = self.next_task.get();
+        self.next_task.set(n + 1);
+        TaskId(n)
+    }
+
+    /// Puts a new task in the arena and the ready set, and returns its header.
+    /// The caller attaches the task's cell (or, for main, polls it itself).
+    pub(crate) fn admit(&self, name: Option<Rc<str>>) -> TaskHeader {
+        let id = self.next_task_id();
+        if id != TaskId::MAIN && self.tracing() {
+            self.record(EventKind::Spawn {
+                child: id,
+                name: name.clone(),
+            });
+        }
+        self.recorder.borrow_mut().name_task(id, name.clone());
+        let key = self.tasks.borrow_mut().insert(TaskSlot {
+            id,
+            task: None,
+            queued: true,
+            waits: Vec::new(),
+        });
+        self.ready.borrow_mut().push_task(key, id);
+        let waker = Waker::from(Arc::new(TaskWaker {
+            runtime: self.id,
+            key,
+            inbox: self.inbox.clone(),
+        }));
+        TaskHeader {
+            id,
+            name,
+            key,
+            state: Cell::new(TaskState::Queued),
+            cancel_requested: Cell::new(false),
+            join_waker: RefCell::new(None),
+            panic_message: RefCell::new(None),
+            waker,
+        }
+    }
+
+    /// Spawns a task; it first runs after the current one yields.
+    pub fn spawn<F>(&self, name: Option<Rc<str>>, fut: F) -> Task<F::Output>
+    where
+        F: Future + 'static,
+    {
+        let header = self.admit(name);
+        let key = header.key;
+        let cell = Rc::new(TaskCell::new(header, fut));
+        let raw: Rc<dyn raw_task::RawTask> = cell.clone();
+        if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
+            slot.task = Some(raw);
+        }
+        Task::from_cell(cell)
+    }
+
+    /// Makes a task ready (once: a task already queued stays where it is).
+    pub fn wake(&self, key: TaskKey) {
+        let id = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = tasks.get_mut(key) else {
+                return;
+            };
+            if slot.queued {
+                return;
+            }
+            if let Some(t) = &slot.task {
+                let h = t.header();
+                if h.state.get().is_final() {
+                    return;
+                }
+                if h.state.get() == TaskState::Idle {
+                    h.state.set(TaskState::Queued);
+                }
+            }
+            slot.queued = true;
+            slot.id
+        };
+        self.ready.borrow_mut().push_task(key, id);
+        self.record(EventKind::Wake { task: id });
+    }
+
+    /// Asks a task to stop at its next scheduling point.
+    pub fn cancel(&self, header: &TaskHeader) {
+        if header.state.get().is_final() || header.cancel_requested.replace(true) {
+            return;
+        }
+        self.record(EventKind::CancelRequested { task: header.id });
+        self.wake(header.key);
+    }
+
+    pub fn schedule_callback(
+        &self,
+        f: Box<dyn FnOnce()>,
+        when: Option<Instant>,
+    ) -> Rc<CallbackCell> {
+        let id = self.next_callback.get();
+        self.next_callback.set(id + 1);
+        let cell = Rc::new(CallbackCell {
+            id,
+            f: RefCell::new(Some(f)),
+            cancelled: Cell::new(false),
+            when,
+            timer: Cell::new(None),
+        });
+        match when {
+            None => self.ready.borrow_mut().push_callback(cell.clone()),
+            Some(t) => {
+                let key = self
+                    .timers
+                    .borrow_mut()
+                    .insert(t, TimerTarget::Callback(cell.clone()));
+                cell.timer.set(Some(key));
+            }
+        }
+        cell
+    }
+
+    /// Takes a cancelled callback out of the ready set or the timer heap.
+    pub fn forget_callback(&self, cell: &Rc<CallbackCell>) {
+        let removed = match cell.timer.take() {
+            Some(key) => self.timers.borrow_mut().remove(key),
+            None => None,
+        };
+        self.ready.borrow_mut().remove_callback(cell);
+        drop(removed);
+    }
+
+    /// Sets a timer that wakes `waker` at `deadline`, recorded as a sleep.
+    pub fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.record(EventKind::Sleep { until: deadline });
+        self.timers.borrow_mut().insert(
+            deadline,
+            TimerTarget::Wake {
+                waker: waker.clone(),
+                task: self.current_task(),
+            },
+        )
+    }
+
+    pub fn update_timer(&self, key: TimerKey, waker: &Waker) {
+        self.timers.borrow_mut().update_waker(key, waker);
+    }
+
+    pub fn remove_timer(&self, key: TimerKey) {
+        let t = self.timers.borrow_mut().remove(key);
+        drop(t);
+    }
+
+    /// Holds the loop for `d` of modelled CPU work.
+    pub fn block_for(&self, d: Duration) {
+        self.record(EventKind::Blocked {
+            nanos: u64::try_from(d.as_nanos()).unwrap_or(u64::MAX),
+        });
+        self.driver.block_for(d);
+    }
+
+    /// A task's display name: its name, or `#id`.
+    pub fn task_name(&self, id: TaskId) -> String {
+        self.recorder.borrow().trace().task_name(id)
+    }
+
+    /// Every live task and what it waits on, in id order (for reports).
+    pub fn task_reports(&self) -> Vec<TaskReport> {
+        let tasks = self.tasks.borrow();
+        let name = |id: TaskId| self.task_name(id);
+        tasks
+            .keys_by_id()
+            .into_iter()
+            .filter_map(|(id, key)| {
+                let slot = tasks.get(key)?;
+                Some(TaskReport {
+                    id,
+                    name: name(id),
+                    waits: slot.waits.iter().map(|w| w.describe(&name)).collect(),
+                    holders: slot.waits.iter().flat_map(|w| w.holders()).collect(),
+                    queued: slot.queued,
+                })
+            })
+            .collect()
+    }
+
+    pub fn trace_len(&self) -> usize {
+        self.recorder.borrow().trace().len()
+    }
+
+    pub fn take_trace(&self) -> crate::trace::Trace {
+        std::mem::replace(&mut *self.recorder.borrow_mut(), Recorder::new(false)).into_trace()
+    }
+
+    pub fn take_chooser(&self) -> Chooser {
+        self.chooser.replace(Chooser::fifo())
+    }
+}

@@ -1,0 +1,324 @@
+//! The run loop: pick, poll, fire timers, park. See `design.md`, "The run loop".
+//!
+//! A *turn* runs the items that were ready when it began (under FIFO exactly
+//! those, in order, as asyncio's `_run_once` does). Between turns, timers due
+//! at the current instant join the ready set; only when nothing at all is
+//! ready does the driver park, which in sim jumps the clock to the next timer.
+
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::callbacks::CallbackCell;
+use super::driver::Park;
+use super::ids::{TaskId, TaskKey};
+use super::raw_task::{RawTask, TaskHeader};
+use super::ready_set::Runnable;
+use super::state::TaskState;
+use super::timer_heap::TimerTarget;
+use super::{Core, PanicMode, TaskReport};
+use crate::sim::choice_log::Divergence;
+use crate::time::Instant;
+use crate::trace::{Actor, CancelCause, EventKind};
+
+/// Why a run stopped before its main task finished.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    Deadlock,
+    Panic {
+        /// `None` when a callback panicked.
+        task: Option<TaskId>,
+        message: String,
+    },
+    StepLimit(u64),
+    TimeLimit(Instant),
+    Diverged(Divergence),
+}
+
+/// A failed run, as it stood when it failed (before teardown).
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub error: RunError,
+    pub at: Instant,
+    pub tasks: Vec<TaskReport>,
+    /// How many events the trace held at the failure.
+    pub trace_len: usize,
+}
+
+/// The main future, polled in place (so it may borrow from its caller).
+struct Main<'a, F: Future> {
+    header: TaskHeader,
+    future: Pin<&'a mut F>,
+    output: Option<F::Output>,
+}
+
+impl Core {
+    /// Runs `fut` as the main task until it finishes or the run fails, then
+    /// cancels whatever is left.
+    pub fn run<F: Future>(self: &Rc<Self>, fut: F) -> Result<F::Output, Failure> {
+        let mut fut = std::pin::pin!(fut);
+        let mut main = Main {
+            header: self.admit(Some("main".into())),
+            future: fut.as_mut(),
+            output: None,
+        };
+        let result = self.turns(&mut main).map_err(|error| Failure {
+            error,
+            at: self.now(),
+            tasks: self.task_reports(),
+            trace_len: self.trace_len(),
+        });
+        self.teardown();
+        result.map(|()| main.output.take().expect("main finished"))
+    }
+
+    fn turns<F: Future>(&self, main: &mut Main<'_, F>) -> Result<(), RunError> {
+        let mut turn_left = 0usize;
+        let mut steps = 0u64;
+        loop {
+            if turn_left == 0 || self.ready.borrow().options() == 0 {
+                self.start_turn();
+                turn_left = self.ready.borrow().total();
+                if turn_left == 0 {
+                    let next = self.timers.borrow_mut().next_deadline();
+                    if let (Some(limit), Some(at)) = (self.config.time_limit, next) {
+                        if at > Instant::ZERO + limit {
+                            return Err(RunError::TimeLimit(at));
+                        }
+                    }
+                    match self.driver.park(next, !self.inbox.is_empty()) {
+                        Park::Resumed => continue,
+                        Park::Stuck => return Err(RunError::Deadlock),
+                    }
+                }
+            }
+            steps += 1;
+            if self.config.step_limit.is_some_and(|limit| steps > limit) {
+                return Err(RunError::StepLimit(steps - 1));
+            }
+            let runnable = {
+                let mut ready = self.ready.borrow_mut();
+                let i = if ready.options() <= 1 {
+                    0
+                } else {
+                    self.chooser
+                        .borrow_mut()
+                        .pick(&ready)
+                        .map_err(RunError::Diverged)?
+                };
+                ready.take(i)
+            };
+            turn_left -= 1;
+            match runnable {
+                Runnable::Task(key) => {
+                    if self.run_task(key, main)? {
+                        return Ok(());
+                    }
+                }
+                Runnable::Callback(cb) => self.run_callback(&cb)?,
+            }
+        }
+    }
+
+    /// Wakes from other threads and due timers join the ready set.
+    fn start_turn(&self) {
+        for key in self.inbox.take() {
+            self.wake(key);
+        }
+        let now = self.now();
+        loop {
+            let due = self.timers.borrow_mut().pop_due(now);
+            match due {
+                None => break,
+                Some(TimerTarget::Wake { waker, task }) => {
+                    if let Some(task) = task {
+                        self.record_as(Actor::Loop, EventKind::TimerFired { task });
+                    }
+                    waker.wake();
+                }
+                Some(TimerTarget::Callback(cb)) => {
+                    cb.timer.set(None);
+                    self.ready.borrow_mut().push_callback(cb);
+                }
+            }
+        }
+    }
+
+    /// Polls (or cancels) one task. Returns whether the main task finished.
+    fn run_task<F: Future>(&self, key: TaskKey, main: &mut Main<'_, F>) -> Result<bool, RunError> {
+        let (raw, id) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some(slot) = tasks.get_mut(key) else {
+                return Ok(false);
+            };
+            slot.queued = false;
+            slot.waits.clear();
+            (slot.task.clone(), slot.id)
+        };
+        let is_main = raw.is_none();
+        let header: &TaskHeader = match &raw {
+            Some(r) => r.header(),
+            None => &main.header,
+        };
+        if header.cancel_requested.get() && !is_main {
+            self.drop_task(key, raw.as_deref(), CancelCause::Requested);
+            return Ok(false);
+        }
+        header.state.set(TaskState::Running);
+        self.running.set(Some((id, key)));
+        self.record(EventKind::Poll);
+        let mut cx = Context::from_waker(&header.waker);
+        let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
+            Some(r) => r.poll(&mut cx),
+            None => match main.future.as_mut().poll(&mut cx) {
+                Poll::Ready(out) => {
+                    main.output = Some(out);
+                    Poll::Ready(())
+                }
+                Poll::Pending => Poll::Pending,
+            },
+        }));
+        let header: &TaskHeader = match &raw {
+            Some(r) => r.header(),
+            None => &main.header,
+        };
+        let result = match polled {
+            Ok(Poll::Pending) => {
+                self.record(EventKind::Pending);
+                let queued = self.tasks.borrow().get(key).is_some_and(|s| s.queued);
+                header.state.set(if queued {
+                    TaskState::Queued
+                } else {
+                    TaskState::Idle
+                });
+                Ok(false)
+            }
+            Ok(Poll::Ready(())) => {
+                self.record(EventKind::Finished);
+                self.forget_task(key);
+                header.complete(TaskState::Finished);
+                Ok(is_main)
+            }
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                self.record(EventKind::Panicked {
+                    message: message.as_str().into(),
+                });
+                *header.panic_message.borrow_mut() = Some(message.as_str().into());
+                match self.config.panic_mode {
+                    PanicMode::FailRun => Err(RunError::Panic {
+                        task: Some(id),
+                        message,
+                    }),
+                    PanicMode::Isolate if !is_main => {
+                        self.forget_task(key);
+                        if let Some(r) = &raw {
+                            r.drop_future();
+                        }
+                        header.complete(TaskState::Panicked);
+                        Ok(false)
+                    }
+                    PanicMode::Isolate => Err(RunError::Panic {
+                        task: Some(id),
+                        message,
+                    }),
+                }
+            }
+        };
+        self.running.set(None);
+        result
+    }
+
+    /// Removes a task from the arena and, if it had queued itself, the ready set.
+    fn forget_task(&self, key: TaskKey) {
+        let slot = self.tasks.borrow_mut().remove(key);
+        if let Some(slot) = slot {
+            if slot.queued {
+                self.ready.borrow_mut().remove_task(key);
+            }
+        }
+    }
+
+    /// Cancels a task at a scheduling point: records it, drops its future
+    /// (destructors run now, attributed to the task), completes its handle.
+    fn drop_task(&self, key: TaskKey, raw: Option<&dyn RawTask>, cause: CancelCause) {
+        let Some(raw) = raw else {
+            self.forget_task(key);
+            return;
+        };
+        let header = raw.header();
+        self.forget_task(key);
+        if header.state.get().is_final() {
+            return;
+        }
+        self.record_as(Actor::Task(header.id), EventKind::Cancelled { cause });
+        let previous = self.running.replace(Some((header.id, key)));
+        let _ = catch_unwind(AssertUnwindSafe(|| raw.drop_future()));
+        self.running.set(previous);
+        header.complete(TaskState::Cancelled);
+    }
+
+    fn run_callback(&self, cb: &Rc<CallbackCell>) -> Result<(), RunError> {
+        if cb.cancelled.get() {
+            return Ok(());
+        }
+        let Some(f) = cb.f.borrow_mut().take() else {
+            return Ok(());
+        };
+        self.record(EventKind::Callback { id: cb.id });
+        match catch_unwind(AssertUnwindSafe(f)) {
+            Ok(()) => Ok(()),
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                self.record(EventKind::Panicked {
+                    message: message.as_str().into(),
+                });
+                match self.config.panic_mode {
+                    PanicMode::FailRun => Err(RunError::Panic {
+                        task: None,
+                        message,
+                    }),
+                    PanicMode::Isolate => {
+                        eprintln!("seedloop: callback {} panicked: {message}", cb.id);
+                        Ok(())
+                    }
+                }
+            }
+        }
+    }
+
+    /// End of run: every task still alive is cancelled, in id order, and the
+    /// timers and callbacks are dropped. Destructors may spawn or wake; the
+    /// loop repeats until nothing is left (bounded, in case they never stop).
+    fn teardown(&self) {
+        self.running.set(None);
+        for _round in 0..1000 {
+            let keys = self.tasks.borrow().keys_by_id();
+            if keys.is_empty() {
+                break;
+            }
+            for (_, key) in keys {
+                let raw = self.tasks.borrow().get(key).and_then(|s| s.task.clone());
+                self.drop_task(key, raw.as_deref(), CancelCause::RunEnded);
+            }
+        }
+        let callbacks = self.ready.borrow_mut().clear();
+        drop(callbacks);
+        let timers = self.timers.borrow_mut().drain();
+        let _ = catch_unwind(AssertUnwindSafe(|| drop(timers)));
+        let _ = self.inbox.take();
+    }
+}
+
+/// The text of a panic payload (`&str` or `String`; anything else is named as such).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        s.to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<a panic payload that is not a string>".to_string()
+    }
+}

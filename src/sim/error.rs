@@ -1,0 +1,73 @@
+//! `SimError`: every way a simulated run can fail.
+
+use std::fmt;
+
+use super::choice_log::Divergence;
+use super::report::{DeadlockReport, LimitReport, PanicReport, Repro};
+
+/// Why [`Sim::run`](crate::Sim::run) returned no output. Every variant that
+/// comes from a run carries how to reproduce it.
+///
+/// ```
+/// use seedloop::{Sim, SimError};
+/// let err = Sim::new(1).run(async {
+///     std::future::pending::<()>().await
+/// }).unwrap_err();
+/// assert!(matches!(err, SimError::Deadlock(_)));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SimError {
+    /// Nothing ready, no timer pending, main unfinished.
+    Deadlock(DeadlockReport),
+    /// A task or callback panicked.
+    Panic(PanicReport),
+    /// More steps (polls and callbacks) than the step limit: a livelock guard.
+    StepLimit(LimitReport),
+    /// The virtual clock would pass the time limit.
+    TimeLimit(LimitReport),
+    /// A replayed schedule did not fit the program.
+    ScheduleDiverged {
+        /// Where and how.
+        divergence: Divergence,
+        /// The trace up to the divergence, and how to reproduce.
+        repro: Repro,
+    },
+    /// `run` was called while a seedloop runtime was already running on this thread.
+    NestedRuntime,
+}
+
+impl SimError {
+    /// How to reproduce the failure, when it came from a run.
+    pub fn repro(&self) -> Option<&Repro> {
+        match self {
+            SimError::Deadlock(r) => Some(&r.repro),
+            SimError::Panic(r) => Some(&r.repro),
+            SimError::StepLimit(r) | SimError::TimeLimit(r) => Some(&r.repro),
+            SimError::ScheduleDiverged { repro, .. } => Some(repro),
+            SimError::NestedRuntime => None,
+        }
+    }
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Deadlock(r) => write!(f, "{r}"),
+            SimError::Panic(r) => write!(f, "{r}"),
+            SimError::StepLimit(r) | SimError::TimeLimit(r) => write!(f, "{r}"),
+            SimError::ScheduleDiverged { divergence, repro } => {
+                write!(f, "{divergence}\n{repro}")
+            }
+            SimError::NestedRuntime => write!(
+                f,
+                "a seedloop runtime is already running on this thread: Sim::run (or \
+                 Runtime::block_on) was called from inside a running task. Spawn the work \
+                 as a task of the running runtime instead, or start the second runtime on \
+                 another thread"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}

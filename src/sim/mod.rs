@@ -1,0 +1,310 @@
+//! Sim mode: one seed decides every race, on a virtual clock.
+//!
+//! [`Sim`] is the builder and the runner; policies, the choice log and
+//! environment configuration live in the submodules.
+
+pub(crate) mod choice_log;
+mod env;
+mod error;
+pub(crate) mod policy;
+mod report;
+pub(crate) mod rng;
+
+pub use choice_log::{Choice, ChoiceKind, Divergence, Schedule, ScheduleError};
+pub use env::ConfigError;
+pub use error::SimError;
+pub use policy::Policy;
+pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskState};
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::runtime::context::{self, EnterGuard};
+use crate::runtime::driver::VirtualClock;
+use crate::runtime::run_loop::{Failure, RunError};
+use crate::runtime::{Core, CoreConfig, PanicMode};
+use crate::trace::Trace;
+use choice_log::Chooser;
+use policy::replay::Replay;
+use rng::{stream, Stream};
+
+/// How many events of the trace a failure report shows.
+const TAIL: usize = 20;
+
+/// A deterministic simulation: build it with a seed and options, then
+/// [`run`](Sim::run) an async main function on it.
+///
+/// The same seed (and the same program) gives the same run, event for event,
+/// on any machine. After a run, [`trace`](Sim::trace) and
+/// [`schedule`](Sim::schedule) describe it.
+///
+/// ```
+/// use seedloop::{Sim, Policy, spawn, sleep, time::Instant};
+/// use std::time::Duration;
+/// let mut sim = Sim::new(42).policy(Policy::Fifo);
+/// let at = sim.run(async {
+///     let a = spawn(sleep(Duration::from_secs(3)));
+///     let b = spawn(sleep(Duration::from_secs(3)));
+///     a.await.unwrap();
+///     b.await.unwrap();
+///     Instant::now()
+/// }).unwrap();
+/// assert_eq!(at.as_secs_f64(), 3.0); // concurrently: 3 s, not 6 s
+/// ```
+#[derive(Debug)]
+pub struct Sim {
+    seed: u64,
+    policy: Policy,
+    tracing: bool,
+    time_limit: Option<Duration>,
+    step_limit: Option<u64>,
+    expected_steps: u64,
+    replay: Option<Schedule>,
+    trace: Trace,
+    schedule: Schedule,
+}
+
+impl Sim {
+    /// The default step limit: enough for tens of millions of polls, small
+    /// enough that a livelock fails in seconds rather than hanging.
+    pub const DEFAULT_STEP_LIMIT: u64 = 50_000_000;
+
+    /// A simulation with this seed, `Policy::Random`, tracing on, no time
+    /// limit and the default step limit.
+    ///
+    /// ```
+    /// let sim = seedloop::Sim::new(7);
+    /// assert_eq!(sim.seed(), 7);
+    /// ```
+    pub fn new(seed: u64) -> Sim {
+        Sim {
+            seed,
+            policy: Policy::Random,
+            tracing: true,
+            time_limit: None,
+            step_limit: Some(Sim::DEFAULT_STEP_LIMIT),
+            expected_steps: 200,
+            replay: None,
+            trace: Trace::default(),
+            schedule: Schedule::new(seed, Vec::new()),
+        }
+    }
+
+    /// A simulation configured by the environment: `SEEDLOOP_SEED` (decimal or
+    /// `0x` hex; default 0), `SEEDLOOP_POLICY` (`fifo`, `random`, `pct`,
+    /// `pct:<depth>`; default random) and `SEEDLOOP_REPLAY` (a schedule string,
+    /// which wins over both).
+    ///
+    /// # Errors
+    /// A variable that holds something else: the error names it and lists
+    /// the accepted forms.
+    ///
+    /// ```
+    /// let sim = seedloop::Sim::from_env().expect("SEEDLOOP_* variables are valid");
+    /// # drop(sim);
+    /// ```
+    pub fn from_env() -> Result<Sim, ConfigError> {
+        let cfg = env::read(|var| std::env::var(var).ok())?;
+        let mut sim = Sim::new(cfg.seed.unwrap_or(0));
+        if let Some(p) = cfg.policy {
+            sim.policy = p;
+        }
+        if let Some(schedule) = cfg.replay {
+            sim.seed = schedule.seed();
+            sim.replay = Some(schedule);
+        }
+        Ok(sim)
+    }
+
+    /// A simulation that replays a schedule string (from [`Sim::schedule`] or a
+    /// failure report): the same seed, the same choices, whatever policy is set.
+    ///
+    /// # Errors
+    /// A string that is not a schedule, with what is wrong with it. A schedule
+    /// that no longer fits the program fails the *run* with
+    /// [`SimError::ScheduleDiverged`], naming the choice where it diverged.
+    ///
+    /// ```
+    /// use seedloop::Sim;
+    /// assert!(Sim::replay("sl1:2a:").is_ok());
+    /// assert!(Sim::replay("not a schedule").is_err());
+    /// ```
+    pub fn replay(schedule: &str) -> Result<Sim, ScheduleError> {
+        let schedule: Schedule = schedule.parse()?;
+        let mut sim = Sim::new(schedule.seed());
+        sim.replay = Some(schedule);
+        Ok(sim)
+    }
+
+    /// Sets the scheduling policy (ignored while replaying a schedule).
+    pub fn policy(mut self, policy: Policy) -> Sim {
+        self.policy = policy;
+        self
+    }
+
+    /// Turns trace recording on (the default) or off. Off is faster; failure
+    /// reports then have no trace tail.
+    pub fn tracing(mut self, on: bool) -> Sim {
+        self.tracing = on;
+        self
+    }
+
+    /// Fails the run with [`SimError::TimeLimit`] rather than let the virtual
+    /// clock pass `limit`.
+    pub fn time_limit(mut self, limit: Duration) -> Sim {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// Fails the run with [`SimError::StepLimit`] after `steps` polls and
+    /// callbacks (default [`Sim::DEFAULT_STEP_LIMIT`]); `u64::MAX` for none.
+    pub fn step_limit(mut self, steps: u64) -> Sim {
+        self.step_limit = (steps != u64::MAX).then_some(steps);
+        self
+    }
+
+    /// For `Policy::Pct`: roughly how many scheduling choices a run makes, the
+    /// range its priority change points are drawn from (default 200).
+    pub fn expected_steps(mut self, k: u64) -> Sim {
+        self.expected_steps = k.max(1);
+        self
+    }
+
+    /// The seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
+    /// The trace of the last run (empty before the first).
+    pub fn trace(&self) -> &Trace {
+        &self.trace
+    }
+
+    /// The choice log of the last run; its `Display` is the schedule string.
+    pub fn schedule(&self) -> &Schedule {
+        &self.schedule
+    }
+
+    fn policy_name(&self) -> String {
+        match self.replay {
+            Some(_) => "replay".into(),
+            None => self.policy.to_string(),
+        }
+    }
+
+    /// Runs `main` as the main task until it finishes, then cancels every task
+    /// still pending (as `asyncio.run` does). Each call starts afresh from the
+    /// seed, so two calls give the same run.
+    ///
+    /// # Errors
+    /// [`SimError`]: a deadlock, a panic in any task, a step or time limit,
+    /// a replay that diverged, or a runtime already running on this thread.
+    /// Each report names the seed and the schedule, and says how to replay it.
+    ///
+    /// ```
+    /// use seedloop::{Sim, SimError};
+    /// let err = Sim::new(1).run(async { panic!("boom") }).unwrap_err();
+    /// assert!(matches!(err, SimError::Panic(ref r) if r.message == "boom"));
+    /// ```
+    #[doc(alias = "run_until_complete")]
+    #[doc(alias = "asyncio.run")]
+    pub fn run<F: Future>(&mut self, main: F) -> Result<F::Output, SimError> {
+        if context::is_entered() {
+            return Err(SimError::NestedRuntime);
+        }
+        let policy = match &self.replay {
+            Some(s) => Box::new(Replay::new(s.choices().to_vec())) as _,
+            None => self.policy.build(self.seed, self.expected_steps),
+        };
+        let core = Core::new(
+            CoreConfig {
+                seed: self.seed,
+                tracing: self.tracing,
+                step_limit: self.step_limit,
+                time_limit: self.time_limit,
+                panic_mode: PanicMode::FailRun,
+            },
+            Box::new(VirtualClock::default()),
+            Chooser::new(policy),
+            stream(self.seed, Stream::User),
+        );
+        let result = {
+            let _entered = EnterGuard::enter(core.clone());
+            core.run(main)
+        };
+        let chooser = core.take_chooser();
+        let leftover = chooser.finish();
+        self.schedule = Schedule::new(self.seed, chooser.into_log());
+        self.trace = core.take_trace();
+        match result {
+            Ok(out) => match leftover {
+                Ok(()) => Ok(out),
+                Err(divergence) => Err(SimError::ScheduleDiverged {
+                    divergence,
+                    repro: self.repro(),
+                }),
+            },
+            Err(failure) => Err(self.report(failure)),
+        }
+    }
+
+    fn repro(&self) -> Repro {
+        let test = std::thread::current()
+            .name()
+            .filter(|n| *n != "main")
+            .map(str::to_string);
+        Repro {
+            seed: self.seed,
+            policy: self.policy_name(),
+            schedule: self.schedule.to_string(),
+            test,
+        }
+    }
+
+    fn report(&self, failure: Failure) -> SimError {
+        let events = &self.trace.events()[..failure.trace_len.min(self.trace.len())];
+        let tail_trace = {
+            let mut t = self.trace.clone();
+            t.truncate(events.len());
+            t
+        };
+        let trace_tail = tail_trace.tail(TAIL);
+        let tasks: Vec<TaskState> = failure.tasks.iter().map(TaskState::from).collect();
+        let repro = self.repro();
+        match failure.error {
+            RunError::Deadlock => SimError::Deadlock(DeadlockReport {
+                at: failure.at,
+                cycle: report::find_cycle(&failure.tasks),
+                tasks,
+                trace_tail,
+                repro,
+            }),
+            RunError::Panic { task, message } => SimError::Panic(PanicReport {
+                at: failure.at,
+                task,
+                task_name: task.map_or("loop".into(), |id| self.trace.task_name(id)),
+                message,
+                trace_tail,
+                repro,
+            }),
+            RunError::StepLimit(steps) => SimError::StepLimit(LimitReport {
+                limit: format!("step limit of {steps} (a livelock? raise it with Sim::step_limit)"),
+                at: failure.at,
+                tasks,
+                trace_tail,
+                repro,
+            }),
+            RunError::TimeLimit(next) => SimError::TimeLimit(LimitReport {
+                limit: format!(
+                    "time limit of {} (the next timer is at {next}; raise it with Sim::time_limit)",
+                    crate::time::Instant::ZERO + self.time_limit.unwrap_or_default()
+                ),
+                at: failure.at,
+                tasks,
+                trace_tail,
+                repro,
+            }),
+            RunError::Diverged(divergence) => SimError::ScheduleDiverged { divergence, repro },
+        }
+    }
+}

@@ -1,0 +1,136 @@
+//! Scheduling policies: small, pure decisions of which ready option runs next.
+//!
+//! Each policy lives in its own file behind [`SchedulePolicy`]. A policy sees
+//! only a [`ReadyView`] (how many options, which task each is, the step
+//! number) and answers with an index. Option 0 is always what asyncio would
+//! run next, so FIFO is "always 0" and every schedule measures its distance
+//! from FIFO by its non-zero picks.
+
+pub(crate) mod fifo;
+pub(crate) mod pct;
+pub(crate) mod random;
+pub(crate) mod replay;
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::choice_log::{ChoiceKind, Divergence};
+use super::rng::{stream, Stream};
+use crate::runtime::ready_set::{Choosable, ReadySet};
+
+/// How a [`Sim`](crate::Sim) picks the next ready task.
+///
+/// ```
+/// use seedloop::{Sim, Policy};
+/// let sim = Sim::new(5).policy(Policy::Pct { depth: 2 });
+/// assert_eq!("pct:2".parse::<Policy>().unwrap(), Policy::Pct { depth: 2 });
+/// assert_eq!(Policy::Random.to_string(), "random");
+/// # drop(sim);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Policy {
+    /// asyncio's order exactly: first ready, first run.
+    Fifo,
+    /// Uniformly at random among the ready options, from the seed.
+    #[default]
+    Random,
+    /// Probabilistic concurrency testing: random task priorities with
+    /// `depth - 1` priority change points. Finds a bug that needs `depth`
+    /// ordering constraints with probability at least `1/(n·k^(depth-1))`
+    /// for `n` tasks and `k` steps.
+    Pct {
+        /// The bug depth to target (1 or more).
+        depth: usize,
+    },
+}
+
+impl Policy {
+    pub(crate) fn build(self, seed: u64, expected_steps: u64) -> Box<dyn SchedulePolicy> {
+        match self {
+            Policy::Fifo => Box::new(fifo::Fifo),
+            Policy::Random => Box::new(random::Random::new(stream(seed, Stream::Schedule))),
+            Policy::Pct { depth } => Box::new(pct::Pct::new(
+                stream(seed, Stream::Schedule),
+                depth,
+                expected_steps,
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Policy::Fifo => write!(f, "fifo"),
+            Policy::Random => write!(f, "random"),
+            Policy::Pct { depth } => write!(f, "pct:{depth}"),
+        }
+    }
+}
+
+/// The forms `Policy` parses from (also `SEEDLOOP_POLICY`).
+pub(crate) const POLICY_FORMS: &str =
+    "`fifo`, `random`, `pct` (depth 3) or `pct:<depth>` (depth 1 or more)";
+
+impl FromStr for Policy {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Policy, String> {
+        let s = s.trim().to_ascii_lowercase();
+        match s.as_str() {
+            "fifo" => Ok(Policy::Fifo),
+            "random" => Ok(Policy::Random),
+            "pct" => Ok(Policy::Pct { depth: 3 }),
+            _ => match s.strip_prefix("pct:").map(str::parse::<usize>) {
+                Some(Ok(depth)) if depth >= 1 => Ok(Policy::Pct { depth }),
+                _ => Err(format!("expected {POLICY_FORMS}")),
+            },
+        }
+    }
+}
+
+/// What a policy sees when it picks.
+pub(crate) struct ReadyView<'a> {
+    kind: ChoiceKind,
+    ready: &'a ReadySet,
+    step: usize,
+}
+
+impl<'a> ReadyView<'a> {
+    pub fn new(kind: ChoiceKind, ready: &'a ReadySet, step: usize) -> ReadyView<'a> {
+        ReadyView { kind, ready, step }
+    }
+
+    pub fn kind(&self) -> ChoiceKind {
+        self.kind
+    }
+
+    /// How many options there are (at least 2).
+    pub fn len(&self) -> usize {
+        self.ready.options()
+    }
+
+    /// Which task option `i` is.
+    pub fn option(&self, i: usize) -> Choosable {
+        self.ready.option(i)
+    }
+
+    /// How many choices were made before this one.
+    pub fn step(&self) -> usize {
+        self.step
+    }
+}
+
+/// A scheduling policy. `pick` returns an index below `view.len()`.
+pub(crate) trait SchedulePolicy {
+    /// Picks an option. Only a replay can fail, when the program no longer
+    /// matches the recorded schedule.
+    fn pick(&mut self, view: &ReadyView<'_>) -> Result<usize, Divergence>;
+
+    /// Called after the run with the number of choices made; a replay that
+    /// has choices left over reports them.
+    fn finish(&self, _made: usize) -> Result<(), Divergence> {
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! What a trace is made of: one [`Event`] per observable step.
+
+use std::rc::Rc;
+
+use crate::runtime::ids::TaskId;
+use crate::time::Instant;
+
+/// Who did something: a task, or the loop itself (timers, callbacks, teardown).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Actor {
+    /// A task, by id.
+    Task(TaskId),
+    /// The event loop: timers firing, callbacks, the end of the run.
+    Loop,
+}
+
+/// One observable step of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// Position in the trace, from 0.
+    pub seq: u64,
+    /// Virtual (sim) or monotonic (real) time at which it happened.
+    pub time: Instant,
+    /// Who did it.
+    pub actor: Actor,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// Why a task's future was dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CancelCause {
+    /// `Task::cancel`, a dropped `Task`, or a timeout around it.
+    Requested,
+    /// The main task finished while this one was still pending.
+    RunEnded,
+}
+
+/// The kinds of events. The text form of each is documented on
+/// [`Trace::render`](crate::trace::Trace::render).
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The actor spawned `child`, optionally named.
+    Spawn {
+        /// The new task.
+        child: TaskId,
+        /// Its name, if it was given one.
+        name: Option<Rc<str>>,
+    },
+    /// The task is about to be polled.
+    Poll,
+    /// The poll returned `Pending`.
+    Pending,
+    /// The actor woke `task` (it joins the ready set).
+    Wake {
+        /// The task woken.
+        task: TaskId,
+    },
+    /// The task started sleeping until the given instant.
+    Sleep {
+        /// When it will wake.
+        until: Instant,
+    },
+    /// A timer of the task fired (its sleep or timeout is due).
+    TimerFired {
+        /// The task whose timer it was.
+        task: TaskId,
+    },
+    /// The loop ran callback number `id` (`call_soon`, `call_later`, `call_at`).
+    Callback {
+        /// The callback's number, in registration order from 1.
+        id: u64,
+    },
+    /// The actor asked for `task` to be cancelled.
+    CancelRequested {
+        /// The task to cancel.
+        task: TaskId,
+    },
+    /// The task's future was dropped; awaiting it gives `JoinError::Cancelled`.
+    Cancelled {
+        /// Why.
+        cause: CancelCause,
+    },
+    /// The task's future returned `Ready`.
+    Finished,
+    /// The task's future panicked with this message.
+    Panicked {
+        /// The panic payload, if it was a string.
+        message: Rc<str>,
+    },
+    /// The task blocked the loop for a modelled duration of CPU work
+    /// ([`time::block_for`](crate::time::block_for)).
+    Blocked {
+        /// How long the loop was held.
+        nanos: u64,
+    },
+    /// A synchronization object or combinator did something: `object` names
+    /// it (`Lock#3`), `action` says what (`acquire`, `wait`, `put`), and
+    /// `detail` adds context.
+    Object {
+        /// The object's display name, e.g. `Queue#1`.
+        object: Rc<str>,
+        /// The verb, e.g. `acquire`.
+        action: &'static str,
+        /// Extra words; empty when there is nothing to add.
+        detail: String,
+    },
+}
