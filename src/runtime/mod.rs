@@ -52,8 +52,8 @@ pub use handle::Handle;
 pub(crate) enum PanicMode {
     /// Stop the run and report (sim).
     FailRun,
-    /// Keep running; the task's awaiter gets `JoinError::Panicked` (real).
-    #[allow(dead_code)] // selected by the real-mode runtime
+    /// Keep running; the task's awaiter gets `JoinError::Panicked` (real,
+    /// and sim with `isolate_panics`).
     Isolate,
 }
 

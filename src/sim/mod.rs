@@ -59,6 +59,7 @@ pub struct Sim {
     time_limit: Option<Duration>,
     step_limit: Option<u64>,
     expected_steps: u64,
+    isolate_panics: bool,
     replay: Option<Schedule>,
     trace: Trace,
     schedule: Schedule,
@@ -84,6 +85,7 @@ impl Sim {
             time_limit: None,
             step_limit: Some(Sim::DEFAULT_STEP_LIMIT),
             expected_steps: 200,
+            isolate_panics: false,
             replay: None,
             trace: Trace::default(),
             schedule: Schedule::new(seed, Vec::new()),
@@ -170,6 +172,23 @@ impl Sim {
         self
     }
 
+    /// With `true`, a panicking task ends as panicked and whoever awaits it
+    /// gets [`JoinError::Panicked`](crate::JoinError::Panicked), as in real
+    /// mode, instead of the panic failing the whole run (the default). A panic
+    /// in the main task or in a callback still fails the run.
+    ///
+    /// ```
+    /// use seedloop::{Sim, spawn, JoinError};
+    /// let out = Sim::new(1).isolate_panics(true).run(async {
+    ///     spawn(async { panic!("child") }).await
+    /// }).unwrap();
+    /// assert!(matches!(out, Err(JoinError::Panicked { .. })));
+    /// ```
+    pub fn isolate_panics(mut self, on: bool) -> Sim {
+        self.isolate_panics = on;
+        self
+    }
+
     /// The seed.
     pub fn seed(&self) -> u64 {
         self.seed
@@ -222,7 +241,11 @@ impl Sim {
                 tracing: self.tracing,
                 step_limit: self.step_limit,
                 time_limit: self.time_limit,
-                panic_mode: PanicMode::FailRun,
+                panic_mode: if self.isolate_panics {
+                    PanicMode::Isolate
+                } else {
+                    PanicMode::FailRun
+                },
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),
