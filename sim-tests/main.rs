@@ -2,4 +2,6 @@
 //! with exact virtual times, plus trace snapshots (in `snapshots/`).
 
 mod common;
+mod core_determinism;
 mod core_scenarios;
+mod core_semantics;

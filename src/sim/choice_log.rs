@@ -1,7 +1,7 @@
 //! The choice log: every nondeterministic decision of a run, and the schedule
 //! string that replays it.
 //!
-//! A schedule prints as `sl1:<seed in hex>:<choices>`. `sl1` is the format
+//! A schedule prints as `sl1:<seed>:<choices>`. `sl1` is the format
 //! version. The choices are base64url (no padding) over a byte stream of
 //! LEB128 varints, two per choice: `options << 3 | kind`, then `picked`.
 
@@ -107,7 +107,7 @@ impl fmt::Display for Schedule {
             leb128(&mut bytes, (u64::from(c.options) << 3) | c.kind.code());
             leb128(&mut bytes, u64::from(c.picked));
         }
-        write!(f, "sl1:{:x}:{}", self.seed, base64url(&bytes))
+        write!(f, "sl1:{}:{}", self.seed, base64url(&bytes))
     }
 }
 
@@ -121,7 +121,7 @@ impl fmt::Display for ScheduleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "not a seedloop schedule: {}; a schedule looks like `sl1:2a:AAEC` \
+            "not a seedloop schedule: {}; a schedule looks like `sl1:42:EAAQAA` \
              (copy it whole from a failure report or from `Sim::schedule()`)",
             self.problem
         )
@@ -146,8 +146,9 @@ impl FromStr for Schedule {
         let seed_text = parts
             .next()
             .ok_or_else(|| err("the seed is missing".into()))?;
-        let seed = u64::from_str_radix(seed_text, 16)
-            .map_err(|_| err(format!("the seed `{seed_text}` is not hexadecimal")))?;
+        let seed = seed_text
+            .parse::<u64>()
+            .map_err(|_| err(format!("the seed `{seed_text}` is not a decimal u64")))?;
         let body = parts
             .next()
             .ok_or_else(|| err("the choices are missing".into()))?;
@@ -331,7 +332,7 @@ mod tests {
                 .collect(),
         );
         let text = s.to_string();
-        assert!(text.starts_with("sl1:2a:"));
+        assert!(text.starts_with("sl1:42:"));
         assert_eq!(text.parse::<Schedule>().unwrap(), s);
         assert_eq!(
             "sl1:0:".parse::<Schedule>().unwrap(),
@@ -343,7 +344,7 @@ mod tests {
     fn bad_schedules_say_what_is_wrong() {
         let e = |s: &str| s.parse::<Schedule>().unwrap_err().to_string();
         assert!(e("sl9:1:AA").contains("starts with `sl9`"));
-        assert!(e("sl1:zz:AA").contains("seed `zz` is not hexadecimal"));
+        assert!(e("sl1:zz:AA").contains("seed `zz` is not a decimal u64"));
         assert!(e("sl1:1:A*").contains("outside base64url"));
         assert!(e("sl1:1").contains("choices are missing"));
         // options 2, picked 5: impossible.

@@ -128,7 +128,7 @@ impl Sim {
     ///
     /// ```
     /// use seedloop::Sim;
-    /// assert!(Sim::replay("sl1:2a:").is_ok());
+    /// assert!(Sim::replay("sl1:42:").is_ok());
     /// assert!(Sim::replay("not a schedule").is_err());
     /// ```
     pub fn replay(schedule: &str) -> Result<Sim, ScheduleError> {

@@ -214,6 +214,9 @@ impl<T> Future for Task<T> {
 
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
+        // Nobody awaits this task any more: its end must not wake anyone.
+        let waker = self.header().join_waker.borrow_mut().take();
+        drop(waker);
         if !self.detached {
             self.cancel();
         }
