@@ -147,7 +147,11 @@ fn user_randomness_does_not_reshuffle_the_schedule() {
 fn user_randomness_is_reproducible_and_differs_by_seed() {
     let draw = |seed| {
         Sim::new(seed)
-            .run(async { (0..4).map(|_| seedloop::random::<u32>()).collect::<Vec<_>>() })
+            .run(async {
+                (0..4)
+                    .map(|_| seedloop::random::<u32>())
+                    .collect::<Vec<_>>()
+            })
             .unwrap()
     };
     assert_eq!(draw(1), draw(1));
@@ -182,7 +186,8 @@ fn a_schedule_that_no_longer_fits_names_the_step() {
     // A shorter program than the schedule: leftover choices are a divergence too.
     let err = Sim::replay(&schedule).unwrap().run(async {}).unwrap_err();
     assert!(
-        err.to_string().contains("the run ended after 0 choices, but the schedule has"),
+        err.to_string()
+            .contains("the run ended after 0 choices, but the schedule has"),
         "{err}"
     );
 }

@@ -152,7 +152,9 @@ fn callbacks_run_at_their_time_and_cancelled_ones_never_run() {
             let (a, b, c, d) = (l.clone(), l.clone(), l.clone(), l.clone());
             let later = call_later(Duration::from_millis(200), move || a.say("later 0.2"));
             assert_eq!(later.when(), Instant::ZERO + Duration::from_millis(200));
-            let at = call_at(Instant::ZERO + Duration::from_secs(1), move || b.say("at 1.0"));
+            let at = call_at(Instant::ZERO + Duration::from_secs(1), move || {
+                b.say("at 1.0")
+            });
             let cancelled = call_later(Duration::from_millis(500), move || c.say("never"));
             let soon = call_soon(move || d.say("soon"));
             cancelled.cancel();
@@ -294,9 +296,9 @@ fn the_step_limit_stops_a_livelock() {
         })
         .unwrap_err();
     assert!(matches!(err, SimError::StepLimit(_)), "{err}");
-    assert!(err
-        .to_string()
-        .starts_with("step limit of 1000 (a livelock? raise it with Sim::step_limit) reached at 0.000000"));
+    assert!(err.to_string().starts_with(
+        "step limit of 1000 (a livelock? raise it with Sim::step_limit) reached at 0.000000"
+    ));
 }
 
 #[test]
@@ -325,7 +327,9 @@ fn a_runtime_entered_inside_another_is_an_error() {
         .unwrap();
     let err = inner.unwrap_err();
     assert_eq!(err, SimError::NestedRuntime);
-    assert!(err.to_string().starts_with("a seedloop runtime is already running on this thread"));
+    assert!(err
+        .to_string()
+        .starts_with("a seedloop runtime is already running on this thread"));
 }
 
 #[test]

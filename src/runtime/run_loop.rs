@@ -187,12 +187,7 @@ impl Core {
         let result = match polled {
             Ok(Poll::Pending) => {
                 self.record(EventKind::Pending);
-                let queued = self.tasks.borrow().get(key).is_some_and(|s| s.queued);
-                header.state.set(if queued {
-                    TaskState::Queued
-                } else {
-                    TaskState::Idle
-                });
+                header.state.set(TaskState::Waiting);
                 Ok(false)
             }
             Ok(Poll::Ready(())) => {

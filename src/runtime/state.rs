@@ -1,34 +1,30 @@
-//! The life of a task, as seen by the executor and by its [`Task`](crate::Task) handle.
+//! The life of a task, as its cell records it for the [`Task`](crate::Task) handle.
 //!
 //! ```text
-//!             spawn
-//!               │
-//!               ▼
-//!   ┌──────► Queued ──picked──► Running ──Ready──► Finished
-//!   │           ▲                 │  │
-//!   │         wake                │  └──panic──► Panicked
-//!   │           │              Pending
-//!   │         Idle ◄──────────────┘
-//!   │
-//!   └─ cancel() on Idle: queued so the cancel is seen at the next scheduling
-//!      point. A Queued task whose cancel flag is set is not polled when
-//!      picked: its future is dropped there and it moves to Cancelled.
+//!   spawn ──► Waiting ──picked──► Running ──Ready──► Finished
+//!               ▲  │                 │  │
+//!               │  │ cancel seen     │  └──panic──► Panicked
+//!               │  ▼ when picked     │
+//!               │ Cancelled       Pending
+//!               └────────────────────┘
 //! ```
 //!
-//! Legal transitions: Queued→Running, Queued→Cancelled, Running→Idle,
-//! Running→Queued (woken during its own poll), Running→Finished,
-//! Running→Panicked, Idle→Queued. Finished, Cancelled and Panicked are final.
-//! At the end of a run every task not yet final goes to Cancelled.
+//! Legal transitions: Waiting→Running, Waiting→Cancelled (a cancel request
+//! is seen when the task is picked: its future is dropped instead of polled),
+//! Running→Waiting (the poll returned `Pending`), Running→Finished,
+//! Running→Panicked, and at the end of a run Waiting→Cancelled. Finished,
+//! Cancelled and Panicked are final.
+//!
+//! Whether a Waiting task is in the ready set is the executor's business
+//! (the arena slot's `queued` flag), so waking a task never touches its cell.
 
 /// Where a task is in its life. See the module docs for the transitions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum TaskState {
-    /// In the ready set, waiting to be picked.
-    Queued,
+    /// Spawned or returned `Pending`: not running now, not finished.
+    Waiting,
     /// Being polled right now.
     Running,
-    /// Returned `Pending` and has not been woken since.
-    Idle,
     /// Its future returned `Ready`; the output waits in the cell.
     Finished,
     /// Its future was dropped before completing.

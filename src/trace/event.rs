@@ -95,15 +95,34 @@ pub enum EventKind {
         /// How long the loop was held.
         nanos: u64,
     },
-    /// A synchronization object or combinator did something: `object` names
-    /// it (`Lock#3`), `action` says what (`acquire`, `wait`, `put`), and
-    /// `detail` adds context.
-    Object {
-        /// The object's display name, e.g. `Queue#1`.
-        object: Rc<str>,
-        /// The verb, e.g. `acquire`.
+    /// A synchronization object or combinator did something.
+    Object(Box<ObjectEvent>),
+}
+
+/// What a primitive did: `object` names it (`Lock#3`), `action` says what
+/// (`acquire`, `wait`, `put`), and `detail` adds context. Boxed inside
+/// [`EventKind::Object`] to keep every other event small.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectEvent {
+    /// The object's display name, e.g. `Queue#1`.
+    pub object: Rc<str>,
+    /// The verb, e.g. `acquire`.
+    pub action: &'static str,
+    /// Extra words; empty when there is nothing to add.
+    pub detail: String,
+}
+
+impl EventKind {
+    /// An [`EventKind::Object`] event.
+    pub fn object(
+        object: impl Into<Rc<str>>,
         action: &'static str,
-        /// Extra words; empty when there is nothing to add.
-        detail: String,
-    },
+        detail: impl Into<String>,
+    ) -> EventKind {
+        EventKind::Object(Box::new(ObjectEvent {
+            object: object.into(),
+            action,
+            detail: detail.into(),
+        }))
+    }
 }

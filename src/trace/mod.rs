@@ -7,7 +7,7 @@ mod event;
 mod hash;
 mod render;
 
-pub use event::{Actor, CancelCause, Event, EventKind};
+pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent};
 pub(crate) use hash::Fnv64;
 
 use std::rc::Rc;

@@ -42,15 +42,11 @@ fn line(trace: &Trace, e: &Event, out: &mut String) {
             "block for {}",
             crate::time::Instant::from_nanos(*nanos)
         ),
-        EventKind::Object {
-            object,
-            action,
-            detail,
-        } => {
-            if detail.is_empty() {
-                write!(out, "{object} {action}")
+        EventKind::Object(o) => {
+            if o.detail.is_empty() {
+                write!(out, "{} {}", o.object, o.action)
             } else {
-                write!(out, "{object} {action} {detail}")
+                write!(out, "{} {} {}", o.object, o.action, o.detail)
             }
         }
     };
