@@ -119,10 +119,6 @@ impl Recorder {
         }
     }
 
-    pub fn enabled(&self) -> bool {
-        self.enabled
-    }
-
     /// Remembers a task's name for rendering (called for every task, named or not,
     /// so the table stays indexed by id).
     pub fn name_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
