@@ -41,7 +41,10 @@ async fn two_withdrawals() -> i64 {
 
 fn main() {
     // 1. asyncio's own order, seed 0: looks fine.
-    let fifo = Sim::new(0).policy(Policy::Fifo).run(two_withdrawals()).unwrap();
+    let fifo = Sim::new(0)
+        .policy(Policy::Fifo)
+        .run(two_withdrawals())
+        .unwrap();
     println!("seed 0, Policy::Fifo (asyncio's order): final balance {fifo}");
 
     // 2. Explore: each seed is one schedule (and one set of latencies).

@@ -19,7 +19,7 @@ pub(crate) struct TaskSlot {
 }
 
 struct Entry {
-    generation: u32,
+    generation: u16,
     slot: Option<TaskSlot>,
 }
 

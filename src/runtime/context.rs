@@ -30,11 +30,11 @@ pub(crate) fn try_with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
         .flatten()
 }
 
-/// Wakes `key` if runtime `runtime` is current on this thread.
-pub(crate) fn wake_local(runtime: u64, key: TaskKey) -> bool {
+/// Wakes `key` if the runtime tagged `tag` is current on this thread.
+pub(crate) fn wake_local(tag: u16, key: TaskKey) -> bool {
     CURRENT
         .try_with(|c| match &*c.borrow() {
-            Some(core) if core.id == runtime => {
+            Some(core) if core.tag.get() == tag => {
                 core.wake(key);
                 true
             }

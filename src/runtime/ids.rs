@@ -32,21 +32,11 @@ impl fmt::Display for TaskId {
 }
 
 /// Where a task lives in the arena: a slot index and the slot's generation,
-/// so a stale key (a waker that outlived its task) never reaches a new task.
+/// so a stale key (a waker that outlived its task) never reaches a new task
+/// (until the slot is reused 65,536 times: then a stale waker can at worst
+/// cause one spurious wake-up, which every future must tolerate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TaskKey {
     pub index: u32,
-    pub generation: u32,
-}
-
-impl TaskKey {
-    pub fn pack(self) -> u64 {
-        (u64::from(self.generation) << 32) | u64::from(self.index)
-    }
-    pub fn unpack(v: u64) -> TaskKey {
-        TaskKey {
-            index: v as u32,
-            generation: (v >> 32) as u32,
-        }
-    }
+    pub generation: u16,
 }

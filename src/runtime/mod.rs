@@ -43,7 +43,7 @@ use raw_task::{TaskCell, TaskHeader};
 use ready_set::ReadySet;
 use state::TaskState;
 use timer_heap::{TimerHeap, TimerKey, TimerTarget};
-use waker::{RemoteInbox, TaskWaker};
+use waker::{RemoteInbox, RuntimeTag};
 
 pub use handle::Handle;
 
@@ -82,6 +82,8 @@ static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 /// The executor's state for one run.
 pub(crate) struct Core {
     pub id: u64,
+    /// This runtime's tag in the table of live runtimes (see `waker.rs`).
+    pub tag: RuntimeTag,
     pub config: CoreConfig,
     driver: Box<dyn Driver>,
     tasks: RefCell<TaskArena>,
@@ -105,8 +107,10 @@ impl Core {
         chooser: Chooser,
         user_rng: ChaCha8Rng,
     ) -> Rc<Core> {
+        let inbox = Arc::default();
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
+            tag: RuntimeTag::register(&inbox),
             recorder: RefCell::new(Recorder::new(config.tracing)),
             config,
             driver,
@@ -118,7 +122,7 @@ impl Core {
             next_task: Cell::new(1),
             next_callback: Cell::new(1),
             next_object: Cell::new(1),
-            inbox: Arc::default(),
+            inbox,
             user_rng: RefCell::new(user_rng),
         })
     }
@@ -202,11 +206,7 @@ impl Core {
             waits: Vec::new(),
         });
         self.ready.borrow_mut().push_task(key, id);
-        let waker = Waker::from(Arc::new(TaskWaker {
-            runtime: self.id,
-            key,
-            inbox: self.inbox.clone(),
-        }));
+        let waker = waker::task_waker(self.tag.get(), key);
         TaskHeader {
             id,
             name,

@@ -2,8 +2,8 @@
 //!
 //! The executor holds the cell as `Rc<dyn RawTask>` (to poll it); the user's
 //! [`Task<T>`](crate::Task) holds the same cell as `Rc<dyn JoinTarget<T>>`
-//! (to read the output). The future is boxed so it can be pinned without
-//! `unsafe`.
+//! (to read the output). The future lives inline in the cell, pinned there
+//! for its whole life: one allocation per task (see `poll` for the argument).
 
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -40,11 +40,13 @@ impl TaskHeader {
 }
 
 enum Stage<F: Future> {
-    Running(Pin<Box<F>>),
+    Running(F),
     Done(F::Output),
     Gone,
 }
 
+/// Only ever held in an `Rc` that is never unwrapped: the cell, and so the
+/// future inside it, never moves once it is shared.
 pub(crate) struct TaskCell<F: Future> {
     header: TaskHeader,
     stage: RefCell<Stage<F>>,
@@ -54,7 +56,7 @@ impl<F: Future> TaskCell<F> {
     pub fn new(header: TaskHeader, future: F) -> TaskCell<F> {
         TaskCell {
             header,
-            stage: RefCell::new(Stage::Running(Box::pin(future))),
+            stage: RefCell::new(Stage::Running(future)),
         }
     }
 }
@@ -74,12 +76,22 @@ impl<F: Future> RawTask for TaskCell<F> {
         &self.header
     }
 
+    #[allow(unsafe_code)]
     fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
         let mut stage = self.stage.borrow_mut();
         let Stage::Running(fut) = &mut *stage else {
             return Poll::Ready(());
         };
-        match fut.as_mut().poll(cx) {
+        // SAFETY: pinning requires that the future is not moved from now
+        // until it is dropped. It lives inside this cell, which lives inside
+        // an `Rc` that is never unwrapped (`Rc::try_unwrap`/`into_inner` are
+        // never called on a `TaskCell`), so its address is fixed until the
+        // allocation is freed. It leaves `Stage::Running` only by assignment
+        // to `*stage` (here on completion, and in `drop_future`), which drops
+        // it in place; nothing ever moves a `Running` stage out (`poll_join`
+        // moves only `Done`). `Drop` of the cell drops it in place too.
+        let fut = unsafe { Pin::new_unchecked(fut) };
+        match fut.poll(cx) {
             Poll::Ready(out) => {
                 // Dropping the finished future happens here, inside the poll.
                 *stage = Stage::Done(out);
@@ -90,8 +102,9 @@ impl<F: Future> RawTask for TaskCell<F> {
     }
 
     fn drop_future(&self) {
-        let old = std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Gone);
-        drop(old);
+        // Dropped in place (see `poll`); its destructors run now. They must
+        // not await this same task's handle, which nothing can do from `Drop`.
+        *self.stage.borrow_mut() = Stage::Gone;
     }
 }
 
@@ -109,9 +122,15 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
         match self.header.state.get() {
             TaskState::Finished => {
-                match std::mem::replace(&mut *self.stage.borrow_mut(), Stage::Gone) {
+                let mut stage = self.stage.borrow_mut();
+                // Only a finished output is ever moved out of the cell.
+                assert!(
+                    matches!(*stage, Stage::Done(_)),
+                    "a Task was polled again after it returned its output"
+                );
+                match std::mem::replace(&mut *stage, Stage::Gone) {
                     Stage::Done(out) => Poll::Ready(Ok(out)),
-                    _ => panic!("a Task was polled again after it returned its output"),
+                    _ => unreachable!("checked above"),
                 }
             }
             TaskState::Cancelled => Poll::Ready(Err(JoinError::Cancelled)),
