@@ -19,19 +19,19 @@ use super::report::{DeadlockReport, LimitReport, PanicReport, Repro};
 #[non_exhaustive]
 pub enum SimError {
     /// Nothing ready, no timer pending, main unfinished.
-    Deadlock(DeadlockReport),
+    Deadlock(Box<DeadlockReport>),
     /// A task or callback panicked.
-    Panic(PanicReport),
+    Panic(Box<PanicReport>),
     /// More steps (polls and callbacks) than the step limit: a livelock guard.
-    StepLimit(LimitReport),
+    StepLimit(Box<LimitReport>),
     /// The virtual clock would pass the time limit.
-    TimeLimit(LimitReport),
+    TimeLimit(Box<LimitReport>),
     /// A replayed schedule did not fit the program.
     ScheduleDiverged {
         /// Where and how.
         divergence: Divergence,
-        /// The trace up to the divergence, and how to reproduce.
-        repro: Repro,
+        /// How to reproduce.
+        repro: Box<Repro>,
     },
     /// `run` was called while a seedloop runtime was already running on this thread.
     NestedRuntime,

@@ -264,7 +264,7 @@ impl Sim {
                 Ok(()) => Ok(out),
                 Err(divergence) => Err(SimError::ScheduleDiverged {
                     divergence,
-                    repro: self.repro(),
+                    repro: Box::new(self.repro()),
                 }),
             },
             Err(failure) => Err(self.report(failure)),
@@ -295,29 +295,29 @@ impl Sim {
         let tasks: Vec<TaskState> = failure.tasks.iter().map(TaskState::from).collect();
         let repro = self.repro();
         match failure.error {
-            RunError::Deadlock => SimError::Deadlock(DeadlockReport {
+            RunError::Deadlock => SimError::Deadlock(Box::new(DeadlockReport {
                 at: failure.at,
                 cycle: report::find_cycle(&failure.tasks),
                 tasks,
                 trace_tail,
                 repro,
-            }),
-            RunError::Panic { task, message } => SimError::Panic(PanicReport {
+            })),
+            RunError::Panic { task, message } => SimError::Panic(Box::new(PanicReport {
                 at: failure.at,
                 task,
                 task_name: task.map_or("loop".into(), |id| self.trace.task_name(id)),
                 message,
                 trace_tail,
                 repro,
-            }),
-            RunError::StepLimit(steps) => SimError::StepLimit(LimitReport {
+            })),
+            RunError::StepLimit(steps) => SimError::StepLimit(Box::new(LimitReport {
                 limit: format!("step limit of {steps} (a livelock? raise it with Sim::step_limit)"),
                 at: failure.at,
                 tasks,
                 trace_tail,
                 repro,
-            }),
-            RunError::TimeLimit(next) => SimError::TimeLimit(LimitReport {
+            })),
+            RunError::TimeLimit(next) => SimError::TimeLimit(Box::new(LimitReport {
                 limit: format!(
                     "time limit of {} (the next timer is at {next}; raise it with Sim::time_limit)",
                     crate::time::Instant::ZERO + self.time_limit.unwrap_or_default()
@@ -326,8 +326,11 @@ impl Sim {
                 tasks,
                 trace_tail,
                 repro,
-            }),
-            RunError::Diverged(divergence) => SimError::ScheduleDiverged { divergence, repro },
+            })),
+            RunError::Diverged(divergence) => SimError::ScheduleDiverged {
+                divergence,
+                repro: Box::new(repro),
+            },
         }
     }
 }
