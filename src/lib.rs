@@ -33,6 +33,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
+pub mod check;
 pub mod random;
 pub mod runtime;
 pub mod sim;
@@ -45,3 +46,6 @@ pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle
 pub use sim::{Policy, Schedule, Sim, SimError};
 pub use task::{spawn, yield_now, JoinError, Task, TaskId};
 pub use time::{sleep, timeout};
+
+/// Runs an `async fn` test under many schedules; see [`check::Check`].
+pub use seedloop_macros::test;

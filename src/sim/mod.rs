@@ -4,7 +4,7 @@
 //! environment configuration live in the submodules.
 
 pub(crate) mod choice_log;
-mod env;
+pub(crate) mod env;
 mod error;
 pub(crate) mod policy;
 mod report;
@@ -25,11 +25,26 @@ use crate::runtime::run_loop::{Failure, RunError};
 use crate::runtime::{Core, CoreConfig, PanicMode};
 use crate::trace::Trace;
 use choice_log::Chooser;
+use policy::bytes::Bytes;
+use policy::guided::Guided;
 use policy::replay::Replay;
 use rng::{stream, Stream};
 
 /// How many events of the trace a failure report shows.
 const TAIL: usize = 20;
+
+/// Where a run's choices come from.
+#[derive(Clone, Debug)]
+enum Source {
+    /// The policy, from the seed.
+    Policy,
+    /// A recorded schedule, strictly.
+    Replay(Schedule),
+    /// A list of picks, each modulo the options, then FIFO.
+    Guided(Vec<u32>),
+    /// Fuzzer bytes through `arbitrary::Unstructured`, then FIFO.
+    Bytes(Vec<u8>),
+}
 
 /// A deterministic simulation: build it with a seed and options, then
 /// [`run`](Sim::run) an async main function on it.
@@ -60,7 +75,7 @@ pub struct Sim {
     step_limit: Option<u64>,
     expected_steps: u64,
     isolate_panics: bool,
-    replay: Option<Schedule>,
+    source: Source,
     trace: Trace,
     schedule: Schedule,
 }
@@ -86,7 +101,7 @@ impl Sim {
             step_limit: Some(Sim::DEFAULT_STEP_LIMIT),
             expected_steps: 200,
             isolate_panics: false,
-            replay: None,
+            source: Source::Policy,
             trace: Trace::default(),
             schedule: Schedule::new(seed, Vec::new()),
         }
@@ -113,7 +128,7 @@ impl Sim {
         }
         if let Some(schedule) = cfg.replay {
             sim.seed = schedule.seed();
-            sim.replay = Some(schedule);
+            sim.source = Source::Replay(schedule);
         }
         Ok(sim)
     }
@@ -133,12 +148,64 @@ impl Sim {
     /// ```
     pub fn replay(schedule: &str) -> Result<Sim, ScheduleError> {
         let schedule: Schedule = schedule.parse()?;
-        let mut sim = Sim::new(schedule.seed());
-        sim.replay = Some(schedule);
-        Ok(sim)
+        Ok(Sim::replay_schedule(schedule))
     }
 
-    /// Sets the scheduling policy (ignored while replaying a schedule).
+    /// Like [`Sim::replay`], from a parsed [`Schedule`].
+    ///
+    /// ```
+    /// use seedloop::{Sim, Schedule};
+    /// let s: Schedule = "sl1:7:".parse().unwrap();
+    /// assert_eq!(Sim::replay_schedule(s).seed(), 7);
+    /// ```
+    pub fn replay_schedule(schedule: Schedule) -> Sim {
+        let mut sim = Sim::new(schedule.seed());
+        sim.source = Source::Replay(schedule);
+        sim
+    }
+
+    /// A simulation that follows `picks`: at the n-th choice it takes
+    /// `picks[n]` (capped at the last of the ready options), and FIFO (option 0)
+    /// once the list runs out. Any list fits any program, so this is the form
+    /// to edit: shrinking, exhaustive search and the proptest strategy use it.
+    /// `Sim::guided(seed, vec![])` is FIFO.
+    ///
+    /// ```
+    /// use seedloop::{Sim, spawn, yield_now};
+    /// let mut sim = Sim::guided(1, vec![1, 0, 1]);
+    /// sim.run(async {
+    ///     let (a, b) = (spawn(yield_now()), spawn(yield_now()));
+    ///     a.await.unwrap();
+    ///     b.await.unwrap();
+    /// }).unwrap();
+    /// assert_eq!(sim.schedule().choices()[0].picked, 1);
+    /// ```
+    pub fn guided(seed: u64, picks: Vec<u32>) -> Sim {
+        let mut sim = Sim::new(seed);
+        sim.source = Source::Guided(picks);
+        sim
+    }
+
+    /// A simulation driven by fuzzer input: the first 8 bytes (if present)
+    /// seed user randomness, and every scheduling choice is drawn from the
+    /// rest through `arbitrary::Unstructured`, FIFO once they run out.
+    ///
+    /// ```
+    /// use seedloop::{Sim, spawn, yield_now};
+    /// let mut sim = Sim::fuzz(&[0, 0, 0, 0, 0, 0, 0, 0, 255, 7]);
+    /// sim.run(async { spawn(yield_now()).await.unwrap() }).unwrap();
+    /// ```
+    pub fn fuzz(data: &[u8]) -> Sim {
+        let (seed, rest) = match data.split_first_chunk::<8>() {
+            Some((seed, rest)) => (u64::from_le_bytes(*seed), rest),
+            None => (0, data),
+        };
+        let mut sim = Sim::new(seed);
+        sim.source = Source::Bytes(rest.to_vec());
+        sim
+    }
+
+    /// Sets the scheduling policy (ignored by replayed, guided and fuzzed runs).
     pub fn policy(mut self, policy: Policy) -> Sim {
         self.policy = policy;
         self
@@ -205,9 +272,11 @@ impl Sim {
     }
 
     fn policy_name(&self) -> String {
-        match self.replay {
-            Some(_) => "replay".into(),
-            None => self.policy.to_string(),
+        match self.source {
+            Source::Policy => self.policy.to_string(),
+            Source::Replay(_) => "replay".into(),
+            Source::Guided(_) => "guided".into(),
+            Source::Bytes(_) => "fuzz".into(),
         }
     }
 
@@ -231,9 +300,11 @@ impl Sim {
         if context::is_entered() {
             return Err(SimError::NestedRuntime);
         }
-        let policy = match &self.replay {
-            Some(s) => Box::new(Replay::new(s.choices().to_vec())) as _,
-            None => self.policy.build(self.seed, self.expected_steps),
+        let policy: Box<dyn policy::SchedulePolicy> = match &self.source {
+            Source::Policy => self.policy.build(self.seed, self.expected_steps),
+            Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
+            Source::Guided(picks) => Box::new(Guided::new(picks.clone())),
+            Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
         };
         let core = Core::new(
             CoreConfig {

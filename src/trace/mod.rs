@@ -3,6 +3,7 @@
 //! A [`Trace`] renders to a stable text form (what insta snapshots hold) and
 //! hashes to a stable `u64` (what determinism checks compare).
 
+mod chrome;
 mod event;
 mod hash;
 mod render;
@@ -77,6 +78,31 @@ impl Trace {
             h.write(b"\n");
         }
         h.finish()
+    }
+
+    /// The trace in Chrome trace-event JSON: one track per task, `waiting`
+    /// spans between polls. Open it in Perfetto (ui.perfetto.dev).
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep};
+    /// use std::time::Duration;
+    /// let mut sim = Sim::new(1);
+    /// sim.run(async { sleep(Duration::from_millis(3)).await }).unwrap();
+    /// let json = sim.trace().to_chrome_json();
+    /// assert!(json.starts_with("{\"displayTimeUnit\""));
+    /// assert!(json.contains("\"name\":\"waiting\",\"pid\":1,\"tid\":1,\"ts\":0.000,\"dur\":3000.000"));
+    /// ```
+    pub fn to_chrome_json(&self) -> String {
+        chrome::render(self)
+    }
+
+    /// One event in words, without its time and actor (`sleep until 1.000000`).
+    pub fn describe(&self, event: &Event) -> String {
+        chrome::words(self, event)
+    }
+
+    pub(crate) fn tail_of(&self, events: &[Event]) -> String {
+        render::lines(self, events)
     }
 
     /// The stable text form, one event per line:

@@ -6,7 +6,9 @@
 //! run next, so FIFO is "always 0" and every schedule measures its distance
 //! from FIFO by its non-zero picks.
 
+pub(crate) mod bytes;
 pub(crate) mod fifo;
+pub(crate) mod guided;
 pub(crate) mod pct;
 pub(crate) mod random;
 pub(crate) mod replay;

@@ -1,0 +1,175 @@
+//! `#[seedloop::test]`: run an async test body under many seeded schedules.
+//!
+//! Written on `proc_macro` alone: the attribute only needs to find
+//! `async fn name()`, check its arguments, and wrap the body, which plain
+//! token handling does without pulling `syn` into every user's build.
+
+use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
+
+/// Runs an `async fn` test under many schedules with `seedloop::check::Check`.
+///
+/// ```ignore
+/// #[seedloop::test(seeds = 1000)]
+/// async fn transfer_keeps_the_total() {
+///     // ...
+/// }
+/// ```
+///
+/// Arguments (all optional): `seeds = N` (seeds `0..N`, default 100),
+/// `policy = "pct:2"` (any `SEEDLOOP_POLICY` form), `exhaustive = K` (every
+/// schedule with at most K deviations from FIFO, instead of seeds). The
+/// `SEEDLOOP_*` environment variables override them; see `docs/exploring.md`.
+#[proc_macro_attribute]
+pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
+    match expand(attr, item) {
+        Ok(ts) => ts,
+        Err((span, msg)) => compile_error(span, &msg),
+    }
+}
+
+type Error = (Span, String);
+
+fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
+    let settings = parse_args(attr)?;
+    let mut tokens: Vec<TokenTree> = item.into_iter().collect();
+    let async_at = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "async"))
+        .ok_or_else(|| {
+            (
+                Span::call_site(),
+                "#[seedloop::test] goes on an `async fn` with no arguments".to_string(),
+            )
+        })?;
+    let name = match (tokens.get(async_at + 1), tokens.get(async_at + 2)) {
+        (Some(TokenTree::Ident(f)), Some(TokenTree::Ident(name))) if f.to_string() == "fn" => {
+            name.clone()
+        }
+        _ => {
+            return Err((
+                tokens[async_at].span(),
+                "#[seedloop::test] goes on an `async fn` with no arguments".to_string(),
+            ))
+        }
+    };
+    match tokens.get(async_at + 3) {
+        Some(TokenTree::Group(g))
+            if g.delimiter() == Delimiter::Parenthesis && g.stream().is_empty() => {}
+        Some(t) => {
+            return Err((
+                t.span(),
+                "a #[seedloop::test] function takes no arguments: it is run once per schedule"
+                    .to_string(),
+            ))
+        }
+        None => return Err((name.span(), "expected `()` after the name".to_string())),
+    }
+    let Some(TokenTree::Group(body)) = tokens.last().cloned() else {
+        return Err((name.span(), "expected a function body".to_string()));
+    };
+    if body.delimiter() != Delimiter::Brace {
+        return Err((body.span(), "expected a function body".to_string()));
+    }
+    // Everything before `async` (attributes, visibility), then a plain `fn`.
+    tokens.remove(async_at);
+    let signature_end = tokens.len() - 1;
+    let mut out: TokenStream = "#[::core::prelude::v1::test]"
+        .parse()
+        .expect("valid tokens");
+    out.extend(tokens[..signature_end].iter().cloned());
+    let check = format!(
+        "{{ ::seedloop::check::Check::new(){settings}.name(::core::concat!(::core::module_path!(), \"::\", {name:?}).split_once(\"::\").map_or(\"\", |(_, rest)| rest)).run(|| async move {{ __SEEDLOOP_BODY__ }}); }}",
+        name = name.to_string()
+    );
+    let check: TokenStream = check
+        .parse()
+        .map_err(|_| (name.span(), "internal: bad expansion".to_string()))?;
+    out.extend([TokenTree::Group(Group::new(
+        Delimiter::Brace,
+        replace_body(check, body.stream()),
+    ))]);
+    Ok(out)
+}
+
+/// Swaps the `__SEEDLOOP_BODY__` placeholder for the user's body tokens.
+fn replace_body(ts: TokenStream, body: TokenStream) -> TokenStream {
+    ts.into_iter()
+        .flat_map(|t| -> Vec<TokenTree> {
+            match t {
+                TokenTree::Ident(i) if i.to_string() == "__SEEDLOOP_BODY__" => {
+                    body.clone().into_iter().collect()
+                }
+                TokenTree::Group(g) => {
+                    let mut ng = Group::new(g.delimiter(), replace_body(g.stream(), body.clone()));
+                    ng.set_span(g.span());
+                    vec![TokenTree::Group(ng)]
+                }
+                other => vec![other],
+            }
+        })
+        .collect()
+}
+
+/// Parses `seeds = N, policy = "..", exhaustive = K` into builder calls.
+fn parse_args(attr: TokenStream) -> Result<String, Error> {
+    let tokens: Vec<TokenTree> = attr.into_iter().collect();
+    let mut calls = String::new();
+    for arg in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+        match arg {
+            [] => continue,
+            [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
+                if eq.as_char() == '=' =>
+            {
+                let v = value.to_string();
+                match key.to_string().as_str() {
+                    "seeds" => calls += &format!(".seeds(0..{})", int(value, &v)?),
+                    "exhaustive" => calls += &format!(".exhaustive({})", int(value, &v)?),
+                    "policy" => {
+                        if !v.starts_with('"') {
+                            return Err((value.span(), "policy takes a string, e.g. policy = \"pct:2\"".into()));
+                        }
+                        calls += &format!(
+                            ".policy({v}.parse().unwrap_or_else(|e| panic!(\"#[seedloop::test(policy = {{:?}})]: {{}}\", {v}, e)))"
+                        );
+                    }
+                    other => {
+                        return Err((
+                            key.span(),
+                            format!("unknown argument `{other}`: expected seeds = N, policy = \"..\" or exhaustive = K"),
+                        ))
+                    }
+                }
+            }
+            other => {
+                let span = other.first().map_or(Span::call_site(), TokenTree::span);
+                return Err((
+                    span,
+                    "expected `seeds = N`, `policy = \"..\"` or `exhaustive = K`".into(),
+                ));
+            }
+        }
+    }
+    Ok(calls)
+}
+
+fn int(lit: &Literal, text: &str) -> Result<u64, Error> {
+    text.replace('_', "")
+        .parse()
+        .map_err(|_| (lit.span(), format!("expected a whole number, got {text}")))
+}
+
+fn compile_error(span: Span, msg: &str) -> TokenStream {
+    let mut ts: TokenStream = TokenStream::new();
+    let mut ident = Ident::new("compile_error", span);
+    ident.set_span(span);
+    ts.extend([
+        TokenTree::Ident(ident),
+        TokenTree::Punct(Punct::new('!', Spacing::Alone)),
+        TokenTree::Group(Group::new(
+            Delimiter::Parenthesis,
+            TokenTree::Literal(Literal::string(msg)).into(),
+        )),
+        TokenTree::Punct(Punct::new(';', Spacing::Alone)),
+    ]);
+    ts
+}

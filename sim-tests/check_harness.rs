@@ -1,0 +1,298 @@
+//! The exploration harness: sweeps, PCT, exhaustive search, shrinking,
+//! replay, proptest, fuzz bytes, and the report.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use proptest::prelude::*;
+use seedloop::check::{schedules, Check, CheckError, Determinism};
+use seedloop::task::Builder;
+use seedloop::{spawn, yield_now, Policy, Sim};
+
+/// Three tasks each read a counter, yield, write it plus one: a lost update
+/// unless the writes happen to serialise.
+async fn lost_update(tasks: usize) {
+    let n = Rc::new(Cell::new(0));
+    let handles: Vec<_> = (0..tasks)
+        .map(|i| {
+            let n = n.clone();
+            Builder::new().name(format!("adder-{i}")).spawn(async move {
+                let v = n.get();
+                yield_now().await;
+                n.set(v + 1);
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(n.get(), tasks, "lost update");
+}
+
+fn failure(e: CheckError) -> Box<seedloop::check::CheckFailure> {
+    match e {
+        CheckError::Failed(f) => f,
+        other => panic!("expected a failure, got {other}"),
+    }
+}
+
+#[test]
+fn a_sweep_finds_the_smallest_failing_seed_whatever_the_thread_count() {
+    let find = |threads| {
+        failure(
+            Check::new()
+                .seeds(0..300)
+                .threads(threads)
+                .shrink(false)
+                .trace_dir(std::env::temp_dir().join("seedloop-tests"))
+                .try_run(|| lost_update(2))
+                .unwrap_err(),
+        )
+        .seed
+    };
+    let one = find(1);
+    assert_eq!(find(2), one);
+    assert_eq!(find(4), one);
+    // The smallest failing seed really is the first one Sim finds.
+    let first = (0..300)
+        .find(|&s| {
+            std::panic::catch_unwind(|| Sim::new(s).tracing(false).run(lost_update(2)).is_err())
+                .unwrap_or(true)
+        })
+        .unwrap();
+    assert_eq!(one, first);
+}
+
+/// `a` reads, yields, writes; `b` yields, reads, yields, writes. Under FIFO
+/// `a` writes before `b` reads; one deviation (running `b` twice in a row
+/// right after `a` reads) loses the update. So the minimum is exactly one.
+async fn needs_one_deviation() -> u32 {
+    let n = Rc::new(Cell::new(0));
+    let (na, nb) = (n.clone(), n.clone());
+    let a = Builder::new().name("a").spawn(async move {
+        let v = na.get();
+        yield_now().await;
+        na.set(v + 1);
+    });
+    let b = Builder::new().name("b").spawn(async move {
+        yield_now().await;
+        let v = nb.get();
+        yield_now().await;
+        nb.set(v + 1);
+    });
+    a.await.unwrap();
+    b.await.unwrap();
+    n.get()
+}
+
+#[test]
+fn shrinking_leaves_one_deviation_from_fifo() {
+    assert_eq!(
+        Sim::new(0)
+            .policy(Policy::Fifo)
+            .run(needs_one_deviation())
+            .unwrap(),
+        2
+    );
+    let f = failure(
+        Check::new()
+            .seeds(0..500)
+            .trace_dir(std::env::temp_dir().join("seedloop-tests"))
+            .try_run(|| async { assert_eq!(needs_one_deviation().await, 2, "lost update") })
+            .unwrap_err(),
+    );
+    let (shrunk, runs) = f.shrunk.as_ref().expect("shrunk");
+    assert_eq!(shrunk.deviations(), 1, "{f}");
+    assert!(shrunk.deviations() <= f.found.deviations());
+    assert!(*runs > 0);
+    assert_eq!(f.determinism, Determinism::Same);
+    // The shrunk schedule replays to the same lost update.
+    let replayed = Sim::replay(&shrunk.to_string())
+        .unwrap()
+        .run(needs_one_deviation())
+        .unwrap();
+    assert_eq!(replayed, 1);
+}
+
+#[test]
+fn the_report_says_everything_needed_to_reproduce() {
+    let dir = std::env::temp_dir().join("seedloop-tests-report");
+    let f = failure(
+        Check::new()
+            .seeds(0..200)
+            .name("bank::lost_update")
+            .trace_dir(&dir)
+            .try_run(|| lost_update(3))
+            .unwrap_err(),
+    );
+    let text = f.to_string();
+    for needle in [
+        "seedloop check `bank::lost_update` failed: seed ",
+        "under policy random",
+        "schedule found: sl1:",
+        "shrunk to:      sl1:",
+        "determinism: the failing schedule ran twice with identical traces",
+        "panicked at 0.000000: assertion `left == right` failed: lost update",
+        "last events:",
+        "full trace:   ",
+        "chrome trace: ",
+        "replay:       SEEDLOOP_REPLAY='sl1:",
+        "' cargo test -- bank::lost_update --exact",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+    }
+    let trace = std::fs::read_to_string(f.trace_file.as_ref().unwrap()).unwrap();
+    assert!(trace.contains("main panic \"assertion"));
+    let json = std::fs::read_to_string(f.chrome_file.as_ref().unwrap()).unwrap();
+    assert!(json.contains("\"name\":\"adder-0 #2\""));
+}
+
+#[test]
+fn exhaustive_search_covers_the_bounded_space_and_says_so() {
+    // Two tasks, each yielding once: small enough to count by hand.
+    let counted = Rc::new(Cell::new(0u64));
+    let body = || async {
+        let a = spawn(yield_now());
+        let b = spawn(yield_now());
+        a.await.unwrap();
+        b.await.unwrap();
+    };
+    let s0 = Check::new().exhaustive(0).run(body);
+    assert_eq!(
+        (s0.runs, s0.exhausted),
+        (1, Some(true)),
+        "bound 0 is FIFO alone"
+    );
+    let s1 = Check::new().exhaustive(1).run(body);
+    let s2 = Check::new().exhaustive(2).run(body);
+    let s9 = Check::new().exhaustive(9).run(body);
+    assert!(s0.runs < s1.runs && s1.runs < s2.runs && s2.runs <= s9.runs);
+    assert_eq!(s9.exhausted, Some(true));
+    assert!(s9.to_string().ends_with("the bounded space is exhausted"));
+    let capped = Check::new().exhaustive(9).max_runs(2).run(body);
+    assert_eq!((capped.runs, capped.exhausted), (2, Some(false)));
+    drop(counted);
+}
+
+#[test]
+fn exhaustive_search_finds_a_one_deviation_bug() {
+    let f = failure(
+        Check::new()
+            .exhaustive(1)
+            .trace_dir(std::env::temp_dir().join("seedloop-tests"))
+            .try_run(|| lost_update(3))
+            .unwrap_err(),
+    );
+    assert_eq!(f.policy, "exhaustive:1");
+}
+
+#[test]
+fn pct_finds_the_lost_update() {
+    let f = failure(
+        Check::new()
+            .policy(Policy::Pct { depth: 2 })
+            .expected_steps(10)
+            .seeds(0..200)
+            .trace_dir(std::env::temp_dir().join("seedloop-tests"))
+            .try_run(|| lost_update(3))
+            .unwrap_err(),
+    );
+    assert_eq!(f.policy, "pct:2");
+}
+
+#[test]
+fn a_passing_check_reports_what_it_covered() {
+    let s = Check::new()
+        .seeds(10..60)
+        .run(|| async { spawn(yield_now()).await.unwrap() });
+    assert_eq!(s.runs, 50);
+    assert_eq!(
+        s.to_string(),
+        "50 schedules passed (seeds 10..60, policy random)"
+    );
+    let s = Check::new()
+        .seeds(0..20)
+        .self_check_every_seed(true)
+        .run(|| lost_update(1));
+    assert_eq!(s.runs, 20);
+}
+
+#[seedloop::test(seeds = 64)]
+async fn the_attribute_runs_a_body_under_many_seeds() {
+    let t = spawn(async { 40 });
+    yield_now().await;
+    assert_eq!(t.await.unwrap() + 2, 42);
+}
+
+#[seedloop::test(exhaustive = 2)]
+async fn the_attribute_can_search_exhaustively() {
+    lost_update(1).await;
+}
+
+#[seedloop::test(policy = "pct:3", seeds = 16)]
+async fn the_attribute_takes_a_policy() {
+    lost_update(1).await;
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The generated schedule and the input shrink together: any failure
+    /// would be reported at the smallest n and the schedule closest to FIFO.
+    #[test]
+    fn proptest_generates_inputs_and_schedules_together(picks in schedules(40), n in 1usize..5) {
+        let total = picks.sim(0).run(async move {
+            let tasks: Vec<_> = (0..n).map(|i| spawn(async move { yield_now().await; i })).collect();
+            let mut sum = 0;
+            for t in tasks { sum += t.await.unwrap(); }
+            sum
+        }).unwrap();
+        prop_assert_eq!(total, (0..n).sum::<usize>());
+    }
+
+    /// Fuzzer bytes drive every choice and never break a correct program.
+    #[test]
+    fn any_fuzz_input_is_a_valid_schedule(data in proptest::collection::vec(any::<u8>(), 0..64)) {
+        let mut sim = Sim::fuzz(&data);
+        let out = sim.run(async {
+            let a = spawn(async { yield_now().await; 1 });
+            let b = spawn(async { yield_now().await; 2 });
+            a.await.unwrap() + b.await.unwrap()
+        }).unwrap();
+        prop_assert_eq!(out, 3);
+    }
+}
+
+#[test]
+fn proptest_shrinks_a_schedule_toward_fifo() {
+    // A property that fails only when the second task runs first: proptest
+    // must shrink the failing picks to the single deviation that matters.
+    let result = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(256)).run(
+        &schedules(8),
+        |picks| {
+            let order = picks
+                .sim(0)
+                .run(async {
+                    let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+                    let (o1, o2) = (order.clone(), order.clone());
+                    let a = spawn(async move { o1.borrow_mut().push('a') });
+                    let b = spawn(async move { o2.borrow_mut().push('b') });
+                    a.await.unwrap();
+                    b.await.unwrap();
+                    let v = order.borrow().clone();
+                    v
+                })
+                .unwrap();
+            prop_assert_eq!(order, vec!['a', 'b']);
+            Ok(())
+        },
+    );
+    let Err(proptest::test_runner::TestError::Fail(_, minimal)) = result else {
+        panic!("expected the property to fail, got {result:?}");
+    };
+    assert_eq!(
+        minimal.0,
+        vec![1],
+        "shrunk to one deviation at the first choice"
+    );
+}

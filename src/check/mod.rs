@@ -1,0 +1,481 @@
+//! Exploring schedules: run one async test body under many schedules, and
+//! when one fails, shrink it, check it replays deterministically, and say
+//! exactly how to get it back.
+//!
+//! [`Check`] is the harness; `#[seedloop::test]` is the attribute form. See
+//! `docs/exploring.md`.
+
+mod determinism;
+mod env;
+mod exhaustive;
+mod failure;
+mod outcome;
+mod quiet;
+mod shrink;
+#[cfg(feature = "proptest")]
+mod strategy;
+mod sweep;
+
+pub use determinism::Determinism;
+pub use failure::CheckFailure;
+#[cfg(feature = "proptest")]
+pub use strategy::{schedules, Picks};
+
+use std::fmt;
+use std::future::Future;
+use std::ops::Range;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::sim::{ConfigError, Policy, Schedule, Sim};
+use outcome::run_once;
+
+/// Runs an async test body under many schedules.
+///
+/// ```
+/// use seedloop::check::Check;
+/// use seedloop::{spawn, yield_now};
+/// let summary = Check::new().seeds(0..50).run(|| async {
+///     let a = spawn(async { yield_now().await; 1 });
+///     let b = spawn(async { 2 });
+///     assert_eq!(a.await.unwrap() + b.await.unwrap(), 3);
+/// });
+/// assert_eq!(summary.runs, 50);
+/// ```
+///
+/// The `SEEDLOOP_*` environment variables override the builder:
+/// `SEEDLOOP_SEED` (one seed), `SEEDLOOP_SEEDS` (`1000` or `5000..6000`),
+/// `SEEDLOOP_POLICY` (`random`, `fifo`, `pct:<d>`, `exhaustive:<k>`),
+/// `SEEDLOOP_REPLAY` (a schedule string: run just that), `SEEDLOOP_SHARD`
+/// (`k/n`: this machine's stripe of the seeds), `SEEDLOOP_TRACE_DIR` (where
+/// failure traces go).
+#[derive(Clone, Debug)]
+pub struct Check {
+    seeds: Range<u64>,
+    policy: Policy,
+    exhaustive: Option<usize>,
+    threads: usize,
+    shrink: bool,
+    shrink_budget: usize,
+    self_check_all: bool,
+    name: Option<String>,
+    trace_dir: Option<PathBuf>,
+    max_runs: u64,
+    step_limit: Option<u64>,
+    time_limit: Option<Duration>,
+    isolate_panics: bool,
+    expected_steps: Option<u64>,
+    shard: Option<(u64, u64)>,
+}
+
+impl Default for Check {
+    fn default() -> Check {
+        Check::new()
+    }
+}
+
+/// What a passing check covered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckSummary {
+    /// How many schedules ran.
+    pub runs: u64,
+    /// For exhaustive search: whether the whole bounded space was covered.
+    pub exhausted: Option<bool>,
+    /// How the schedules were chosen, in words.
+    pub how: String,
+}
+
+impl fmt::Display for CheckSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} schedules passed ({})", self.runs, self.how)?;
+        match self.exhausted {
+            Some(true) => write!(f, "; the bounded space is exhausted"),
+            Some(false) => write!(f, "; stopped at the run limit before exhausting the space"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why a check did not pass.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum CheckError {
+    /// A `SEEDLOOP_*` variable holds something unusable.
+    Config(ConfigError),
+    /// A schedule failed.
+    Failed(Box<CheckFailure>),
+    /// The same seed gave two different traces (self-check of every seed).
+    Nondeterministic {
+        /// The seed.
+        seed: u64,
+        /// Where the traces first differ.
+        determinism: Determinism,
+    },
+}
+
+impl fmt::Display for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CheckError::Config(e) => write!(f, "{e}"),
+            CheckError::Failed(failure) => write!(f, "{failure}"),
+            CheckError::Nondeterministic { seed, determinism } => {
+                write!(f, "seed {seed} ran twice: {determinism}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for CheckError {}
+
+impl Check {
+    /// Seeds `0..100`, `Policy::Random`, all cores, shrinking on.
+    pub fn new() -> Check {
+        Check {
+            seeds: 0..100,
+            policy: Policy::Random,
+            exhaustive: None,
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            shrink: true,
+            shrink_budget: 2000,
+            self_check_all: false,
+            name: None,
+            trace_dir: None,
+            max_runs: 1_000_000,
+            step_limit: None,
+            time_limit: None,
+            isolate_panics: false,
+            expected_steps: None,
+            shard: None,
+        }
+    }
+
+    /// The seeds to run (default `0..100`).
+    pub fn seeds(mut self, seeds: Range<u64>) -> Check {
+        self.seeds = seeds;
+        self
+    }
+
+    /// The scheduling policy for seeded runs (default `Policy::Random`).
+    pub fn policy(mut self, policy: Policy) -> Check {
+        self.policy = policy;
+        self
+    }
+
+    /// Instead of seeds: every schedule with at most `max_deviations` picks
+    /// other than FIFO's, depth-first, until the space is exhausted (or
+    /// [`Check::max_runs`]). User randomness uses the first seed.
+    pub fn exhaustive(mut self, max_deviations: usize) -> Check {
+        self.exhaustive = Some(max_deviations);
+        self
+    }
+
+    /// How many threads sweep seeds (default: every core). Each runs one
+    /// `Sim` at a time; the result does not depend on the number.
+    pub fn threads(mut self, threads: usize) -> Check {
+        self.threads = threads.max(1);
+        self
+    }
+
+    /// Whether to shrink a failing schedule toward FIFO (default on).
+    pub fn shrink(mut self, on: bool) -> Check {
+        self.shrink = on;
+        self
+    }
+
+    /// The most runs shrinking may spend (default 2000).
+    pub fn shrink_budget(mut self, runs: usize) -> Check {
+        self.shrink_budget = runs;
+        self
+    }
+
+    /// Run every seed twice and compare traces (default: only the failing one).
+    pub fn self_check_every_seed(mut self, on: bool) -> Check {
+        self.self_check_all = on;
+        self
+    }
+
+    /// The test name used in the replay command (default: the current
+    /// thread's name, which `cargo test` sets to the test's path).
+    pub fn name(mut self, name: &str) -> Check {
+        self.name = Some(name.to_string());
+        self
+    }
+
+    /// Where failure traces are written (default `SEEDLOOP_TRACE_DIR`, else
+    /// `target/seedloop` when run from a crate root, else the temp dir).
+    pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Check {
+        self.trace_dir = Some(dir.into());
+        self
+    }
+
+    /// The most runs an exhaustive search makes (default 1,000,000).
+    pub fn max_runs(mut self, runs: u64) -> Check {
+        self.max_runs = runs;
+        self
+    }
+
+    /// A step limit for each run (see [`Sim::step_limit`]).
+    pub fn step_limit(mut self, steps: u64) -> Check {
+        self.step_limit = Some(steps);
+        self
+    }
+
+    /// A virtual time limit for each run (see [`Sim::time_limit`]).
+    pub fn time_limit(mut self, limit: Duration) -> Check {
+        self.time_limit = Some(limit);
+        self
+    }
+
+    /// See [`Sim::isolate_panics`].
+    pub fn isolate_panics(mut self, on: bool) -> Check {
+        self.isolate_panics = on;
+        self
+    }
+
+    /// For PCT: the expected number of choices per run (see [`Sim::expected_steps`]).
+    pub fn expected_steps(mut self, k: u64) -> Check {
+        self.expected_steps = Some(k);
+        self
+    }
+
+    /// Runs the body under every schedule and returns what was covered.
+    ///
+    /// # Panics
+    /// When a schedule fails (with the full report: seed, schedules, shrunk
+    /// schedule, trace tail, trace files, replay command), or when a
+    /// `SEEDLOOP_*` variable is invalid (naming it and the accepted forms).
+    pub fn run<F, Fut>(self, body: F) -> CheckSummary
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future<Output = ()>,
+    {
+        match self.try_run(body) {
+            Ok(summary) => summary,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Check::run`], returning the failure instead of panicking.
+    ///
+    /// # Errors
+    /// [`CheckError`]: an invalid `SEEDLOOP_*` variable, a failing schedule,
+    /// or a seed whose two runs differ.
+    ///
+    /// ```
+    /// use seedloop::check::{Check, CheckError};
+    /// use seedloop::{spawn, yield_now};
+    /// use std::{cell::Cell, rc::Rc};
+    /// let err = Check::new().seeds(0..200).try_run(|| async {
+    ///     let n = Rc::new(Cell::new(0));
+    ///     let tasks: Vec<_> = (0..2).map(|_| {
+    ///         let n = n.clone();
+    ///         spawn(async move { let v = n.get(); yield_now().await; n.set(v + 1) })
+    ///     }).collect();
+    ///     for t in tasks { t.await.unwrap() }
+    ///     assert_eq!(n.get(), 2, "lost update");
+    /// }).unwrap_err();
+    /// let CheckError::Failed(failure) = err else { panic!() };
+    /// assert!(failure.shrunk.is_some());
+    /// ```
+    pub fn try_run<F, Fut>(mut self, body: F) -> Result<CheckSummary, CheckError>
+    where
+        F: Fn() -> Fut + Sync,
+        Fut: Future<Output = ()>,
+    {
+        let env = env::read(|v| std::env::var(v).ok()).map_err(CheckError::Config)?;
+        if let Some(seeds) = env.seeds {
+            self.seeds = seeds;
+            self.exhaustive = None;
+        }
+        if let Some(p) = env.policy {
+            self.policy = p;
+            self.exhaustive = None;
+        }
+        if env.exhaustive.is_some() {
+            self.exhaustive = env.exhaustive;
+        }
+        if env.trace_dir.is_some() {
+            self.trace_dir = env.trace_dir;
+        }
+        self.shard = env.shard.or(self.shard);
+        if let Some(schedule) = env.replay {
+            let seed = schedule.seed();
+            let sim = self.configure(Sim::replay_schedule(schedule));
+            let (_, outcome) = run_once(sim, &body);
+            return match outcome.error {
+                None => Ok(CheckSummary {
+                    runs: 1,
+                    exhausted: None,
+                    how: "the SEEDLOOP_REPLAY schedule".into(),
+                }),
+                Some(_) => {
+                    Err(self.failure(seed, "replay".into(), 1, outcome.schedule, false, &body))
+                }
+            };
+        }
+        if let Some(k) = self.exhaustive {
+            let seed = self.seeds.start;
+            let explored = exhaustive::explore(&self, seed, k, &body);
+            return match explored.failure {
+                None => Ok(CheckSummary {
+                    runs: explored.runs,
+                    exhausted: Some(explored.exhausted),
+                    how: format!("every schedule with at most {k} deviations from FIFO"),
+                }),
+                Some((_, schedule)) => Err(self.failure(
+                    seed,
+                    format!("exhaustive:{k}"),
+                    explored.runs,
+                    schedule,
+                    self.shrink,
+                    &body,
+                )),
+            };
+        }
+        let seeds: Vec<u64> = match self.shard {
+            Some((k, n)) => self.seeds.clone().filter(|s| s % n == k - 1).collect(),
+            None => self.seeds.clone().collect(),
+        };
+        let swept = sweep::sweep(&self, &seeds, &body);
+        if let Some((seed, _, schedule)) = swept.failure {
+            let policy = self.policy.to_string();
+            return Err(self.failure(seed, policy, swept.runs, schedule, self.shrink, &body));
+        }
+        if self.self_check_all {
+            for &seed in &seeds {
+                let (a, _) =
+                    quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
+                let (b, _) =
+                    quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
+                let determinism = Determinism::compare(&a.trace().render(), &b.trace().render());
+                if determinism != Determinism::Same {
+                    return Err(CheckError::Nondeterministic { seed, determinism });
+                }
+            }
+        }
+        Ok(CheckSummary {
+            runs: swept.runs,
+            exhausted: None,
+            how: format!(
+                "seeds {}..{}{}, policy {}",
+                self.seeds.start,
+                self.seeds.end,
+                self.shard
+                    .map_or(String::new(), |(k, n)| format!(" (shard {k}/{n})")),
+                self.policy
+            ),
+        })
+    }
+
+    /// A run's `Sim` with this check's limits; tracing off (sweeps are fast,
+    /// failures are re-run with tracing on).
+    fn configure(&self, mut sim: Sim) -> Sim {
+        sim = sim.tracing(false).isolate_panics(self.isolate_panics);
+        if let Some(n) = self.step_limit {
+            sim = sim.step_limit(n);
+        }
+        if let Some(d) = self.time_limit {
+            sim = sim.time_limit(d);
+        }
+        if let Some(k) = self.expected_steps {
+            sim = sim.expected_steps(k);
+        }
+        sim
+    }
+
+    fn sim_for_seed(&self, seed: u64) -> Sim {
+        self.configure(Sim::new(seed).policy(self.policy))
+    }
+
+    fn test_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| {
+            std::thread::current()
+                .name()
+                .unwrap_or("<test name>")
+                .to_string()
+        })
+    }
+
+    fn trace_dir_or_default(&self) -> PathBuf {
+        self.trace_dir.clone().unwrap_or_else(|| {
+            if std::path::Path::new("target").is_dir() {
+                PathBuf::from("target").join("seedloop")
+            } else {
+                std::env::temp_dir().join("seedloop")
+            }
+        })
+    }
+
+    /// Shrinks (if asked), re-runs with tracing, self-checks, writes traces.
+    fn failure<F, Fut>(
+        &self,
+        seed: u64,
+        policy: String,
+        runs: u64,
+        found: Schedule,
+        shrink: bool,
+        body: &F,
+    ) -> CheckError
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        let replay_found = || {
+            self.configure(Sim::replay_schedule(found.clone()))
+                .tracing(true)
+        };
+        let (_, original) = quiet::quietly(|| run_once(replay_found(), body));
+        let target = original.signature();
+        let mut shrunk = None;
+        if let (true, Some(target)) = (shrink, &target) {
+            let picks = found.choices().iter().map(|c| c.picked).collect();
+            let s = shrink::shrink(self, found.seed(), picks, target, body);
+            let sim = self
+                .configure(Sim::guided(found.seed(), s.picks))
+                .tracing(true);
+            let (_, outcome) = quiet::quietly(|| run_once(sim, body));
+            if outcome.signature().as_ref() == Some(target) {
+                shrunk = Some((outcome.schedule, s.runs));
+            }
+        }
+        let reported = shrunk.as_ref().map_or(&found, |(s, _)| s).clone();
+        // The reported run, with the panic hook active: the user sees the
+        // panic once, with its location.
+        let sim = self
+            .configure(Sim::replay_schedule(reported.clone()))
+            .tracing(true);
+        let (first, outcome) = run_once(sim, body);
+        let (second, _) = quiet::quietly(|| {
+            run_once(
+                self.configure(Sim::replay_schedule(reported)).tracing(true),
+                body,
+            )
+        });
+        let determinism = Determinism::compare(&first.trace().render(), &second.trace().render());
+        let test = self.test_name();
+        let (trace_file, chrome_file) =
+            failure::write_traces(&self.trace_dir_or_default(), &test, seed, first.trace());
+        let Some(error) = outcome.error.or(original.error) else {
+            return CheckError::Nondeterministic {
+                seed,
+                determinism: Determinism::Differs {
+                    at: 0,
+                    first: "the schedule failed during the search".into(),
+                    second: "the same schedule passed when replayed".into(),
+                },
+            };
+        };
+        CheckError::Failed(Box::new(CheckFailure {
+            test,
+            seed,
+            policy,
+            runs,
+            found,
+            shrunk,
+            error,
+            determinism,
+            trace_file,
+            chrome_file,
+        }))
+    }
+}
