@@ -168,7 +168,7 @@ impl Core {
         }
         header.state.set(TaskState::Running);
         self.running.set(Some((id, key)));
-        self.record(EventKind::Poll);
+        self.record_with(|| EventKind::Poll);
         let mut cx = Context::from_waker(&header.waker);
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
@@ -186,12 +186,12 @@ impl Core {
         };
         let result = match polled {
             Ok(Poll::Pending) => {
-                self.record(EventKind::Pending);
+                self.record_with(|| EventKind::Pending);
                 header.state.set(TaskState::Waiting);
                 Ok(false)
             }
             Ok(Poll::Ready(())) => {
-                self.record(EventKind::Finished);
+                self.record_with(|| EventKind::Finished);
                 self.forget_task(key);
                 header.complete(TaskState::Finished);
                 Ok(is_main)
@@ -262,7 +262,7 @@ impl Core {
         let Some(f) = cb.f.borrow_mut().take() else {
             return Ok(());
         };
-        self.record(EventKind::Callback { id: cb.id });
+        self.record_with(|| EventKind::Callback { id: cb.id });
         match catch_unwind(AssertUnwindSafe(f)) {
             Ok(()) => Ok(()),
             Err(payload) => {

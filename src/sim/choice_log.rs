@@ -283,7 +283,7 @@ impl Chooser {
     pub fn new(policy: Box<dyn SchedulePolicy>) -> Chooser {
         Chooser {
             policy,
-            log: Vec::new(),
+            log: Vec::with_capacity(64),
         }
     }
 
