@@ -3,12 +3,24 @@
 //! asyncio's `create_task` is [`spawn`] (or [`Builder`] to name the task);
 //! its `Task` is [`Task<T>`], awaited for `Result<T, JoinError>`.
 
+mod as_completed;
 mod builder;
+mod completion;
+mod gather;
 mod join;
+mod object;
+mod promise;
+mod shield;
+mod wait;
 mod yield_now;
 
+pub use as_completed::{as_completed, AsCompleted, AsCompletedError};
 pub use builder::Builder;
+pub use gather::{gather, try_gather, Gather, GatherError, TryGather};
 pub use join::{JoinError, Task};
+pub use promise::{AlreadyDone, Promise, PromiseError, PromiseWait};
+pub use shield::{shield, Shield};
+pub use wait::{try_wait, wait, ReturnWhen, Wait, WaitError};
 pub use yield_now::{yield_now, YieldNow};
 
 pub use crate::runtime::ids::TaskId;
