@@ -227,6 +227,7 @@ impl Sim {
     /// ```
     #[doc(alias = "run_until_complete")]
     #[doc(alias = "asyncio.run")]
+    #[allow(clippy::result_large_err)] // reports are big and rare; boxing them would cost every caller a deref
     pub fn run<F: Future>(&mut self, main: F) -> Result<F::Output, SimError> {
         if context::is_entered() {
             return Err(SimError::NestedRuntime);
