@@ -128,7 +128,7 @@ impl<T> ChildTasks<T> {
     }
 
     /// Wakes `cx` when the next child ends, and notes for the deadlock report
-    /// that the current task waits on these children.
+    /// that the current task waits on these children (if any still run).
     pub fn wait_for_next(&self, cx: &Context<'_>) {
         let mut w = self.log.waker.borrow_mut();
         match &*w {
@@ -136,8 +136,10 @@ impl<T> ChildTasks<T> {
             _ => *w = Some(cx.waker().clone()),
         }
         drop(w);
-        let blocker: Rc<dyn Blocker> = self.log.clone();
-        try_with_core(|core| core.note_wait(WaitOn::Object(blocker)));
+        if self.unfinished() > 0 {
+            let blocker: Rc<dyn Blocker> = self.log.clone();
+            try_with_core(|core| core.note_wait(WaitOn::Object(blocker)));
+        }
     }
 
     /// How many children have not ended yet.
