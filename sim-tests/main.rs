@@ -1,5 +1,10 @@
 //! Integration tests: scenarios ported from asyncio tutorials, run under sim
 //! with exact virtual times, plus trace snapshots (in `snapshots/`).
 
+mod combinators_cancel;
+mod combinators_gather;
+mod combinators_group;
+mod combinators_promise;
+mod combinators_wait;
 mod common;
 mod core_scenarios;

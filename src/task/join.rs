@@ -324,6 +324,9 @@ impl<T> Task<T> {
     /// ```
     pub fn detach(mut self) {
         self.detached = true;
+        // Nobody can await it any more: forget the last awaiter's waker, so
+        // the task's end does not wake it for nothing.
+        self.header().join_waker.borrow_mut().take();
     }
 
     /// How the task ended, without taking its output: `Ready(Ok(()))` if it

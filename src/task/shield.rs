@@ -119,17 +119,17 @@ impl<T> Future for Shield<T> {
             .task
             .as_mut()
             .expect("a Shield was polled after it completed");
-        match Pin::new(task).poll(cx) {
-            Poll::Ready(out) => {
-                this.task = None;
-                Poll::Ready(out)
-            }
-            Poll::Pending => {
-                let blocker: Rc<dyn Blocker> = this.blocker.clone();
-                try_with_core(|core| core.note_wait(WaitOn::Object(blocker)));
-                Poll::Pending
-            }
+        if task.poll_end(cx).is_pending() {
+            // Noted as the shield (not as the bare task) in deadlock reports.
+            let blocker: Rc<dyn Blocker> = this.blocker.clone();
+            try_with_core(|core| core.note_wait(WaitOn::Object(blocker)));
+            return Poll::Pending;
         }
+        let out = Pin::new(task).poll(cx);
+        if out.is_ready() {
+            this.task = None;
+        }
+        out
     }
 }
 
