@@ -5,6 +5,7 @@ mod combinators_cancel;
 mod combinators_gather;
 mod combinators_group;
 mod combinators_promise;
+mod combinators_props;
 mod combinators_wait;
 mod common;
 mod core_scenarios;
