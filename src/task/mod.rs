@@ -1,7 +1,14 @@
-//! Tasks: spawning, joining, cancelling.
+//! Tasks: spawning, joining, cancelling, and waiting on many at once.
 //!
 //! asyncio's `create_task` is [`spawn`] (or [`Builder`] to name the task);
 //! its `Task` is [`Task<T>`], awaited for `Result<T, JoinError>`.
+//!
+//! Waiting on many things (see `docs/structured-concurrency.md`):
+//! [`TaskGroup`] (structured: nothing outlives it, the first failure cancels
+//! the rest), [`gather`]/[`try_gather`] (outputs in argument order),
+//! [`as_completed`] (a stream in completion order), [`wait`]/[`try_wait`]
+//! (`(done, pending)` by [`ReturnWhen`]), [`shield`] (work that outlives its
+//! waiter) and [`Promise`] (asyncio's `Future`).
 
 mod as_completed;
 mod builder;

@@ -364,11 +364,11 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     /// callbacks run at once, inside `set`/`set_error`/`cancel`.
     ///
     /// ```
-    /// use seedloop::{Sim, task::Promise, yield_now};
+    /// use seedloop::{Sim, Policy, task::Promise, yield_now};
     /// use std::{cell::RefCell, rc::Rc};
     /// let seen = Rc::new(RefCell::new(Vec::new()));
     /// let s = seen.clone();
-    /// Sim::new(1).run(async move {
+    /// Sim::new(1).policy(Policy::Fifo).run(async move {
     ///     let p: Promise<u8> = Promise::new();
     ///     let (s1, s2) = (s.clone(), s.clone());
     ///     p.on_done(move |r| s1.borrow_mut().push(format!("first {r:?}")));

@@ -65,6 +65,8 @@ struct GroupInner<E> {
 ///   returning `Err`) cancels every other child **and the body**, and the
 ///   scope returns a [`GroupError`] listing every failure in the order they
 ///   happened.
+/// - Inside the body, awaiting a child never sees its failure: the first
+///   failure drops the body before it is polled again.
 /// - Cancelling one child through its [`GroupTask`] is not a failure.
 /// - Spawning into a group that is aborting or has ended is a [`SpawnError`].
 /// - Cancelling the task that runs the scope drops the scope, which cancels
@@ -308,27 +310,91 @@ pub struct GroupTask<T> {
 
 impl<T> GroupTask<T> {
     /// The child's task id.
+    ///
+    /// ```
+    /// use seedloop::{Sim, task::TaskGroup};
+    /// Sim::new(1).run(async {
+    ///     TaskGroup::scope(|tg| async move {
+    ///         assert_eq!(tg.spawn(async { Ok::<_, ()>(()) }).unwrap().id().to_string(), "#2");
+    ///         Ok::<_, ()>(())
+    ///     }).await.unwrap();
+    /// }).unwrap();
+    /// ```
     pub fn id(&self) -> TaskId {
         self.task.id()
     }
 
     /// Cancels the child; awaiting it gives `Err(ChildError::Join(Cancelled))`.
     /// Not a failure of the group.
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, JoinError, task::{TaskGroup, ChildError}};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     TaskGroup::scope(|tg| async move {
+    ///         let t = tg.spawn(async { sleep(Duration::from_secs(5)).await; Ok::<_, ()>(()) }).unwrap();
+    ///         t.cancel();
+    ///         assert_eq!(t.await, Err(ChildError::Join(JoinError::Cancelled)));
+    ///         Ok(())
+    ///     }).await.unwrap();
+    /// }).unwrap();
+    /// ```
     pub fn cancel(&self) {
         self.task.cancel();
     }
 
     /// Cancels the child with a reason. See [`Task::cancel_with`](crate::Task::cancel_with).
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, JoinError, task::{TaskGroup, ChildError}};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     TaskGroup::scope(|tg| async move {
+    ///         let t = tg.spawn(async { sleep(Duration::from_secs(5)).await; Ok::<_, ()>(()) }).unwrap();
+    ///         t.cancel_with("enough");
+    ///         let reason = JoinError::CancelledWith { reason: "enough".into() };
+    ///         assert_eq!(t.await, Err(ChildError::Join(reason)));
+    ///         Ok(())
+    ///     }).await.unwrap();
+    /// }).unwrap();
+    /// ```
     pub fn cancel_with(&self, reason: impl Into<String>) {
         self.task.cancel_with(reason.into());
     }
 
     /// Pending cancel requests. See [`Task::cancelling`](crate::Task::cancelling).
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, task::TaskGroup};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     TaskGroup::scope(|tg| async move {
+    ///         let t = tg.spawn(async { sleep(Duration::from_secs(5)).await; Ok::<_, ()>(()) }).unwrap();
+    ///         assert_eq!(t.cancelling(), 0);
+    ///         t.cancel();
+    ///         assert_eq!(t.cancelling(), 1);
+    ///         Ok(())
+    ///     }).await.unwrap();
+    /// }).unwrap();
+    /// ```
     pub fn cancelling(&self) -> u32 {
         self.task.cancelling()
     }
 
     /// Whether the child has ended.
+    ///
+    /// ```
+    /// use seedloop::{Sim, Policy, yield_now, task::TaskGroup};
+    /// Sim::new(1).policy(Policy::Fifo).run(async {
+    ///     TaskGroup::scope(|tg| async move {
+    ///         let t = tg.spawn(async { Ok::<_, ()>(1) }).unwrap();
+    ///         assert!(!t.is_finished());
+    ///         yield_now().await;
+    ///         assert!(t.is_finished());
+    ///         Ok(())
+    ///     }).await.unwrap();
+    /// }).unwrap();
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.task.is_finished()
     }
