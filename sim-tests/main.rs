@@ -1,11 +1,13 @@
 //! Integration tests: scenarios ported from asyncio tutorials, run under sim
 //! with exact virtual times, plus trace snapshots (in `snapshots/`).
 
+mod common;
+mod core_scenarios;
+
+// Waiting on many things: Promise, gather, wait, as_completed, shield, TaskGroup.
 mod combinators_cancel;
 mod combinators_gather;
 mod combinators_group;
 mod combinators_promise;
 mod combinators_props;
 mod combinators_wait;
-mod common;
-mod core_scenarios;
