@@ -6,3 +6,11 @@ mod common;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
+
+// Waiting on many things: Promise, gather, wait, as_completed, shield, TaskGroup.
+mod combinators_cancel;
+mod combinators_gather;
+mod combinators_group;
+mod combinators_promise;
+mod combinators_props;
+mod combinators_wait;

@@ -44,7 +44,10 @@ pub mod trace;
 pub use random::random;
 pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle};
 pub use sim::{Policy, Schedule, Sim, SimError};
-pub use task::{spawn, yield_now, JoinError, Task, TaskId};
+pub use task::{
+    as_completed, gather, shield, spawn, try_gather, wait, yield_now, JoinError, Promise,
+    ReturnWhen, Task, TaskGroup, TaskId,
+};
 pub use time::{sleep, timeout};
 
 /// Runs an `async fn` test under many schedules; see [`check::Check`].

@@ -226,7 +226,9 @@ impl Core {
             key,
             state: Cell::new(TaskState::Waiting),
             cancel_requested: Cell::new(false),
+            cancels: Default::default(),
             join_waker: RefCell::new(None),
+            done_hooks: RefCell::default(),
             panic_message: RefCell::new(None),
             waker,
         }

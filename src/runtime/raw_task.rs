@@ -22,19 +22,76 @@ pub(crate) struct TaskHeader {
     pub key: TaskKey,
     pub state: Cell<TaskState>,
     pub cancel_requested: Cell<bool>,
+    /// How many cancel requests are pending, and the first one's reason.
+    pub cancels: CancelRequests,
     pub join_waker: RefCell<Option<Waker>>,
+    /// Run once, in registration order, when the task reaches a final state.
+    pub done_hooks: RefCell<Vec<DoneHook>>,
     pub panic_message: RefCell<Option<Rc<str>>>,
     pub waker: Waker,
 }
 
+/// Code to run when a task ends (combinators use it to learn the order in
+/// which their children complete). It runs inside the loop, synchronously:
+/// it must not block or poll anything, only note and wake.
+pub(crate) type DoneHook = Box<dyn FnOnce(&TaskHeader)>;
+
+/// The pending cancel requests of a task (asyncio's `cancelling()` count)
+/// and the reason given with the first of them.
+///
+/// `count > 0` exactly while `TaskHeader::cancel_requested` is set by a
+/// request through a `Task` handle; `uncancel` bringing it to 0 clears both.
+#[derive(Default)]
+pub(crate) struct CancelRequests {
+    pub count: Cell<u32>,
+    pub reason: RefCell<Option<Rc<str>>>,
+}
+
 impl TaskHeader {
-    /// Moves to a final state and wakes whoever awaits the task.
+    /// Moves to a final state, wakes whoever awaits the task, then runs the
+    /// done hooks in registration order.
     pub fn complete(&self, state: TaskState) {
         debug_assert!(state.is_final());
         self.state.set(state);
         let w = self.join_waker.borrow_mut().take();
         if let Some(w) = w {
             w.wake();
+        }
+        let hooks = std::mem::take(&mut *self.done_hooks.borrow_mut());
+        for hook in hooks {
+            hook(self);
+        }
+    }
+
+    /// Runs `hook` when the task ends, or now if it already has.
+    pub fn add_done_hook(&self, hook: DoneHook) {
+        if self.state.get().is_final() {
+            hook(self);
+        } else {
+            self.done_hooks.borrow_mut().push(hook);
+        }
+    }
+
+    /// How the task ended: `Ok` if it finished (its output waits in the
+    /// cell), the error an awaiter gets otherwise; `None` while it runs.
+    pub fn end(&self) -> Option<Result<(), JoinError>> {
+        match self.state.get() {
+            TaskState::Finished => Some(Ok(())),
+            TaskState::Cancelled => Some(Err(match self.cancels.reason.borrow().as_deref() {
+                Some(reason) => JoinError::CancelledWith {
+                    reason: reason.to_string(),
+                },
+                None => JoinError::Cancelled,
+            })),
+            TaskState::Panicked => Some(Err(JoinError::Panicked {
+                message: self
+                    .panic_message
+                    .borrow()
+                    .as_deref()
+                    .unwrap_or("")
+                    .to_string(),
+            })),
+            TaskState::Waiting | TaskState::Running => None,
         }
     }
 }
@@ -112,6 +169,9 @@ impl<F: Future> RawTask for TaskCell<F> {
 pub(crate) trait JoinTarget<T> {
     fn header(&self) -> &TaskHeader;
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+    /// Applies `f` to the output, if the task finished and the output has
+    /// not been taken yet.
+    fn inspect_output(&self, f: &mut dyn FnMut(&T));
 }
 
 impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
@@ -120,10 +180,11 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
     }
 
     fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        match self.header.state.get() {
-            TaskState::Finished => {
+        match self.header.end() {
+            Some(Ok(())) => {
                 let mut stage = self.stage.borrow_mut();
-                // Only a finished output is ever moved out of the cell.
+                // Only a finished output is ever moved out of the cell: a
+                // `Running` future is pinned there (see `poll`).
                 assert!(
                     matches!(*stage, Stage::Done(_)),
                     "a Task was polled again after it returned its output"
@@ -133,18 +194,8 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
                     _ => unreachable!("checked above"),
                 }
             }
-            TaskState::Cancelled => Poll::Ready(Err(JoinError::Cancelled)),
-            TaskState::Panicked => {
-                let message = self
-                    .header
-                    .panic_message
-                    .borrow()
-                    .as_deref()
-                    .unwrap_or("")
-                    .to_string();
-                Poll::Ready(Err(JoinError::Panicked { message }))
-            }
-            _ => {
+            Some(Err(e)) => Poll::Ready(Err(e)),
+            None => {
                 let mut w = self.header.join_waker.borrow_mut();
                 match &mut *w {
                     Some(old) if old.will_wake(cx.waker()) => {}
@@ -152,6 +203,12 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
                 }
                 Poll::Pending
             }
+        }
+    }
+
+    fn inspect_output(&self, f: &mut dyn FnMut(&F::Output)) {
+        if let Stage::Done(out) = &*self.stage.borrow() {
+            f(out);
         }
     }
 }

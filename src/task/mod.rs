@@ -1,14 +1,35 @@
-//! Tasks: spawning, joining, cancelling.
+//! Tasks: spawning, joining, cancelling, and waiting on many at once.
 //!
 //! asyncio's `create_task` is [`spawn`] (or [`Builder`] to name the task);
 //! its `Task` is [`Task<T>`], awaited for `Result<T, JoinError>`.
+//!
+//! Waiting on many things (see `docs/structured-concurrency.md`):
+//! [`TaskGroup`] (structured: nothing outlives it, the first failure cancels
+//! the rest), [`gather`]/[`try_gather`] (outputs in argument order),
+//! [`as_completed`] (a stream in completion order), [`wait`]/[`try_wait`]
+//! (`(done, pending)` by [`ReturnWhen`]), [`shield`] (work that outlives its
+//! waiter) and [`Promise`] (asyncio's `Future`).
 
+mod as_completed;
 mod builder;
+mod completion;
+mod gather;
+mod group;
 mod join;
+mod object;
+mod promise;
+mod shield;
+mod wait;
 mod yield_now;
 
+pub use as_completed::{as_completed, AsCompleted, AsCompletedError};
 pub use builder::Builder;
+pub use gather::{gather, try_gather, Gather, GatherError, TryGather};
+pub use group::{ChildError, Failure, GroupError, GroupTask, Scope, SpawnError, TaskGroup};
 pub use join::{JoinError, Task};
+pub use promise::{AlreadyDone, Promise, PromiseError, PromiseWait};
+pub use shield::{shield, Shield};
+pub use wait::{try_wait, wait, ReturnWhen, Wait, WaitError};
 pub use yield_now::{yield_now, YieldNow};
 
 pub use crate::runtime::ids::TaskId;

@@ -25,6 +25,10 @@ pub struct Elapsed {
 }
 
 impl Elapsed {
+    pub(crate) fn new(deadline: Instant) -> Elapsed {
+        Elapsed { deadline }
+    }
+
     /// The deadline that passed.
     pub fn deadline(&self) -> Instant {
         self.deadline
