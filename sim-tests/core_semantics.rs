@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use seedloop::task::Builder;
 use seedloop::time::{sleep_until, Instant};
-use seedloop::{call_at, call_later, call_soon, sleep, spawn, yield_now, JoinError, Sim, SimError};
+use seedloop::{
+    call_at, call_later, call_soon, sleep, spawn, yield_now, JoinError, Policy, Sim, SimError,
+};
 
 use crate::common::{fifo, Log};
 use crate::snapshot;
@@ -190,6 +192,45 @@ fn callbacks_keep_registration_order_under_random_scheduling() {
             .unwrap();
         let want: Vec<String> = (0..5).map(|i| format!("0.000 cb {i}")).collect();
         assert_eq!(log.lines(), want, "seed {seed}");
+    }
+}
+
+#[test]
+fn every_policy_keeps_asyncio_turns() {
+    // a and b are ready together; a schedules a callback and wakes itself.
+    // Whatever order a and b run in, both run before the callback and
+    // before a's second step: those became ready during the turn.
+    for policy in [Policy::Fifo, Policy::Random, Policy::Pct { depth: 3 }] {
+        for seed in 0..100 {
+            let log = Log::new();
+            let l = log.clone();
+            Sim::new(seed)
+                .policy(policy)
+                .run(async move {
+                    let (la, lb) = (l.clone(), l.clone());
+                    let a = spawn(async move {
+                        la.say("a");
+                        let lc = la.clone();
+                        call_soon(move || lc.say("callback"));
+                        yield_now().await;
+                        la.say("a again");
+                    });
+                    let b = spawn(async move { lb.say("b") });
+                    a.await.unwrap();
+                    b.await.unwrap();
+                })
+                .unwrap();
+            let lines = log.lines();
+            let pos = |m: &str| lines.iter().position(|x| x.ends_with(m)).unwrap();
+            assert!(
+                pos(" b") < pos(" callback"),
+                "{policy} seed {seed}: {lines:?}"
+            );
+            assert!(
+                pos(" b") < pos(" a again"),
+                "{policy} seed {seed}: {lines:?}"
+            );
+        }
     }
 }
 

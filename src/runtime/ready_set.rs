@@ -1,9 +1,16 @@
 //! The ready set: tasks that can run and callbacks that are due, in arrival order.
 //!
-//! The scheduling policy picks by index among the *options*: every ready task,
-//! plus the oldest due callback (callbacks keep their registration order among
-//! themselves under every policy, as asyncio guarantees). Options are listed
-//! in arrival order, so option 0 is always what asyncio would run next.
+//! The scheduling policy picks by index among the *options*: every task that
+//! was ready when the current turn began, plus the oldest such callback
+//! (callbacks keep their registration order among themselves under every
+//! policy, as asyncio guarantees). Options are listed in arrival order, so
+//! option 0 is always what asyncio would run next.
+//!
+//! The *turn fence* keeps asyncio's turn structure under every policy:
+//! whatever becomes ready during a turn (a task woken, a callback scheduled)
+//! waits behind the fence until the next turn, so `call_soon` really means
+//! "next turn" and `yield_now` really lets every ready task run first. A
+//! policy permutes the order *within* a turn, never across turns.
 
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -31,6 +38,8 @@ pub(crate) struct ReadySet {
     tasks: VecDeque<(u64, TaskKey, TaskId)>,
     callbacks: VecDeque<(u64, Rc<CallbackCell>)>,
     next_seq: u64,
+    /// Items with a sequence number below the fence belong to this turn.
+    fence: u64,
 }
 
 impl ReadySet {
@@ -50,20 +59,29 @@ impl ReadySet {
         s
     }
 
-    /// Everything that is ready, callbacks counted one by one (for turn sizes).
-    pub fn total(&self) -> usize {
-        self.tasks.len() + self.callbacks.len()
+    /// Starts a turn: everything ready now is this turn's.
+    pub fn begin_turn(&mut self) {
+        self.fence = self.next_seq;
     }
 
-    /// How many options a policy chooses among.
+    /// How many tasks belong to this turn (they are a prefix: seq order).
+    fn turn_tasks(&self) -> usize {
+        let fence = self.fence;
+        match self.tasks.back() {
+            Some((s, _, _)) if *s < fence => self.tasks.len(),
+            _ => self.tasks.partition_point(|(s, _, _)| *s < fence),
+        }
+    }
+
+    /// How many options a policy chooses among in this turn; 0 ends the turn.
     pub fn options(&self) -> usize {
-        self.tasks.len() + usize::from(!self.callbacks.is_empty())
+        self.turn_tasks() + usize::from(self.callback_position().is_some())
     }
 
-    /// Where the head callback sits among the options.
+    /// Where this turn's head callback sits among the options.
     fn callback_position(&self) -> Option<usize> {
         let (seq, _) = self.callbacks.front()?;
-        Some(self.tasks.partition_point(|(s, _, _)| s < seq))
+        (*seq < self.fence).then(|| self.tasks.partition_point(|(s, _, _)| s < seq))
     }
 
     /// The option at index `i`, for a policy to inspect.

@@ -1,9 +1,11 @@
 //! The run loop: pick, poll, fire timers, park. See `design.md`, "The run loop".
 //!
-//! A *turn* runs the items that were ready when it began (under FIFO exactly
-//! those, in order, as asyncio's `_run_once` does). Between turns, timers due
-//! at the current instant join the ready set; only when nothing at all is
-//! ready does the driver park, which in sim jumps the clock to the next timer.
+//! A *turn* runs the items that were ready when it began, and only those (the
+//! ready set's turn fence): under FIFO in arrival order, exactly asyncio's
+//! `_run_once`; under other policies in the order the policy picks. Between
+//! turns, timers due at the current instant join the ready set; only when
+//! nothing at all is ready does the driver park, which in sim jumps the clock
+//! to the next timer.
 
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -75,13 +77,11 @@ impl Core {
     }
 
     fn turns<F: Future>(&self, main: &mut Main<'_, F>) -> Result<(), RunError> {
-        let mut turn_left = 0usize;
         let mut steps = 0u64;
         loop {
-            if turn_left == 0 || self.ready.borrow().options() == 0 {
+            if self.ready.borrow().options() == 0 {
                 self.start_turn();
-                turn_left = self.ready.borrow().total();
-                if turn_left == 0 {
+                if self.ready.borrow().options() == 0 {
                     let next = self.timers.borrow_mut().next_deadline();
                     if let (Some(limit), Some(at)) = (self.config.time_limit, next) {
                         if at > Instant::ZERO + limit {
@@ -110,7 +110,6 @@ impl Core {
                 };
                 ready.take(i)
             };
-            turn_left -= 1;
             match runnable {
                 Runnable::Task(key) => {
                     if self.run_task(key, main)? {
@@ -122,7 +121,8 @@ impl Core {
         }
     }
 
-    /// Wakes from other threads and due timers join the ready set.
+    /// Wakes from other threads and due timers join the ready set, and a new
+    /// turn begins with everything that is ready.
     fn start_turn(&self) {
         for key in self.inbox.take() {
             self.wake(key);
@@ -144,6 +144,7 @@ impl Core {
                 }
             }
         }
+        self.ready.borrow_mut().begin_turn();
     }
 
     /// Polls (or cancels) one task. Returns whether the main task finished.
