@@ -33,9 +33,11 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
+
 pub mod random;
 pub mod runtime;
 pub mod sim;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod trace;
