@@ -33,7 +33,7 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
-
+pub mod queue;
 pub mod random;
 pub mod runtime;
 pub mod sim;
