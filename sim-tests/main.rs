@@ -5,5 +5,6 @@ mod common;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
+mod queues;
 mod sync_events;
 mod sync_locks;
