@@ -8,3 +8,4 @@ mod core_semantics;
 mod queues;
 mod sync_events;
 mod sync_locks;
+mod sync_properties;
