@@ -5,6 +5,7 @@ mod common;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
+mod deadlock_reports;
 mod queues;
 mod sync_events;
 mod sync_locks;
