@@ -28,7 +28,11 @@ impl ObjectName {
 
     /// The name, numbering the object now if it has no number yet.
     pub fn get(&self, core: &Core) -> Rc<str> {
-        self.name.get_or_init(|| numbered(self.kind, core)).clone()
+        self.numbered(core).clone()
+    }
+
+    fn numbered(&self, core: &Core) -> &Rc<str> {
+        self.name.get_or_init(|| numbered(self.kind, core))
     }
 
     /// The name for a report: `Lock#?` if it was never numbered (it cannot
@@ -61,7 +65,7 @@ pub(crate) fn record(
 /// Notes that the current task waits on `blocker` (for the deadlock report),
 /// numbering the object first so the report can name it.
 pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>) {
-    let _ = name.get(core);
+    name.numbered(core);
     core.note_wait(WaitOn::Object(blocker));
 }
 
