@@ -363,3 +363,26 @@ fn a_bounded_semaphore_refuses_a_release_too_many_with_a_clear_error() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_second_release_before_the_next_holder_runs_is_refused() {
+    fifo()
+        .run(async {
+            let lock = Lock::new(());
+            lock.acquire().await;
+            let l = lock.clone();
+            let next = Builder::new().name("next").spawn(async move {
+                l.acquire().await;
+                l.release().unwrap();
+            });
+            yield_now().await; // next waits
+            lock.release().unwrap(); // handed to next
+                                     // asyncio would find the lock unlocked here; releasing it again
+                                     // must not take it away from next before it even ran.
+            assert_eq!(lock.release(), Err(LockReleaseError::NotLocked));
+            assert!(lock.is_locked());
+            next.await.unwrap();
+            assert!(!lock.is_locked());
+        })
+        .unwrap();
+}

@@ -184,7 +184,8 @@ impl Lock<()> {
     /// from any task or callback.
     ///
     /// # Errors
-    /// [`LockReleaseError::NotLocked`] if nobody holds the lock, and
+    /// [`LockReleaseError::NotLocked`] if nobody holds the lock (or it was
+    /// just handed to a waiter that has not run yet: a second release), and
     /// [`LockReleaseError::HeldByGuard`] if a [`LockGuard`] holds it (drop
     /// the guard instead).
     ///
@@ -200,6 +201,8 @@ impl Lock<()> {
         let held = match &self.core.state.borrow().owner {
             Owner::Free => Err(LockReleaseError::NotLocked),
             Owner::Held(h) if h.kind == HoldKind::Guard => Err(LockReleaseError::HeldByGuard),
+            // Handed to a waiter that has not run yet: not released by anyone.
+            Owner::Held(h) if !h.resumed => Err(LockReleaseError::NotLocked),
             Owner::Held(_) => Ok(()),
         };
         held.map(|()| self.core.hand_over("release"))
@@ -390,6 +393,10 @@ struct Holder {
     task: Option<TaskId>,
     since: Instant,
     kind: HoldKind,
+    /// `false` while the lock waits for the waiter it was handed to to run:
+    /// an explicit `release()` then would release a lock its holder has not
+    /// even seen, so it is refused (asyncio would find the lock unlocked).
+    resumed: bool,
 }
 
 /// How the holder releases the lock: by dropping its guard, or by an explicit
@@ -425,7 +432,7 @@ impl LockCore {
             if !matches!(st.owner, Owner::Free) {
                 return false;
             }
-            st.owner = Owner::Held(holder(core, core.and_then(Core::current_task), kind));
+            st.owner = Owner::Held(holder(core, core.and_then(Core::current_task), kind, true));
             drop(st);
             if let Some(core) = core {
                 object::record(core, &self.name, "acquire", String::new);
@@ -448,6 +455,9 @@ impl LockCore {
                 Waiter::Queued(key) => match st.waiters.phase(key) {
                     Some(Phase::Granted) => {
                         st.waiters.remove(key);
+                        if let Owner::Held(h) = &mut st.owner {
+                            h.resumed = true;
+                        }
                         *waiter = Waiter::Done;
                         drop(st);
                         if let Some(core) = core {
@@ -461,7 +471,7 @@ impl LockCore {
                 Waiter::Idle => {
                     let task = core.and_then(Core::current_task);
                     if let Owner::Free = st.owner {
-                        st.owner = Owner::Held(holder(core, task, kind));
+                        st.owner = Owner::Held(holder(core, task, kind, true));
                         *waiter = Waiter::Done;
                         drop(st);
                         if let Some(core) = core {
@@ -512,7 +522,7 @@ impl LockCore {
                 let mut to = None;
                 let waker = st.waiters.grant_front(|c| to = Some(*c));
                 st.owner = match to {
-                    Some(c) => Owner::Held(holder(core, c.task, c.kind)),
+                    Some(c) => Owner::Held(holder(core, c.task, c.kind, false)),
                     None => Owner::Free,
                 };
                 (waker, to)
@@ -530,11 +540,12 @@ impl LockCore {
     }
 }
 
-fn holder(core: Option<&Core>, task: Option<TaskId>, kind: HoldKind) -> Holder {
+fn holder(core: Option<&Core>, task: Option<TaskId>, kind: HoldKind, resumed: bool) -> Holder {
     Holder {
         task,
         since: core.map_or(Instant::ZERO, Core::now),
         kind,
+        resumed,
     }
 }
 
