@@ -14,3 +14,10 @@ mod combinators_group;
 mod combinators_promise;
 mod combinators_props;
 mod combinators_wait;
+
+// Synchronization and queues.
+mod deadlock_reports;
+mod queues;
+mod sync_events;
+mod sync_locks;
+mod sync_properties;

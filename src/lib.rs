@@ -34,9 +34,11 @@
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
 pub mod check;
+pub mod queue;
 pub mod random;
 pub mod runtime;
 pub mod sim;
+pub mod sync;
 pub mod task;
 pub mod time;
 pub mod trace;

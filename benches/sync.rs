@@ -1,0 +1,192 @@
+//! Sync and queue benchmarks, side by side with tokio in one process.
+//!
+//! `cargo bench --bench sync` prints, for each workload, the median of
+//! several repetitions as ns per operation, and seedloop's ratio to tokio
+//! (below 1.0 = seedloop is faster). Targets (issue 4): a round trip between
+//! two tasks through two `Queue(1)`s ≤ 150 ns (tokio's `mpsc::channel(1)`:
+//! about 170 ns on the reference machine); lock hand-off between 4 tasks
+//! reported against tokio's `Mutex`.
+
+use std::hint::black_box;
+use std::time::Instant;
+
+use seedloop::queue::Queue;
+use seedloop::sync::Lock;
+use seedloop::{spawn, yield_now, Policy, Sim};
+
+const REPS: usize = 5;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v[v.len() / 2]
+}
+
+/// Median ns per op of `f`, which performs `ops` operations.
+fn measure(ops: u64, mut f: impl FnMut()) -> f64 {
+    f(); // warm up
+    median(
+        (0..REPS)
+            .map(|_| {
+                let t = Instant::now();
+                f();
+                t.elapsed().as_nanos() as f64 / ops as f64
+            })
+            .collect(),
+    )
+}
+
+fn row(name: &str, ns: f64, baseline: Option<f64>) {
+    match baseline {
+        Some(b) => println!(
+            "  {name:<40} {ns:>8.1} ns/op   ratio seedloop/this {:.2}",
+            b / ns
+        ),
+        None => println!("  {name:<40} {ns:>8.1} ns/op"),
+    }
+}
+
+fn sim(tracing: bool) -> Sim {
+    Sim::new(1)
+        .policy(Policy::Fifo)
+        .tracing(tracing)
+        .step_limit(u64::MAX)
+}
+
+fn tokio_rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+/// Two tasks, `n` round trips: ping puts into `a` and gets from `b`, pong
+/// gets from `a` and puts into `b`.
+async fn seedloop_ping_pong(n: u64) {
+    let (a, b) = (Queue::new(1), Queue::new(1));
+    let (a2, b2) = (a.clone(), b.clone());
+    let pong = spawn(async move {
+        for _ in 0..n {
+            let x = a2.get().await.unwrap();
+            b2.put(x).await.unwrap();
+        }
+    });
+    let ping = spawn(async move {
+        for i in 0..n {
+            a.put(i).await.unwrap();
+            black_box(b.get().await.unwrap());
+        }
+    });
+    ping.await.unwrap();
+    pong.await.unwrap();
+}
+
+async fn tokio_ping_pong(n: u64) {
+    let (tx_a, mut rx_a) = tokio::sync::mpsc::channel(1);
+    let (tx_b, mut rx_b) = tokio::sync::mpsc::channel(1);
+    let pong = tokio::spawn(async move {
+        for _ in 0..n {
+            let x = rx_a.recv().await.unwrap();
+            tx_b.send(x).await.unwrap();
+        }
+    });
+    let ping = tokio::spawn(async move {
+        for i in 0..n {
+            tx_a.send(i).await.unwrap();
+            black_box(rx_b.recv().await.unwrap());
+        }
+    });
+    ping.await.unwrap();
+    pong.await.unwrap();
+}
+
+fn ping_pong(n: u64, traced: u64) {
+    println!("round trips between two tasks through two Queue(1)s / mpsc::channel(1)");
+    let off = measure(n, || sim(false).run(seedloop_ping_pong(n)).unwrap());
+    // A traced run keeps every event: fewer round trips, to bound memory.
+    let on = measure(traced, || {
+        sim(true).run(seedloop_ping_pong(traced)).unwrap()
+    });
+    let rt = tokio_rt();
+    let tokio = measure(n, || rt.block_on(tokio_ping_pong(n)));
+    row(&format!("seedloop Queue (tracing off, {n})"), off, None);
+    row(&format!("seedloop Queue (tracing on, {traced})"), on, None);
+    row("tokio mpsc::channel(1), current-thread", tokio, Some(off));
+}
+
+/// `tasks` tasks take the lock `n` times in all, each holding it across a
+/// yield, so every acquisition is a hand-off to a waiting task.
+async fn seedloop_lock_hand_off(n: u64, tasks: u64) {
+    let lock = Lock::new(0u64);
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let lock = lock.clone();
+            spawn(async move {
+                for _ in 0..n / tasks {
+                    let mut g = lock.lock().await;
+                    *g += 1;
+                    yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(*lock.lock().await, n);
+}
+
+async fn tokio_lock_hand_off(n: u64, tasks: u64) {
+    let lock = std::sync::Arc::new(tokio::sync::Mutex::new(0u64));
+    let handles: Vec<_> = (0..tasks)
+        .map(|_| {
+            let lock = lock.clone();
+            tokio::spawn(async move {
+                for _ in 0..n / tasks {
+                    let mut g = lock.lock().await;
+                    *g += 1;
+                    tokio::task::yield_now().await;
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.await.unwrap();
+    }
+    assert_eq!(*lock.lock().await, n);
+}
+
+fn lock_hand_off(n: u64, traced: u64) {
+    println!("lock hand-off between 4 tasks (each holds the lock across a yield)");
+    let off = measure(n, || sim(false).run(seedloop_lock_hand_off(n, 4)).unwrap());
+    let on = measure(traced, || {
+        sim(true).run(seedloop_lock_hand_off(traced, 4)).unwrap()
+    });
+    let rt = tokio_rt();
+    let tokio = measure(n, || rt.block_on(tokio_lock_hand_off(n, 4)));
+    row(&format!("seedloop Lock (tracing off, {n})"), off, None);
+    row(&format!("seedloop Lock (tracing on, {traced})"), on, None);
+    row("tokio Mutex, current-thread", tokio, Some(off));
+}
+
+fn main() {
+    // `cargo test --benches` runs this in debug: keep it quick then.
+    let quick = std::env::args().any(|a| a == "--quick") || cfg!(debug_assertions);
+    let (n, traced) = if quick {
+        (2_000, 1_000)
+    } else {
+        (1_000_000, 100_000)
+    };
+    // `cargo bench --bench sync -- queue` (or `lock`) runs one workload.
+    let only = |name: &str| {
+        let filters: Vec<String> = std::env::args()
+            .skip(1)
+            .filter(|a| !a.starts_with("--"))
+            .collect();
+        filters.is_empty() || filters.iter().any(|f| name.contains(f.as_str()))
+    };
+    if only("queue") {
+        ping_pong(n, traced);
+    }
+    if only("lock") {
+        lock_hand_off(n, traced);
+    }
+}
