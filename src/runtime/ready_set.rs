@@ -40,6 +40,9 @@ pub(crate) struct ReadySet {
     next_seq: u64,
     /// Items with a sequence number below the fence belong to this turn.
     fence: u64,
+    /// How many of `tasks` (a prefix: they are in sequence order) belong to
+    /// this turn.
+    turn_tasks: usize,
 }
 
 impl ReadySet {
@@ -62,25 +65,20 @@ impl ReadySet {
     /// Starts a turn: everything ready now is this turn's.
     pub fn begin_turn(&mut self) {
         self.fence = self.next_seq;
-    }
-
-    /// How many tasks belong to this turn (they are a prefix: seq order).
-    fn turn_tasks(&self) -> usize {
-        let fence = self.fence;
-        match self.tasks.back() {
-            Some((s, _, _)) if *s < fence => self.tasks.len(),
-            _ => self.tasks.partition_point(|(s, _, _)| *s < fence),
-        }
+        self.turn_tasks = self.tasks.len();
     }
 
     /// How many options a policy chooses among in this turn; 0 ends the turn.
     pub fn options(&self) -> usize {
-        self.turn_tasks() + usize::from(self.callback_position().is_some())
+        let callback = matches!(self.callbacks.front(), Some((seq, _)) if *seq < self.fence);
+        self.turn_tasks + usize::from(callback)
     }
 
     /// Where this turn's head callback sits among the options.
     fn callback_position(&self) -> Option<usize> {
         let (seq, _) = self.callbacks.front()?;
+        // Tasks are in sequence order and `seq` is below the fence, so this
+        // position falls within the turn's prefix.
         (*seq < self.fence).then(|| self.tasks.partition_point(|(s, _, _)| s < seq))
     }
 
@@ -104,13 +102,19 @@ impl ReadySet {
             _ => i,
         };
         let (_, key, _) = self.tasks.remove(task_index).expect("option in range");
+        self.turn_tasks -= 1;
         Runnable::Task(key)
     }
 
     /// Removes a task that left the arena while queued (it finished in the
     /// same poll in which it woke itself). Rare, so a linear scan.
     pub fn remove_task(&mut self, key: TaskKey) {
-        self.tasks.retain(|(_, k, _)| *k != key);
+        if let Some(i) = self.tasks.iter().position(|(_, k, _)| *k == key) {
+            self.tasks.remove(i);
+            if i < self.turn_tasks {
+                self.turn_tasks -= 1;
+            }
+        }
     }
 
     /// Removes a cancelled callback so it is never offered as an option.
@@ -120,6 +124,7 @@ impl ReadySet {
 
     pub fn clear(&mut self) -> Vec<Rc<CallbackCell>> {
         self.tasks.clear();
+        self.turn_tasks = 0;
         self.callbacks.drain(..).map(|(_, c)| c).collect()
     }
 }

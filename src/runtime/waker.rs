@@ -17,6 +17,7 @@
 //! that introduced this file). The price is one `unsafe` call, below, and
 //! the requirement of 64-bit pointers.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -27,8 +28,12 @@ use super::ids::TaskKey;
 compile_error!("seedloop packs task keys into waker data words and needs 64-bit pointers");
 
 /// Wake-ups that arrived from other threads.
+///
+/// The loop checks it at the start of every turn; the `pending` flag makes
+/// that check one atomic load instead of a mutex lock (in sim it is never set).
 #[derive(Default)]
 pub(crate) struct RemoteInbox {
+    pending: AtomicBool,
     keys: Mutex<Vec<TaskKey>>,
     notify: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
@@ -39,6 +44,7 @@ impl RemoteInbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(key);
+        self.pending.store(true, Ordering::Release);
         let notify = self
             .notify
             .lock()
@@ -50,14 +56,14 @@ impl RemoteInbox {
     }
 
     pub fn take(&self) -> Vec<TaskKey> {
+        if !self.pending.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
         std::mem::take(&mut *self.keys.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+        !self.pending.load(Ordering::Acquire)
     }
 
     /// Sets what to call after a remote push (the real driver's poll waker).
