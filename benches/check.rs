@@ -4,6 +4,9 @@
 //!
 //! `cargo bench --bench check`. Medians of several repetitions.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::rc::Rc;
@@ -12,12 +15,9 @@ use std::time::Instant;
 use seedloop::check::Check;
 use seedloop::{spawn, yield_now};
 
-const REPS: usize = 5;
+use common::median;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
+const REPS: usize = 5;
 
 /// The small program of issue 2: 4 tasks × 10 × (read, yield, write), with
 /// the counter checked only loosely so every schedule passes.

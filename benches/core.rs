@@ -6,43 +6,19 @@
 //! per task; a sleeping task ≤ 300 ns per timer; ≥ 200,000 whole runs/s of
 //! the small racy program.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::cell::Cell;
 use std::hint::black_box;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use seedloop::{Policy, Sim};
 
+use common::{measure, row};
+
 const REPS: usize = 9;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Median ns per op of `f`, which performs `ops` operations.
-fn measure(ops: u64, mut f: impl FnMut()) -> f64 {
-    f(); // warm up
-    median(
-        (0..REPS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_nanos() as f64 / ops as f64
-            })
-            .collect(),
-    )
-}
-
-fn row(name: &str, ns: f64, baseline: Option<f64>) {
-    match baseline {
-        Some(b) => println!(
-            "  {name:<34} {ns:>9.1} ns/op   ratio seedloop/this {:.2}",
-            b / ns
-        ),
-        None => println!("  {name:<34} {ns:>9.1} ns/op"),
-    }
-}
 
 fn tokio_rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -55,7 +31,7 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 fn spawn_join(n: u64) {
     println!("spawn and join {n} trivial tasks");
     let seedloop = |tracing: bool| {
-        measure(n, || {
+        measure(REPS, n, || {
             let mut sim = Sim::new(1)
                 .policy(Policy::Fifo)
                 .tracing(tracing)
@@ -74,7 +50,7 @@ fn spawn_join(n: u64) {
     let off = seedloop(false);
     let on = seedloop(true);
     let rt = tokio_rt();
-    let tokio = measure(n, || {
+    let tokio = measure(REPS, n, || {
         rt.block_on(async {
             let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
             let mut sum = 0;
@@ -85,7 +61,7 @@ fn spawn_join(n: u64) {
         });
     });
     let ex = async_executor::LocalExecutor::new();
-    let async_ex = measure(n, || {
+    let async_ex = measure(REPS, n, || {
         futures::executor::block_on(ex.run(async {
             let tasks: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
             let mut sum = 0;
@@ -118,7 +94,7 @@ fn timers(n: u64) {
     println!("{n} tasks each sleeping 1 ms to 10 s of virtual time");
     let ds = durations(n);
     let seedloop = |tracing: bool| {
-        measure(n, || {
+        measure(REPS, n, || {
             let mut sim = Sim::new(1)
                 .policy(Policy::Fifo)
                 .tracing(tracing)
@@ -137,7 +113,7 @@ fn timers(n: u64) {
     };
     let off = seedloop(false);
     let on = seedloop(true);
-    let tokio = measure(n, || {
+    let tokio = measure(REPS, n, || {
         let rt = tokio_rt();
         rt.block_on(async {
             let tasks: Vec<_> = ds
@@ -178,7 +154,7 @@ async fn racy() -> u32 {
 fn whole_runs(runs: u64) {
     println!("whole seeded runs of a 4-task racy counter (Policy::Random)");
     for tracing in [false, true] {
-        let ns = measure(runs, || {
+        let ns = measure(REPS, runs, || {
             for seed in 0..runs {
                 black_box(Sim::new(seed).tracing(tracing).run(racy()).unwrap());
             }

@@ -7,43 +7,18 @@
 //! about 170 ns on the reference machine); lock hand-off between 4 tasks
 //! reported against tokio's `Mutex`.
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::hint::black_box;
-use std::time::Instant;
 
 use seedloop::queue::Queue;
 use seedloop::sync::Lock;
 use seedloop::{spawn, yield_now, Policy, Sim};
 
+use common::{measure, row};
+
 const REPS: usize = 5;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
-
-/// Median ns per op of `f`, which performs `ops` operations.
-fn measure(ops: u64, mut f: impl FnMut()) -> f64 {
-    f(); // warm up
-    median(
-        (0..REPS)
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_nanos() as f64 / ops as f64
-            })
-            .collect(),
-    )
-}
-
-fn row(name: &str, ns: f64, baseline: Option<f64>) {
-    match baseline {
-        Some(b) => println!(
-            "  {name:<40} {ns:>8.1} ns/op   ratio seedloop/this {:.2}",
-            b / ns
-        ),
-        None => println!("  {name:<40} {ns:>8.1} ns/op"),
-    }
-}
 
 fn sim(tracing: bool) -> Sim {
     Sim::new(1)
@@ -100,13 +75,13 @@ async fn tokio_ping_pong(n: u64) {
 
 fn ping_pong(n: u64, traced: u64) {
     println!("round trips between two tasks through two Queue(1)s / mpsc::channel(1)");
-    let off = measure(n, || sim(false).run(seedloop_ping_pong(n)).unwrap());
+    let off = measure(REPS, n, || sim(false).run(seedloop_ping_pong(n)).unwrap());
     // A traced run keeps every event: fewer round trips, to bound memory.
-    let on = measure(traced, || {
+    let on = measure(REPS, traced, || {
         sim(true).run(seedloop_ping_pong(traced)).unwrap()
     });
     let rt = tokio_rt();
-    let tokio = measure(n, || rt.block_on(tokio_ping_pong(n)));
+    let tokio = measure(REPS, n, || rt.block_on(tokio_ping_pong(n)));
     row(&format!("seedloop Queue (tracing off, {n})"), off, None);
     row(&format!("seedloop Queue (tracing on, {traced})"), on, None);
     row("tokio mpsc::channel(1), current-thread", tokio, Some(off));
@@ -156,12 +131,14 @@ async fn tokio_lock_hand_off(n: u64, tasks: u64) {
 
 fn lock_hand_off(n: u64, traced: u64) {
     println!("lock hand-off between 4 tasks (each holds the lock across a yield)");
-    let off = measure(n, || sim(false).run(seedloop_lock_hand_off(n, 4)).unwrap());
-    let on = measure(traced, || {
+    let off = measure(REPS, n, || {
+        sim(false).run(seedloop_lock_hand_off(n, 4)).unwrap()
+    });
+    let on = measure(REPS, traced, || {
         sim(true).run(seedloop_lock_hand_off(traced, 4)).unwrap()
     });
     let rt = tokio_rt();
-    let tokio = measure(n, || rt.block_on(tokio_lock_hand_off(n, 4)));
+    let tokio = measure(REPS, n, || rt.block_on(tokio_lock_hand_off(n, 4)));
     row(&format!("seedloop Lock (tracing off, {n})"), off, None);
     row(&format!("seedloop Lock (tracing on, {traced})"), on, None);
     row("tokio Mutex, current-thread", tokio, Some(off));

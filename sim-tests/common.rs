@@ -4,6 +4,7 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::time::Duration;
 
 use seedloop::{time::Instant, Policy, Sim};
 
@@ -24,6 +25,20 @@ impl Log {
 
     pub fn lines(&self) -> Vec<String> {
         self.0.borrow().clone()
+    }
+}
+
+/// Seconds as a `Duration`.
+pub fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+/// A bool as Python prints it, to compare with CPython's output.
+pub fn py(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
     }
 }
 

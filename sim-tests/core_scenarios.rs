@@ -9,12 +9,8 @@ use seedloop::task::Builder;
 use seedloop::time::{block_for, Instant};
 use seedloop::{call_later, call_soon, sleep, spawn, timeout, yield_now, JoinError};
 
-use crate::common::{fifo, Log};
+use crate::common::{fifo, secs, Log};
 use crate::snapshot;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
 
 #[test]
 fn three_sleepers_finish_together_at_3s_not_9s() {

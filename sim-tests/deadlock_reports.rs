@@ -2,19 +2,13 @@
 //! (which lock held by whom since when, which queue empty or full, which
 //! condition, barrier, event, semaphore) and the cycle when there is one.
 
-use std::time::Duration;
-
 use seedloop::queue::Queue;
 use seedloop::sync::{Barrier, Condition, Event, Lock, Semaphore};
 use seedloop::task::Builder;
 use seedloop::{call_soon, sleep, yield_now, Sim, SimError};
 
-use crate::common::fifo;
+use crate::common::{fifo, secs};
 use crate::snapshot;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
 
 fn deadlock(mut sim: Sim, main: impl std::future::Future<Output = ()>) -> String {
     let err = sim.run(main).unwrap_err();

@@ -3,8 +3,6 @@
 //! hand-off to waiting getters (gh-83055), cancellation, shutdown, and the
 //! misuse errors with their messages.
 
-use std::time::Duration;
-
 use seedloop::queue::{
     LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, TooManyTaskDone,
 };
@@ -12,12 +10,8 @@ use seedloop::task::Builder;
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, yield_now};
 
-use crate::common::{fifo, Log};
+use crate::common::{fifo, secs, Log};
 use crate::snapshot;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
 
 #[test]
 fn queue_tutorial_three_workers_task_done_and_join() {

@@ -4,26 +4,13 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
 use seedloop::sync::{Barrier, BrokenBarrier, Condition, Event, Lock, ZeroParties};
 use seedloop::task::Builder;
 use seedloop::{call_later, sleep, spawn, yield_now, Policy, Sim};
 
-use crate::common::{fifo, Log};
+use crate::common::{fifo, py, secs, Log};
 use crate::snapshot;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
-
-fn py(b: bool) -> &'static str {
-    if b {
-        "True"
-    } else {
-        "False"
-    }
-}
 
 #[test]
 fn event_tutorial_runners_start_together_when_the_starter_fires_at_200ms() {

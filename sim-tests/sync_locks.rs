@@ -11,20 +11,8 @@ use seedloop::task::Builder;
 use seedloop::time::Instant;
 use seedloop::{call_later, sleep, spawn, timeout, yield_now, Policy, Sim};
 
-use crate::common::{fifo, Log};
+use crate::common::{fifo, py, secs, Log};
 use crate::snapshot;
-
-fn secs(s: f64) -> Duration {
-    Duration::from_secs_f64(s)
-}
-
-fn py(b: bool) -> &'static str {
-    if b {
-        "True"
-    } else {
-        "False"
-    }
-}
 
 #[test]
 fn lock_tutorial_one_with_the_guard_one_with_acquire_and_release() {

@@ -3,7 +3,7 @@
 use std::ops::Range;
 use std::path::PathBuf;
 
-use crate::sim::env::parse_seed;
+use crate::sim::env::{parse_seed, replay_var, seed_var};
 use crate::sim::{ConfigError, Policy, Schedule};
 
 /// What the environment asks of a check; every field overrides the builder.
@@ -49,13 +49,7 @@ pub(crate) fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<CheckEnv, 
     let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
     let mut env = CheckEnv::default();
     if let Some(v) = get("SEEDLOOP_SEED") {
-        let s = parse_seed(&v).ok_or_else(|| {
-            err(
-                "SEEDLOOP_SEED",
-                &v,
-                "expected a decimal or 0x-prefixed hexadecimal u64, e.g. SEEDLOOP_SEED=42",
-            )
-        })?;
+        let s = seed_var(&v)?;
         env.seeds = Some(s..s.saturating_add(1));
     }
     if let Some(v) = get("SEEDLOOP_SEEDS") {
@@ -97,10 +91,7 @@ pub(crate) fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<CheckEnv, 
         }
     }
     if let Some(v) = get("SEEDLOOP_REPLAY") {
-        env.replay =
-            Some(v.parse().map_err(|e: crate::sim::ScheduleError| {
-                err("SEEDLOOP_REPLAY", &v, &e.to_string())
-            })?);
+        env.replay = Some(replay_var(&v)?);
     }
     if let Some(v) = get("SEEDLOOP_TRACE_DIR") {
         env.trace_dir = Some(PathBuf::from(v));
@@ -127,11 +118,7 @@ mod tests {
     use super::*;
 
     fn with(vars: &[(&str, &str)]) -> Result<CheckEnv, ConfigError> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        read(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        read(crate::sim::env::fake(vars))
     }
 
     #[test]

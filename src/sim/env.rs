@@ -53,20 +53,42 @@ pub(crate) struct EnvConfig {
     pub replay: Option<Schedule>,
 }
 
+/// `SEEDLOOP_SEED`'s value as a seed.
+pub(crate) fn seed_var(v: &str) -> Result<u64, ConfigError> {
+    parse_seed(v).ok_or_else(|| ConfigError {
+        var: "SEEDLOOP_SEED",
+        value: v.to_string(),
+        expected: "expected a decimal or 0x-prefixed hexadecimal u64, \
+                   e.g. SEEDLOOP_SEED=42 or SEEDLOOP_SEED=0x2a"
+            .into(),
+    })
+}
+
+/// `SEEDLOOP_REPLAY`'s value as a schedule.
+pub(crate) fn replay_var(v: &str) -> Result<Schedule, ConfigError> {
+    v.parse().map_err(|e: super::ScheduleError| ConfigError {
+        var: "SEEDLOOP_REPLAY",
+        value: v.to_string(),
+        expected: e.to_string(),
+    })
+}
+
+/// An environment made of `vars`, for tests of the readers.
+#[cfg(test)]
+pub(crate) fn fake(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let vars: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+}
+
 /// Reads the variables through `lookup` (the process environment, or a map in tests).
 pub(crate) fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<EnvConfig, ConfigError> {
     let mut cfg = EnvConfig::default();
     let get = |var: &str| lookup(var).filter(|v| !v.trim().is_empty());
     if let Some(v) = get("SEEDLOOP_SEED") {
-        cfg.seed = Some(parse_seed(&v).ok_or_else(|| {
-            ConfigError {
-                var: "SEEDLOOP_SEED",
-                value: v.clone(),
-                expected: "expected a decimal or 0x-prefixed hexadecimal u64, \
-                       e.g. SEEDLOOP_SEED=42 or SEEDLOOP_SEED=0x2a"
-                    .into(),
-            }
-        })?);
+        cfg.seed = Some(seed_var(&v)?);
     }
     if let Some(v) = get("SEEDLOOP_POLICY") {
         cfg.policy = Some(v.parse().map_err(|_| ConfigError {
@@ -76,11 +98,7 @@ pub(crate) fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<EnvConfig,
         })?);
     }
     if let Some(v) = get("SEEDLOOP_REPLAY") {
-        cfg.replay = Some(v.parse().map_err(|e: super::ScheduleError| ConfigError {
-            var: "SEEDLOOP_REPLAY",
-            value: v.clone(),
-            expected: e.to_string(),
-        })?);
+        cfg.replay = Some(replay_var(&v)?);
     }
     Ok(cfg)
 }
@@ -90,11 +108,7 @@ mod tests {
     use super::*;
 
     fn with(vars: &[(&str, &str)]) -> Result<EnvConfig, ConfigError> {
-        let vars: Vec<(String, String)> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        read(|k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        read(fake(vars))
     }
 
     #[test]
