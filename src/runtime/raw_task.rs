@@ -24,6 +24,9 @@ pub(crate) struct TaskHeader {
     pub cancel_requested: Cell<bool>,
     pub join_waker: RefCell<Option<Waker>>,
     pub panic_message: RefCell<Option<Rc<str>>>,
+    /// Someone awaited the task and got its `JoinError::Panicked` (debug
+    /// mode reports a panic nobody observed).
+    pub panic_observed: Cell<bool>,
     pub waker: Waker,
 }
 
@@ -142,6 +145,7 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
                     .as_deref()
                     .unwrap_or("")
                     .to_string();
+                self.header.panic_observed.set(true);
                 Poll::Ready(Err(JoinError::Panicked { message }))
             }
             _ => {

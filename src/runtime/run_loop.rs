@@ -5,6 +5,7 @@
 //! at the current instant join the ready set; only when nothing at all is
 //! ready does the driver park, which in sim jumps the clock to the next timer.
 
+use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -31,6 +32,9 @@ pub(crate) enum RunError {
         /// `None` when a callback panicked.
         task: Option<TaskId>,
         message: String,
+        /// What the task panicked with, so real mode can resume unwinding
+        /// with the original payload.
+        payload: Box<dyn Any + Send>,
     },
     StepLimit(u64),
     TimeLimit(Instant),
@@ -122,8 +126,10 @@ impl Core {
         }
     }
 
-    /// Wakes from other threads and due timers join the ready set.
+    /// Outside events the driver has ready, wakes from other threads and due
+    /// timers join the ready set.
     fn start_turn(&self) {
+        self.driver.between_turns();
         for key in self.inbox.take() {
             self.wake(key);
         }
@@ -169,6 +175,10 @@ impl Core {
         header.state.set(TaskState::Running);
         self.running.set(Some((id, key)));
         self.record(EventKind::Poll);
+        let hooks = self.config.hooks.as_deref();
+        if let Some(h) = hooks {
+            h.poll_started();
+        }
         let mut cx = Context::from_waker(&header.waker);
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
@@ -184,6 +194,9 @@ impl Core {
             Some(r) => r.header(),
             None => &main.header,
         };
+        if let Some(h) = hooks {
+            h.poll_ended(header);
+        }
         let result = match polled {
             Ok(Poll::Pending) => {
                 self.record(EventKind::Pending);
@@ -206,6 +219,7 @@ impl Core {
                     PanicMode::FailRun => Err(RunError::Panic {
                         task: Some(id),
                         message,
+                        payload,
                     }),
                     PanicMode::Isolate if !is_main => {
                         self.forget_task(key);
@@ -213,11 +227,15 @@ impl Core {
                             r.drop_future();
                         }
                         header.complete(TaskState::Panicked);
+                        if let (Some(h), Some(r)) = (hooks, &raw) {
+                            h.task_panicked(r);
+                        }
                         Ok(false)
                     }
                     PanicMode::Isolate => Err(RunError::Panic {
                         task: Some(id),
                         message,
+                        payload,
                     }),
                 }
             }
@@ -274,6 +292,7 @@ impl Core {
                     PanicMode::FailRun => Err(RunError::Panic {
                         task: None,
                         message,
+                        payload,
                     }),
                     PanicMode::Isolate => {
                         eprintln!("seedloop: callback {} panicked: {message}", cb.id);

@@ -61,7 +61,6 @@ impl RemoteInbox {
     }
 
     /// Sets what to call after a remote push (the real driver's poll waker).
-    #[allow(dead_code)] // used by the real-mode driver
     pub fn set_notify(&self, f: Arc<dyn Fn() + Send + Sync>) {
         *self.notify.lock().unwrap_or_else(PoisonError::into_inner) = Some(f);
     }
