@@ -33,7 +33,9 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
+pub mod net;
 pub mod random;
+pub mod real;
 pub mod runtime;
 pub mod sim;
 pub mod task;
@@ -41,6 +43,7 @@ pub mod time;
 pub mod trace;
 
 pub use random::random;
+pub use real::{run, to_thread, to_thread_for, Runtime};
 pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle};
 pub use sim::{Policy, Schedule, Sim, SimError};
 pub use task::{spawn, yield_now, JoinError, Task, TaskId};
