@@ -5,3 +5,5 @@ mod common;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
+mod conformance;
+mod conformance_core;

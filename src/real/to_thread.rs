@@ -137,8 +137,10 @@ impl<T> std::fmt::Debug for ToThread<T> {
 }
 
 impl<T: Send + 'static> ToThread<T> {
-    /// First poll: hand `f` to the pool (real) or run it now (sim).
-    fn start(&mut self) {
+    /// First poll: hand `f` to the pool (real) or run it now (sim). Either
+    /// way the result comes after at least one yield, so what other tasks
+    /// see does not depend on how fast a thread is.
+    fn start(&mut self, cx: &Context<'_>) {
         let Stage::NotStarted { f, modelled } = std::mem::replace(&mut self.stage, Stage::Done)
         else {
             return;
@@ -151,7 +153,7 @@ impl<T: Send + 'static> ToThread<T> {
                 let slot = Arc::new(Slot {
                     state: Mutex::new(SlotState {
                         result: None,
-                        waker: None,
+                        waker: Some(cx.waker().clone()),
                         abandoned: false,
                     }),
                 });
@@ -209,7 +211,10 @@ impl<T: Send + 'static> Future for ToThread<T> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<T> {
         let this = &mut *self;
         if matches!(this.stage, Stage::NotStarted { .. }) {
-            this.start();
+            this.start(cx);
+            if matches!(this.stage, Stage::OnThread(_)) {
+                return Poll::Pending; // the pool thread wakes us
+            }
         }
         match &mut this.stage {
             Stage::OnThread(slot) => {
