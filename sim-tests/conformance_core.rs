@@ -354,7 +354,11 @@ fn the_end_of_the_run_cancels_pending_tasks() {
 
 #[test]
 fn the_same_seed_draws_the_same_user_randomness_on_both() {
-    let draw = || async { (0..8).map(|_| seedloop::random::<u64>()).collect::<Vec<_>>() };
+    let draw = || async {
+        (0..8)
+            .map(|_| seedloop::random::<u64>())
+            .collect::<Vec<_>>()
+    };
     let sim = seedloop::Sim::new(5).run(draw()).unwrap();
     let mut rt = seedloop::Runtime::builder().seed(5).build().unwrap();
     assert_eq!(rt.block_on(draw()).unwrap(), sim);

@@ -2,8 +2,11 @@
 //! with exact virtual times, plus trace snapshots (in `snapshots/`).
 
 mod common;
+mod conformance;
+mod conformance_core;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
-mod conformance;
-mod conformance_core;
+mod real_debug;
+mod real_runtime;
+mod real_to_thread;
