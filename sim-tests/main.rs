@@ -8,5 +8,7 @@ mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
 mod real_debug;
+mod real_net_tcp;
+mod real_net_udp;
 mod real_runtime;
 mod real_to_thread;

@@ -105,6 +105,37 @@ impl TcpStream {
         }
     }
 
+    /// Waits for data and copies it into `buf` without taking it: the next
+    /// read returns it again. Returns 0 at the end of the stream.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is consumed.
+    ///
+    /// # Errors
+    /// As a read: `ConnectionReset` if the peer reset the connection.
+    ///
+    /// ```
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    /// use seedloop::net::{TcpListener, TcpStream};
+    /// seedloop::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"abc").await?;
+    ///     let mut buf = [0; 3];
+    ///     let n = server.peek(&mut buf).await?;
+    ///     server.read_exact(&mut buf[..n]).await?; // the same bytes again
+    ///     assert_eq!(&buf[..n], &b"abc"[..n]);
+    ///     Ok::<_, std::io::Error>(())
+    /// }).unwrap();
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| match &self.backend {
+            Backend::Real(s) => s.poll_io(Ready::READ, cx, |s| s.peek(buf)),
+        })
+        .await
+    }
+
     /// Shuts down reading, writing or both. Shutting down writing sends
     /// end-of-stream to the peer (as `AsyncWriteExt::close` does).
     ///
