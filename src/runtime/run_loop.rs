@@ -133,6 +133,10 @@ impl Core {
         for key in self.inbox.take() {
             self.wake(key);
         }
+        // Real mode's clock is an OS call: read it only if a timer waits.
+        if self.timers.borrow_mut().next_deadline().is_none() {
+            return;
+        }
         let now = self.now();
         loop {
             let due = self.timers.borrow_mut().pop_due(now);

@@ -17,6 +17,7 @@
 //! that introduced this file). The price is one `unsafe` call, below, and
 //! the requirement of 64-bit pointers.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, Weak};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
@@ -30,6 +31,10 @@ compile_error!("seedloop packs task keys into waker data words and needs 64-bit 
 #[derive(Default)]
 pub(crate) struct RemoteInbox {
     keys: Mutex<Vec<TaskKey>>,
+    /// Set after every push, cleared by `take`: lets the loop look at an
+    /// empty inbox (the usual case, twice a turn) without locking. A push
+    /// sets it before it notifies, so a park never misses one.
+    maybe_pending: AtomicBool,
     notify: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
 
@@ -39,6 +44,7 @@ impl RemoteInbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(key);
+        self.maybe_pending.store(true, Ordering::Release);
         let notify = self
             .notify
             .lock()
@@ -50,14 +56,14 @@ impl RemoteInbox {
     }
 
     pub fn take(&self) -> Vec<TaskKey> {
+        if !self.maybe_pending.swap(false, Ordering::Acquire) {
+            return Vec::new();
+        }
         std::mem::take(&mut *self.keys.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn is_empty(&self) -> bool {
-        self.keys
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
+        !self.maybe_pending.load(Ordering::Acquire)
     }
 
     /// Sets what to call after a remote push (the real driver's poll waker).
