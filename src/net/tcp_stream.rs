@@ -169,13 +169,13 @@ impl TcpStream {
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
         match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::READ, cx, |mut s| s.read(buf)),
+            Backend::Real(s) => s.poll_transfer(Ready::READ, cx, buf.len(), |mut s| s.read(buf)),
         }
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::WRITE, cx, |mut s| s.write(buf)),
+            Backend::Real(s) => s.poll_transfer(Ready::WRITE, cx, buf.len(), |mut s| s.write(buf)),
         }
     }
 
@@ -185,7 +185,10 @@ impl TcpStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::WRITE, cx, |mut s| s.write_vectored(bufs)),
+            Backend::Real(s) => {
+                let len = bufs.iter().map(|b| b.len()).sum();
+                s.poll_transfer(Ready::WRITE, cx, len, |mut s| s.write_vectored(bufs))
+            }
         }
     }
 

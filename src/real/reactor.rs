@@ -7,7 +7,9 @@
 //! A slot caches what the last events said (readable, writable) and holds the
 //! wakers of the tasks waiting for each direction. Readiness is edge-triggered:
 //! an operation that returns `WouldBlock` clears its direction, and the next
-//! event sets it again. The loop is single-threaded and events are only read
+//! event sets it again. A closed direction (the peer's end of stream, a
+//! reset, an error) stays ready for good: no further event will come for it,
+//! and every operation must then see the end or the error. The loop is single-threaded and events are only read
 //! while it parks, so nothing can slip in between a `WouldBlock` and the clear.
 
 use std::cell::RefCell;
@@ -28,9 +30,19 @@ impl Ready {
     pub const READ: Ready = Ready(1);
     pub const WRITE: Ready = Ready(2);
     pub const BOTH: Ready = Ready(3);
+    /// Sticky: the read side is closed or in error. Never cleared.
+    const READ_CLOSED: u8 = 4;
+    /// Sticky: the write side is closed or in error. Never cleared.
+    const WRITE_CLOSED: u8 = 8;
 
-    fn has(self, other: Ready) -> bool {
-        self.0 & other.0 != 0
+    /// Whether `dir` may proceed: ready, or closed for good.
+    fn allows(self, dir: Ready) -> bool {
+        let closed = if dir == Ready::READ {
+            Ready::READ_CLOSED
+        } else {
+            Ready::WRITE_CLOSED
+        };
+        self.0 & (dir.0 | closed) != 0
     }
 }
 
@@ -160,6 +172,12 @@ impl Reactor {
                     continue;
                 };
                 let error = event.is_error();
+                if event.is_read_closed() || error {
+                    slot.ready |= Ready::READ_CLOSED;
+                }
+                if event.is_write_closed() || error {
+                    slot.ready |= Ready::WRITE_CLOSED;
+                }
                 if event.is_readable() || event.is_read_closed() || error {
                     slot.ready |= Ready::READ.0;
                     woken.append(&mut slot.readers);
@@ -212,7 +230,7 @@ impl Reactor {
         let Some(slot) = sources.get_mut(token) else {
             return Poll::Ready(()); // gone: let the operation report it
         };
-        if Ready(slot.ready).has(dir) {
+        if Ready(slot.ready).allows(dir) {
             return Poll::Ready(());
         }
         let waiters = if dir == Ready::READ {
@@ -227,6 +245,7 @@ impl Reactor {
     }
 
     /// Marks `dir` not ready: an operation in that direction would block.
+    /// A closed direction stays ready.
     pub fn clear_ready(&self, token: Token, dir: Ready) {
         if let Some(slot) = self.sources.borrow_mut().get_mut(token) {
             slot.ready &= !dir.0;

@@ -50,6 +50,27 @@ impl<S: Source> Registered<S> {
             .poll_io(self.token, dir, cx, || op(&self.source))
     }
 
+    /// [`poll_io`](Registered::poll_io) for a stream read or write of `len`
+    /// bytes. A short transfer means the OS buffer was drained (read) or
+    /// filled (write) just now, so the direction is marked not ready: the
+    /// next attempt waits for an event instead of making a system call only
+    /// to hear `WouldBlock`. Data arriving meanwhile raises a new event.
+    pub fn poll_transfer(
+        &self,
+        dir: Ready,
+        cx: &mut Context<'_>,
+        len: usize,
+        op: impl FnMut(&S) -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let polled = self.poll_io(dir, cx, op);
+        if let Poll::Ready(Ok(n)) = polled {
+            if n > 0 && n < len {
+                self.clear_ready(dir);
+            }
+        }
+        polled
+    }
+
     /// Waits until `dir` is (believed) ready.
     pub fn poll_ready(&self, dir: Ready, cx: &mut Context<'_>) -> Poll<()> {
         self.reactor.poll_ready(self.token, dir, cx)
