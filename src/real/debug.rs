@@ -157,6 +157,9 @@ impl PollHooks for DebugHooks {
     fn task_panicked(&self, task: &Rc<dyn RawTask>) {
         // Kept (the cell only: its future is gone) until the run ends, when
         // those nobody awaited are reported.
-        self.0.panicked.borrow_mut().push(task.clone());
+        let mut panicked = self.0.panicked.borrow_mut();
+        // Forget those observed since, so a long run keeps only the suspects.
+        panicked.retain(|t| !t.header().panic_observed.get());
+        panicked.push(task.clone());
     }
 }
