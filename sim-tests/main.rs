@@ -3,6 +3,8 @@
 
 mod check_harness;
 mod common;
+mod conformance;
+mod conformance_core;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
@@ -21,3 +23,10 @@ mod queues;
 mod sync_events;
 mod sync_locks;
 mod sync_properties;
+
+// Real mode, and the conformance harness (one body, both backends).
+mod real_debug;
+mod real_net_tcp;
+mod real_net_udp;
+mod real_runtime;
+mod real_to_thread;

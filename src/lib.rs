@@ -34,8 +34,10 @@
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
 pub mod check;
+pub mod net;
 pub mod queue;
 pub mod random;
+pub mod real;
 pub mod runtime;
 pub mod sim;
 pub mod sync;
@@ -44,6 +46,7 @@ pub mod time;
 pub mod trace;
 
 pub use random::random;
+pub use real::{run, to_thread, to_thread_for, Runtime};
 pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle};
 pub use sim::{Policy, Schedule, Sim, SimError};
 pub use task::{

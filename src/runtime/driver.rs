@@ -9,12 +9,21 @@
 //!   [`Park::Resumed`]. With no deadline and nothing that could ever wake the
 //!   loop, return [`Park::Stuck`] instead of hanging.
 //! - `block_for(d)`: hold the loop for `d`, as CPU-bound work would.
+//! - `between_turns()`: called at the start of every turn. A driver may take
+//!   in outside events that are ready now, without blocking, so a loop that
+//!   is never idle (and so never parks) still sees its I/O.
 //! - `notify()`: callable from any thread; makes a `park` in progress return.
+//!   A driver that can block hands it out through `notifier()`; the core
+//!   installs it on its [`RemoteInbox`](super::waker::RemoteInbox), so a
+//!   task woken from another thread is polled promptly.
 //!
 //! Two drivers meet this contract: [`VirtualClock`] (sim) here, and the mio
-//! reactor of real mode.
+//! reactor of real mode (`src/real/driver.rs`). Mode-specific code (real-mode
+//! sockets, the blocking pool) reaches its own driver through `as_any`.
 
+use std::any::Any;
 use std::cell::Cell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::time::Instant;
@@ -33,6 +42,15 @@ pub(crate) trait Driver {
     fn now(&self) -> Instant;
     fn park(&self, deadline: Option<Instant>, outside_pending: bool) -> Park;
     fn block_for(&self, d: Duration);
+    /// Called at the start of every turn; never blocks.
+    fn between_turns(&self) {}
+    /// `notify()`: what another thread calls to make a `park` in progress
+    /// return. `None` for a driver that never blocks.
+    fn notifier(&self) -> Option<Arc<dyn Fn() + Send + Sync>> {
+        None
+    }
+    /// The driver itself, for code that needs one kind of driver in particular.
+    fn as_any(&self) -> &dyn Any;
 }
 
 /// The sim driver: time is a number that jumps to the next deadline.
@@ -61,5 +79,9 @@ impl Driver for VirtualClock {
 
     fn block_for(&self, d: Duration) {
         self.now.set(self.now.get() + d);
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
     }
 }

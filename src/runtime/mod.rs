@@ -12,6 +12,7 @@ pub(crate) mod callbacks;
 pub(crate) mod context;
 pub(crate) mod driver;
 pub(crate) mod handle;
+pub(crate) mod hooks;
 pub(crate) mod ids;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
@@ -75,6 +76,12 @@ pub(crate) struct CoreConfig {
     pub step_limit: Option<u64>,
     pub time_limit: Option<Duration>,
     pub panic_mode: PanicMode,
+    /// Keep every task's name for the trace and reports (sim). Real mode keeps
+    /// them only while tracing: the table grows by one entry per task ever
+    /// spawned, which a long-running server must not do.
+    pub retain_names: bool,
+    /// Called around every poll (real mode's debug mode); `None` in sim.
+    pub hooks: Option<Box<dyn hooks::PollHooks>>,
 }
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -107,7 +114,10 @@ impl Core {
         chooser: Chooser,
         user_rng: ChaCha8Rng,
     ) -> Rc<Core> {
-        let inbox = Arc::default();
+        let inbox: Arc<RemoteInbox> = Arc::default();
+        if let Some(notify) = driver.notifier() {
+            inbox.set_notify(notify);
+        }
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
             tag: RuntimeTag::register(&inbox),
@@ -129,6 +139,11 @@ impl Core {
 
     pub fn now(&self) -> Instant {
         self.driver.now()
+    }
+
+    /// This run's driver, if it is a `D` (real-mode I/O reaches its reactor so).
+    pub fn driver_as<D: 'static>(&self) -> Option<&D> {
+        self.driver.as_any().downcast_ref::<D>()
     }
 
     /// Who is acting right now: the running task, or the loop.
@@ -211,7 +226,9 @@ impl Core {
                 name: name.clone(),
             });
         }
-        self.recorder.borrow_mut().name_task(id, name.clone());
+        if self.config.retain_names {
+            self.recorder.borrow_mut().name_task(id, name.clone());
+        }
         let key = self.tasks.borrow_mut().insert(TaskSlot {
             id,
             task: None,
@@ -230,6 +247,7 @@ impl Core {
             join_waker: RefCell::new(None),
             done_hooks: RefCell::default(),
             panic_message: RefCell::new(None),
+            panic_observed: Cell::new(false),
             waker,
         }
     }

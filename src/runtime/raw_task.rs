@@ -28,6 +28,9 @@ pub(crate) struct TaskHeader {
     /// Run once, in registration order, when the task reaches a final state.
     pub done_hooks: RefCell<Vec<DoneHook>>,
     pub panic_message: RefCell<Option<Rc<str>>>,
+    /// Someone awaited the task and got its `JoinError::Panicked` (debug
+    /// mode reports a panic nobody observed).
+    pub panic_observed: Cell<bool>,
     pub waker: Waker,
 }
 
@@ -194,7 +197,12 @@ impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
                     _ => unreachable!("checked above"),
                 }
             }
-            Some(Err(e)) => Poll::Ready(Err(e)),
+            Some(Err(e)) => {
+                if e.is_panic() {
+                    self.header.panic_observed.set(true);
+                }
+                Poll::Ready(Err(e))
+            }
             None => {
                 let mut w = self.header.join_waker.borrow_mut();
                 match &mut *w {

@@ -7,6 +7,7 @@
 //! nothing at all is ready does the driver park, which in sim jumps the clock
 //! to the next timer.
 
+use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
@@ -33,6 +34,9 @@ pub(crate) enum RunError {
         /// `None` when a callback panicked.
         task: Option<TaskId>,
         message: String,
+        /// What the task panicked with, so real mode can resume unwinding
+        /// with the original payload.
+        payload: Box<dyn Any + Send>,
     },
     StepLimit(u64),
     TimeLimit(Instant),
@@ -121,14 +125,22 @@ impl Core {
         }
     }
 
-    /// Wakes from other threads and due timers join the ready set, and a new
-    /// turn begins with everything that is ready.
+    /// Outside events the driver has ready, wakes from other threads and due
+    /// timers join the ready set, and a new turn begins with everything that
+    /// is ready.
     fn start_turn(&self) {
+        self.driver.between_turns();
         for key in self.inbox.take() {
             self.wake(key);
         }
-        let now = self.now();
-        loop {
+        // Real mode's clock is an OS call: read it only if a timer waits.
+        let timers_wait = self.timers.borrow_mut().next_deadline().is_some();
+        let now = if timers_wait {
+            self.now()
+        } else {
+            Instant::ZERO
+        };
+        while timers_wait {
             let due = self.timers.borrow_mut().pop_due(now);
             match due {
                 None => break,
@@ -170,6 +182,10 @@ impl Core {
         header.state.set(TaskState::Running);
         self.running.set(Some((id, key)));
         self.record_with(|| EventKind::Poll);
+        let hooks = self.config.hooks.as_deref();
+        if let Some(h) = hooks {
+            h.poll_started();
+        }
         let mut cx = Context::from_waker(&header.waker);
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
@@ -185,6 +201,9 @@ impl Core {
             Some(r) => r.header(),
             None => &main.header,
         };
+        if let Some(h) = hooks {
+            h.poll_ended(header);
+        }
         let result = match polled {
             Ok(Poll::Pending) => {
                 self.record_with(|| EventKind::Pending);
@@ -207,6 +226,7 @@ impl Core {
                     PanicMode::FailRun => Err(RunError::Panic {
                         task: Some(id),
                         message,
+                        payload,
                     }),
                     PanicMode::Isolate if !is_main => {
                         self.forget_task(key);
@@ -214,11 +234,15 @@ impl Core {
                             r.drop_future();
                         }
                         header.complete(TaskState::Panicked);
+                        if let (Some(h), Some(r)) = (hooks, &raw) {
+                            h.task_panicked(r);
+                        }
                         Ok(false)
                     }
                     PanicMode::Isolate => Err(RunError::Panic {
                         task: Some(id),
                         message,
+                        payload,
                     }),
                 }
             }
@@ -275,6 +299,7 @@ impl Core {
                     PanicMode::FailRun => Err(RunError::Panic {
                         task: None,
                         message,
+                        payload,
                     }),
                     PanicMode::Isolate => {
                         eprintln!("seedloop: callback {} panicked: {message}", cb.id);

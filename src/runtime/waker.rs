@@ -28,13 +28,13 @@ use super::ids::TaskKey;
 compile_error!("seedloop packs task keys into waker data words and needs 64-bit pointers");
 
 /// Wake-ups that arrived from other threads.
-///
-/// The loop checks it at the start of every turn; the `pending` flag makes
-/// that check one atomic load instead of a mutex lock (in sim it is never set).
 #[derive(Default)]
 pub(crate) struct RemoteInbox {
-    pending: AtomicBool,
     keys: Mutex<Vec<TaskKey>>,
+    /// Set after every push, cleared by `take`: lets the loop look at an
+    /// empty inbox (the usual case, twice a turn) without locking. A push
+    /// sets it before it notifies, so a park never misses one.
+    maybe_pending: AtomicBool,
     notify: Mutex<Option<Arc<dyn Fn() + Send + Sync>>>,
 }
 
@@ -44,7 +44,7 @@ impl RemoteInbox {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(key);
-        self.pending.store(true, Ordering::Release);
+        self.maybe_pending.store(true, Ordering::Release);
         let notify = self
             .notify
             .lock()
@@ -56,18 +56,17 @@ impl RemoteInbox {
     }
 
     pub fn take(&self) -> Vec<TaskKey> {
-        if !self.pending.swap(false, Ordering::Acquire) {
+        if !self.maybe_pending.swap(false, Ordering::Acquire) {
             return Vec::new();
         }
         std::mem::take(&mut *self.keys.lock().unwrap_or_else(PoisonError::into_inner))
     }
 
     pub fn is_empty(&self) -> bool {
-        !self.pending.load(Ordering::Acquire)
+        !self.maybe_pending.load(Ordering::Acquire)
     }
 
     /// Sets what to call after a remote push (the real driver's poll waker).
-    #[allow(dead_code)] // used by the real-mode driver
     pub fn set_notify(&self, f: Arc<dyn Fn() + Send + Sync>) {
         *self.notify.lock().unwrap_or_else(PoisonError::into_inner) = Some(f);
     }

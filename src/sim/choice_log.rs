@@ -273,10 +273,15 @@ impl fmt::Display for Divergence {
 }
 
 /// The one place every nondeterministic decision goes through: asks the
-/// policy, logs the answer.
+/// policy, logs the answer (unless built [`unlogged`](Chooser::unlogged)).
 pub(crate) struct Chooser {
     policy: Box<dyn SchedulePolicy>,
     log: Vec<Choice>,
+    /// Whether `log` records choices (sim) or stays empty (real mode, whose
+    /// runs may last for months: a log there would grow without bound).
+    logging: bool,
+    /// Choices made so far, logged or not.
+    made: usize,
 }
 
 impl Chooser {
@@ -284,6 +289,17 @@ impl Chooser {
         Chooser {
             policy,
             log: Vec::with_capacity(64),
+            logging: true,
+            made: 0,
+        }
+    }
+
+    /// A chooser that asks `policy` but keeps no log (real mode).
+    pub fn unlogged(policy: Box<dyn SchedulePolicy>) -> Chooser {
+        Chooser {
+            log: Vec::new(),
+            logging: false,
+            ..Chooser::new(policy)
         }
     }
 
@@ -293,21 +309,24 @@ impl Chooser {
 
     /// Picks which ready option runs next (there are at least two).
     pub fn pick(&mut self, ready: &ReadySet) -> Result<usize, Divergence> {
-        let view = ReadyView::new(ChoiceKind::Run, ready, self.log.len());
+        let view = ReadyView::new(ChoiceKind::Run, ready, self.made);
         let options = view.len();
         let picked = self.policy.pick(&view)?;
         assert!(picked < options, "policy picked {picked} of {options}");
-        self.log.push(Choice {
-            kind: ChoiceKind::Run,
-            options: options as u32,
-            picked: picked as u32,
-        });
+        self.made += 1;
+        if self.logging {
+            self.log.push(Choice {
+                kind: ChoiceKind::Run,
+                options: options as u32,
+                picked: picked as u32,
+            });
+        }
         Ok(picked)
     }
 
     /// After the run: a replay that was not used up is a divergence too.
     pub fn finish(&self) -> Result<(), Divergence> {
-        self.policy.finish(self.log.len())
+        self.policy.finish(self.made)
     }
 
     pub fn into_log(self) -> Vec<Choice> {
@@ -338,6 +357,29 @@ mod tests {
             "sl1:0:".parse::<Schedule>().unwrap(),
             Schedule::new(0, vec![])
         );
+    }
+
+    #[test]
+    fn an_unlogged_chooser_picks_but_keeps_no_log() {
+        use crate::runtime::ids::{TaskId, TaskKey};
+        let mut ready = ReadySet::default();
+        for i in 0..3 {
+            let key = TaskKey {
+                index: i,
+                generation: 0,
+            };
+            ready.push_task(key, TaskId(u64::from(i) + 1));
+        }
+        ready.begin_turn();
+        let mut logged = Chooser::fifo();
+        let mut unlogged = Chooser::unlogged(Box::new(super::super::policy::fifo::Fifo));
+        for _ in 0..1000 {
+            assert_eq!(logged.pick(&ready), Ok(0));
+            assert_eq!(unlogged.pick(&ready), Ok(0));
+        }
+        assert_eq!(logged.into_log().len(), 1000);
+        assert!(unlogged.finish().is_ok());
+        assert!(unlogged.into_log().is_empty());
     }
 
     #[test]

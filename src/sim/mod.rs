@@ -317,6 +317,8 @@ impl Sim {
                 } else {
                     PanicMode::FailRun
                 },
+                retain_names: true,
+                hooks: None,
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),
@@ -373,7 +375,7 @@ impl Sim {
                 trace_tail,
                 repro,
             })),
-            RunError::Panic { task, message } => SimError::Panic(Box::new(PanicReport {
+            RunError::Panic { task, message, .. } => SimError::Panic(Box::new(PanicReport {
                 at: failure.at,
                 task,
                 task_name: task.map_or("loop".into(), |id| self.trace.task_name(id)),

@@ -1,0 +1,307 @@
+//! `TcpStream`: one TCP connection, as `AsyncRead + AsyncWrite`.
+
+use std::fmt;
+use std::future::poll_fn;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use futures::io::{AsyncRead, AsyncWrite};
+
+use super::{current_network, first_that_works, resolve, Network};
+use crate::real::reactor::{Reactor, Ready};
+use crate::real::registered::Registered;
+
+/// A TCP connection. asyncio: the reader/writer pair of `open_connection`.
+///
+/// Read and write it with `futures::io::{AsyncReadExt, AsyncWriteExt}`.
+/// `&TcpStream` is `AsyncRead + AsyncWrite` too, so one task can read while
+/// another writes (share it in an `Rc`), or use `AsyncReadExt::split`.
+///
+/// A connection the peer reset gives `Err` (`ConnectionReset`, or
+/// `BrokenPipe` on write); one the peer closed reads as end of stream
+/// (`Ok(0)`). Neither panics.
+///
+/// ```
+/// use futures::io::{AsyncReadExt, AsyncWriteExt};
+/// use seedloop::net::{TcpListener, TcpStream};
+/// seedloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     client.write_all(b"ping").await?;
+///     client.close().await?; // half-close: the server reads to the end
+///     let mut got = Vec::new();
+///     server.read_to_end(&mut got).await?;
+///     assert_eq!(got, b"ping");
+///     Ok::<_, std::io::Error>(())
+/// }).unwrap();
+/// ```
+pub struct TcpStream {
+    backend: Backend,
+}
+
+enum Backend {
+    Real(Registered<mio::net::TcpStream>),
+}
+
+impl TcpStream {
+    /// Opens a connection to `addr`, trying each resolved address in turn.
+    /// A host name is resolved by the OS resolver, which blocks the loop.
+    ///
+    /// # Cancel safety
+    /// Dropping the future abandons the attempt and closes the socket.
+    ///
+    /// # Errors
+    /// The connection was refused or failed, no address resolved, or the
+    /// call was made in a sim run (kind `Unsupported`: the simulated network
+    /// is not built yet) or outside a runtime.
+    ///
+    /// ```
+    /// use seedloop::net::{TcpListener, TcpStream};
+    /// seedloop::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    ///     let addr = listener.local_addr().unwrap();
+    ///     drop(listener);
+    ///     let err = TcpStream::connect(addr).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// });
+    /// ```
+    #[doc(alias = "open_connection")]
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let Network::Real(reactor) = current_network("seedloop::net::TcpStream::connect")?;
+        let addrs = resolve(addr)?;
+        first_that_works(addrs, |addr| connect_real(reactor.clone(), addr)).await
+    }
+
+    pub(crate) fn from_mio(
+        reactor: &Rc<Reactor>,
+        stream: mio::net::TcpStream,
+    ) -> io::Result<TcpStream> {
+        Ok(TcpStream {
+            backend: Backend::Real(Registered::new(reactor, stream, Ready::BOTH)?),
+        })
+    }
+
+    /// This end's address.
+    ///
+    /// # Errors
+    /// The OS could not say.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        match &self.backend {
+            Backend::Real(s) => s.get().local_addr(),
+        }
+    }
+
+    /// The peer's address.
+    ///
+    /// # Errors
+    /// `NotConnected` once the connection is gone.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        match &self.backend {
+            Backend::Real(s) => s.get().peer_addr(),
+        }
+    }
+
+    /// Waits for data and copies it into `buf` without taking it: the next
+    /// read returns it again. Returns 0 at the end of the stream.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is consumed.
+    ///
+    /// # Errors
+    /// As a read: `ConnectionReset` if the peer reset the connection.
+    ///
+    /// ```
+    /// use futures::io::{AsyncReadExt, AsyncWriteExt};
+    /// use seedloop::net::{TcpListener, TcpStream};
+    /// seedloop::run(async {
+    ///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+    ///     let mut client = TcpStream::connect(listener.local_addr()?).await?;
+    ///     let (mut server, _) = listener.accept().await?;
+    ///     client.write_all(b"abc").await?;
+    ///     let mut buf = [0; 3];
+    ///     let n = server.peek(&mut buf).await?;
+    ///     server.read_exact(&mut buf[..n]).await?; // the same bytes again
+    ///     assert_eq!(&buf[..n], &b"abc"[..n]);
+    ///     Ok::<_, std::io::Error>(())
+    /// }).unwrap();
+    /// ```
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        poll_fn(|cx| match &self.backend {
+            Backend::Real(s) => s.poll_io(Ready::READ, cx, |s| s.peek(buf)),
+        })
+        .await
+    }
+
+    /// Shuts down reading, writing or both. Shutting down writing sends
+    /// end-of-stream to the peer (as `AsyncWriteExt::close` does).
+    ///
+    /// # Errors
+    /// `NotConnected` if the connection is already gone.
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        match &self.backend {
+            Backend::Real(s) => s.get().shutdown(how),
+        }
+    }
+
+    /// Turns Nagle's algorithm off (`true`: small writes go out at once).
+    ///
+    /// # Errors
+    /// The OS refused.
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        match &self.backend {
+            Backend::Real(s) => s.get().set_nodelay(nodelay),
+        }
+    }
+
+    /// Whether Nagle's algorithm is off.
+    ///
+    /// # Errors
+    /// The OS could not say.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        match &self.backend {
+            Backend::Real(s) => s.get().nodelay(),
+        }
+    }
+
+    fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        match &self.backend {
+            Backend::Real(s) => s.poll_transfer(Ready::READ, cx, buf.len(), |mut s| s.read(buf)),
+        }
+    }
+
+    fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match &self.backend {
+            Backend::Real(s) => s.poll_transfer(Ready::WRITE, cx, buf.len(), |mut s| s.write(buf)),
+        }
+    }
+
+    fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match &self.backend {
+            Backend::Real(s) => {
+                let len = bufs.iter().map(|b| b.len()).sum();
+                s.poll_transfer(Ready::WRITE, cx, len, |mut s| s.write_vectored(bufs))
+            }
+        }
+    }
+
+    fn poll_close_priv(&self) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown(Shutdown::Write))
+    }
+}
+
+/// Connects to one address: start the non-blocking connect, wait until the
+/// socket is writable, then ask the OS how it went.
+async fn connect_real(reactor: Rc<Reactor>, addr: SocketAddr) -> io::Result<TcpStream> {
+    let stream = mio::net::TcpStream::connect(addr)?;
+    let registered = Registered::new(&reactor, stream, Ready::NONE)?;
+    poll_fn(|cx| loop {
+        if registered.poll_ready(Ready::WRITE, cx).is_pending() {
+            return Poll::Pending;
+        }
+        if let Some(e) = registered.get().take_error()? {
+            return Poll::Ready(Err(e));
+        }
+        match registered.get().peer_addr() {
+            Ok(_) => return Poll::Ready(Ok(())),
+            // Woken before the handshake finished: wait for the next event.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                registered.clear_ready(Ready::WRITE);
+            }
+            Err(e) => return Poll::Ready(Err(e)),
+        }
+    })
+    .await?;
+    registered.set_ready(Ready::READ);
+    Ok(TcpStream {
+        backend: Backend::Real(registered),
+    })
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncRead for &TcpStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(())) // writes go straight to the OS
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_close_priv()
+    }
+}
+
+impl AsyncWrite for &TcpStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_close_priv()
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
