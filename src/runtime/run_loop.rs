@@ -134,16 +134,18 @@ impl Core {
             self.wake(key);
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
-        let timers_wait = self.timers.borrow_mut().next_deadline().is_some();
-        let now = if timers_wait {
-            self.now()
-        } else {
-            Instant::ZERO
-        };
-        while timers_wait {
+        if self.timers.borrow_mut().next_deadline().is_some() {
+            self.fire_due_timers(self.now());
+        }
+        self.ready.borrow_mut().begin_turn();
+    }
+
+    /// Timers due at `now` fire: wake-ups wake, callbacks join the ready set.
+    fn fire_due_timers(&self, now: Instant) {
+        loop {
             let due = self.timers.borrow_mut().pop_due(now);
             match due {
-                None => break,
+                None => return,
                 Some(TimerTarget::Wake { waker, task }) => {
                     if let Some(task) = task {
                         self.record_as(Actor::Loop, EventKind::TimerFired { task });
@@ -156,7 +158,6 @@ impl Core {
                 }
             }
         }
-        self.ready.borrow_mut().begin_turn();
     }
 
     /// Polls (or cancels) one task. Returns whether the main task finished.
