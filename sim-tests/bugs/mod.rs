@@ -135,6 +135,19 @@ pub fn spawn_as<F: Future + 'static>(name: &str, fut: F) -> Task<F::Output> {
 mod catalogue {
     use super::{run_length, CATALOGUE};
 
+    /// `docs/bugs.md` describes every bug of the catalogue, with its bound.
+    #[test]
+    fn every_bug_is_described_in_the_docs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/bugs.md");
+        let docs = std::fs::read_to_string(path).expect("docs/bugs.md");
+        for bug in &CATALOGUE {
+            let heading = format!("### `{}`", bug.name);
+            assert!(docs.contains(&heading), "docs/bugs.md lacks {heading:?}");
+            let bound = format!("| {} | exhaustive:{} |", bug.name, bug.deviations);
+            assert!(docs.contains(&bound), "docs/bugs.md lacks {bound:?}");
+        }
+    }
+
     /// Every program and its fix makes at least one scheduling choice: there
     /// is something for the policies to explore.
     #[test]
