@@ -13,7 +13,7 @@
 //! in `sim-tests/main.rs`, tests included) and by `examples/bug_table.rs`
 //! through `#[path = "../sim-tests/bugs/mod.rs"]` (programs only: the tests
 //! are `cfg(test)`). The table it prints is in `docs/bugs.md`. The tests
-//! all bugs share are one macro, `bug_tests!` in `expect.rs`.
+//! all bugs share are one macro, `bug_tests!` in `bug_tests.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -24,7 +24,7 @@ use seedloop::{Policy, Sim, Task};
 
 #[cfg(test)]
 #[macro_use]
-mod expect;
+mod bug_tests;
 
 pub mod aba_slot;
 pub mod barrier_miscount;
