@@ -1,6 +1,8 @@
-//! Harness throughput: schedules per second on small programs, on 1 thread
-//! and on every core, and how many runs each policy needs to find each bug
-//! of the catalogue (sim-tests/bugs/; the table is also in docs/bugs.md).
+//! Harness throughput: schedules per second on a small racy program, on 1
+//! thread and on every core. The same figures on the bug catalogue
+//! (`sim-tests/bugs/`), with how many runs each policy needs to find each
+//! bug, come from `cargo run --release --example bug_table` (see
+//! `docs/bugs.md`).
 //!
 //! `cargo bench --bench check`. Medians of several repetitions.
 

@@ -1,0 +1,160 @@
+//! A catalogue of classic concurrency bugs, one small program per file,
+//! written against seedloop's own primitives.
+//!
+//! Each file holds the buggy program (`pub async fn <name>()`), a fixed
+//! version (`pub async fn <name>_fixed()`) and, under `cfg(test)`, the tests
+//! showing that every exploration policy finds the bug, that bounded
+//! exhaustive search finds it within its bound, that shrinking reduces it to
+//! its essential deviations from FIFO, and that the fix holds. Every program
+//! passes under FIFO (asyncio's order) for every seed: each bug needs at least
+//! one scheduling decision asyncio would not make.
+//!
+//! This module is compiled twice: by the `sim` integration test (`mod bugs;`
+//! in `sim-tests/main.rs`, tests included) and by `examples/bug_table.rs`
+//! through `#[path = "../sim-tests/bugs/mod.rs"]` (programs only: the tests
+//! are `cfg(test)`). The table it prints is in `docs/bugs.md`. The tests
+//! all bugs share are one macro, `bug_tests!` in `bug_tests.rs`.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Duration;
+
+use seedloop::task::Builder;
+use seedloop::{Policy, Sim, Task};
+
+#[cfg(test)]
+#[macro_use]
+mod bug_tests;
+
+pub mod aba_slot;
+pub mod barrier_miscount;
+pub mod cancel_between_steps;
+pub mod double_release;
+pub mod lock_order_deadlock;
+pub mod lost_update;
+pub mod missed_notification;
+pub mod queue_check_then_act;
+pub mod stale_cache;
+pub mod starvation;
+pub mod timeout_leaks_lock;
+
+/// A catalogue program, boxed so that programs of different types share a table.
+pub type Program = fn() -> Pin<Box<dyn Future<Output = ()>>>;
+
+/// One entry of the catalogue.
+pub struct Bug {
+    /// The module's name, also the program's.
+    pub name: &'static str,
+    /// The program with the bug.
+    pub program: Program,
+    /// The same program with the bug fixed.
+    pub fixed: Program,
+    /// The fewest deviations from FIFO that make it fail: bounded exhaustive
+    /// search with this bound finds it, with one less it exhausts the space.
+    pub deviations: usize,
+}
+
+macro_rules! entry {
+    ($module:ident :: $program:ident, $fixed:ident, $deviations:expr) => {
+        Bug {
+            name: stringify!($program),
+            program: || Box::pin($module::$program()),
+            fixed: || Box::pin($module::$fixed()),
+            deviations: $deviations,
+        }
+    };
+}
+
+/// Every bug of the catalogue, in the order of `docs/bugs.md`.
+pub const CATALOGUE: [Bug; 11] = [
+    entry!(lost_update::lost_update, lost_update_fixed, 1),
+    entry!(
+        lock_order_deadlock::lock_order_deadlock,
+        lock_order_deadlock_fixed,
+        1
+    ),
+    entry!(
+        missed_notification::missed_notification,
+        missed_notification_fixed,
+        1
+    ),
+    entry!(
+        queue_check_then_act::queue_check_then_act,
+        queue_check_then_act_fixed,
+        1
+    ),
+    entry!(
+        timeout_leaks_lock::timeout_leaks_lock,
+        timeout_leaks_lock_fixed,
+        1
+    ),
+    entry!(
+        cancel_between_steps::cancel_between_steps,
+        cancel_between_steps_fixed,
+        1
+    ),
+    entry!(
+        barrier_miscount::barrier_miscount,
+        barrier_miscount_fixed,
+        1
+    ),
+    entry!(aba_slot::aba_slot, aba_slot_fixed, 2),
+    entry!(double_release::double_release, double_release_fixed, 1),
+    entry!(starvation::starvation, starvation_fixed, 1),
+    entry!(stale_cache::stale_cache, stale_cache_fixed, 3),
+];
+
+/// How many scheduling choices a run of `program` makes: the most seen
+/// under FIFO and 32 random schedules (failing ones included). PCT draws its
+/// change points among the first this many choices (`Check::expected_steps`);
+/// FIFO's count alone is too small when the buggy path is the longer one.
+pub fn run_length(program: Program) -> u64 {
+    let fifo = std::iter::once(Sim::new(0).policy(Policy::Fifo));
+    let random = (0..32).map(|seed| Sim::new(seed).policy(Policy::Random));
+    fifo.chain(random)
+        .map(|sim| {
+            let mut sim = sim.tracing(false);
+            let _ = sim.run(program());
+            sim.schedule().len() as u64
+        })
+        .max()
+        .unwrap_or(1)
+}
+
+/// `n` milliseconds.
+pub fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// Spawns a named task (the name shows in traces and deadlock reports).
+pub fn spawn_as<F: Future + 'static>(name: &str, fut: F) -> Task<F::Output> {
+    Builder::new().name(name).spawn(fut)
+}
+
+#[cfg(test)]
+mod catalogue {
+    use super::{run_length, CATALOGUE};
+
+    /// `docs/bugs.md` describes every bug of the catalogue, with its bound.
+    #[test]
+    fn every_bug_is_described_in_the_docs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/bugs.md");
+        let docs = std::fs::read_to_string(path).expect("docs/bugs.md");
+        for bug in &CATALOGUE {
+            let heading = format!("### `{}`", bug.name);
+            assert!(docs.contains(&heading), "docs/bugs.md lacks {heading:?}");
+            let bound = format!("| {} | exhaustive:{} |", bug.name, bug.deviations);
+            assert!(docs.contains(&bound), "docs/bugs.md lacks {bound:?}");
+        }
+    }
+
+    /// Every program and its fix makes at least one scheduling choice: there
+    /// is something for the policies to explore.
+    #[test]
+    fn every_program_has_choices_to_explore() {
+        for bug in &CATALOGUE {
+            assert!(run_length(bug.program) >= 1, "{}", bug.name);
+            assert!(run_length(bug.fixed) >= 1, "{}", bug.name);
+        }
+    }
+}
