@@ -296,3 +296,26 @@ fn proptest_shrinks_a_schedule_toward_fifo() {
         "shrunk to one deviation at the first choice"
     );
 }
+
+#[test]
+fn shrinking_trades_two_deviations_for_one_where_it_can() {
+    // PCT finds aba_slot (seed 0) with picks whose greedy shrink stopped at
+    // three deviations; merging a later deviation into an earlier one
+    // reaches the two the bug needs (its exhaustive bound).
+    let bug = crate::bugs::CATALOGUE
+        .iter()
+        .find(|b| b.name == "aba_slot")
+        .unwrap();
+    let program = crate::bugs::aba_slot::aba_slot;
+    let f = failure(
+        Check::new()
+            .policy(Policy::Pct { depth: 2 })
+            .expected_steps(crate::bugs::run_length(bug.program))
+            .seeds(0..100)
+            .threads(1)
+            .trace_dir(std::env::temp_dir().join("seedloop-tests"))
+            .try_run(program)
+            .unwrap_err(),
+    );
+    assert_eq!(f.shrunk.as_ref().expect("shrunk").0.deviations(), 2, "{f}");
+}
