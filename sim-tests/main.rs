@@ -26,6 +26,8 @@ mod sync_properties;
 mod conformance;
 mod conformance_combinators;
 mod conformance_core;
+mod conformance_queues;
+mod conformance_sync;
 mod conformance_task_group;
 mod real_debug;
 mod real_net_tcp;
