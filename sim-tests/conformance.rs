@@ -20,6 +20,16 @@
 //!
 //! and add `mod conformance_<topic>;` to `main.rs`. Use [`run_on`] directly
 //! to check something after a run has ended.
+//!
+//! A body must be deterministic in real mode too: let the program's own waits
+//! force the order it asserts, never a race between timers (real timers set
+//! a few milliseconds apart can fire in either order under load), and never
+//! a sleep to let another task get somewhere first (wait for it, or
+//! `yield_now`, whose turns are the same on both backends). The helpers below
+//! do this: a [`Relay`] orders children's ends, [`gated`] holds one until the
+//! body opens its gate, [`at_once`] ends at its first poll (before any timer
+//! of the same run can fire), and [`DropLog`] shows when a cancelled future
+//! is dropped.
 
 #![allow(dead_code)]
 
@@ -30,7 +40,8 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use seedloop::real::Runtime;
-use seedloop::{Policy, Sim};
+use seedloop::sync::Event;
+use seedloop::{sleep, Policy, Sim};
 
 /// Which backend a body runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,5 +146,114 @@ impl Lines {
 
     pub fn lines(&self) -> Vec<String> {
         self.0.borrow().clone()
+    }
+}
+
+/// Says `"<what> dropped"` when dropped while armed: shows when a cancelled
+/// future's destructors run. Make it outside the future and move it in, and
+/// it speaks for a future dropped before its first poll too; `disarm` it when
+/// the future ends normally.
+pub struct DropLog {
+    lines: Lines,
+    what: String,
+    armed: bool,
+}
+
+impl DropLog {
+    pub fn new(lines: &Lines, what: impl Into<String>) -> DropLog {
+        DropLog {
+            lines: lines.clone(),
+            what: what.into(),
+            armed: true,
+        }
+    }
+
+    /// The future ended normally: say nothing when dropped.
+    pub fn disarm(&mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for DropLog {
+    fn drop(&mut self) {
+        if self.armed {
+            self.lines.say(format!("{} dropped", self.what));
+        }
+    }
+}
+
+/// Orders work by the program's own waits rather than by timers: leg `k`
+/// starts only once leg `k - 1` has ended, so legs end in order on both
+/// backends, however late a real timer fires. (A sim test may order three
+/// children by sleeps of 1, 2 and 3 s; in real mode timers set a few
+/// milliseconds apart can swap under load, a relay cannot.)
+#[derive(Clone)]
+pub struct Relay(Rc<Vec<Event>>);
+
+impl Relay {
+    pub fn new(legs: usize) -> Relay {
+        Relay(Rc::new((0..legs).map(|_| Event::new()).collect()))
+    }
+
+    /// Waits until leg `k - 1` has ended (at once for leg 0).
+    pub async fn start(&self, k: usize) {
+        if k > 0 {
+            self.0[k - 1].wait().await;
+        }
+    }
+
+    /// Leg `k` has ended: leg `k + 1` may start.
+    pub fn end(&self, k: usize) {
+        self.0[k].set();
+    }
+
+    /// Waits until leg `k` has ended.
+    pub async fn ended(&self, k: usize) {
+        self.0[k].wait().await;
+    }
+}
+
+/// Leg `k` of `relay`: waits for leg `k - 1`, then one unit of time; logs
+/// `"<name> done"`, ends leg `k` and gives `v`. Says `"<name> dropped"` if
+/// dropped first.
+pub fn leg<T: 'static>(
+    env: Env,
+    l: &Lines,
+    relay: &Relay,
+    k: usize,
+    name: &str,
+    v: T,
+) -> impl Future<Output = T> {
+    let mut guard = DropLog::new(l, name);
+    let (l, relay, name) = (l.clone(), relay.clone(), name.to_string());
+    async move {
+        relay.start(k).await;
+        sleep(env.units(1.0)).await;
+        guard.disarm();
+        l.say(format!("{name} done"));
+        relay.end(k);
+        v
+    }
+}
+
+/// Waits for `gate`, logs `"<name> done"` and gives `v`; says
+/// `"<name> dropped"` if dropped first. A gate nobody sets: never ends.
+pub fn gated<T: 'static>(l: &Lines, gate: &Event, name: &str, v: T) -> impl Future<Output = T> {
+    let mut guard = DropLog::new(l, name);
+    let (l, gate, name) = (l.clone(), gate.clone(), name.to_string());
+    async move {
+        gate.wait().await;
+        guard.disarm();
+        l.say(format!("{name} done"));
+        v
+    }
+}
+
+/// Logs `"<name> done"` at its first poll and gives `v`.
+pub fn at_once<T: 'static>(l: &Lines, name: &str, v: T) -> impl Future<Output = T> {
+    let (l, name) = (l.clone(), name.to_string());
+    async move {
+        l.say(format!("{name} done"));
+        v
     }
 }

@@ -4,8 +4,6 @@
 mod bugs;
 mod check_harness;
 mod common;
-mod conformance;
-mod conformance_core;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
@@ -26,6 +24,12 @@ mod sync_locks;
 mod sync_properties;
 
 // Real mode, and the conformance harness (one body, both backends).
+mod conformance;
+mod conformance_combinators;
+mod conformance_core;
+mod conformance_queues;
+mod conformance_sync;
+mod conformance_task_group;
 mod real_debug;
 mod real_net_tcp;
 mod real_net_udp;
