@@ -77,12 +77,3 @@ async fn run(same: fn(Conn, Conn) -> bool) {
     reaper.await.unwrap();
     b.await.unwrap();
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: aba_slot,
-    fixed: aba_slot_fixed,
-    fails_with: "the reaper closed client-b's connection",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

@@ -64,12 +64,3 @@ async fn work(startup_ms: u64, registered: Rc<Cell<usize>>, barrier: Promise<Bar
     let barrier = barrier.wait().await.unwrap();
     barrier.wait().await.unwrap();
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: barrier_miscount,
-    fixed: barrier_miscount_fixed,
-    fails_with: "deadlock",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

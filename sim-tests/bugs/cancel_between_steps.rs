@@ -49,12 +49,3 @@ pub async fn cancel_between_steps_fixed() {
     let _ = worker.await;
     assert_eq!(from.get() + to.get(), 100, "money vanished");
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: cancel_between_steps,
-    fixed: cancel_between_steps_fixed,
-    fails_with: "money vanished",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

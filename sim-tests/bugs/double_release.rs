@@ -65,12 +65,3 @@ pub async fn double_release_fixed() {
     watchdog.await.unwrap();
     assert_eq!(pool.available(), 1);
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: double_release,
-    fixed: double_release_fixed,
-    fails_with: "the worker's release failed",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

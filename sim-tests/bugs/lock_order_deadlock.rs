@@ -51,12 +51,3 @@ async fn transfer_ordered(a: Lock<i64>, b: Lock<i64>, amount: i64, at_ms: u64) {
     *first -= amount;
     *second += amount;
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: lock_order_deadlock,
-    fixed: lock_order_deadlock_fixed,
-    fails_with: "deadlock",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

@@ -46,12 +46,3 @@ async fn deposit_fixed(account: Lock<i64>, amount: i64, at_ms: u64) {
     sleep(ms(1)).await;
     *balance += amount;
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: lost_update,
-    fixed: lost_update_fixed,
-    fails_with: "a deposit was lost",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

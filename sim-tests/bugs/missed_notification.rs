@@ -48,12 +48,3 @@ pub async fn missed_notification_fixed() {
     producer.await.unwrap();
     consumer.await.unwrap();
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: missed_notification,
-    fixed: missed_notification_fixed,
-    fails_with: "deadlock",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

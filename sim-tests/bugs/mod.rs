@@ -1,19 +1,20 @@
 //! A catalogue of classic concurrency bugs, one small program per file,
 //! written against seedloop's own primitives.
 //!
-//! Each file holds the buggy program (`pub async fn <name>()`), a fixed
-//! version (`pub async fn <name>_fixed()`) and, under `cfg(test)`, the tests
-//! showing that every exploration policy finds the bug, that bounded
-//! exhaustive search finds it within its bound, that shrinking reduces it to
-//! its essential deviations from FIFO, and that the fix holds. Every program
+//! Each file holds the buggy program (`pub async fn <name>()`) and a fixed
+//! version (`pub async fn <name>_fixed()`). Their tests, in
+//! `sim-tests/bug_catalogue/`, show that every exploration policy finds each
+//! bug, that bounded exhaustive search finds it within its bound, that
+//! shrinking reduces it to its essential deviations from FIFO, and that the
+//! fix holds. Every program
 //! passes under FIFO (asyncio's order) for every seed: each bug needs at least
 //! one scheduling decision asyncio would not make.
 //!
 //! This module is compiled twice: by the `sim` integration test (`mod bugs;`
-//! in `sim-tests/main.rs`, tests included) and by `examples/bug_table.rs`
-//! through `#[path = "../sim-tests/bugs/mod.rs"]` (programs only: the tests
-//! are `cfg(test)`). The table it prints is in `docs/bugs.md`. The tests
-//! all bugs share are one macro, `bug_tests!` in `bug_tests.rs`.
+//! in `sim-tests/main.rs`) and by `examples/bug_table.rs` through
+//! `#[path = "../sim-tests/bugs/mod.rs"]`, which `cargo test --all-targets`
+//! builds in test mode too; so no tests live here. The table the example
+//! prints is in `docs/bugs.md`.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,10 +22,6 @@ use std::time::Duration;
 
 use seedloop::task::Builder;
 use seedloop::{Policy, Sim, Task};
-
-#[cfg(test)]
-#[macro_use]
-mod bug_tests;
 
 pub mod aba_slot;
 pub mod barrier_miscount;
@@ -129,32 +126,4 @@ pub fn ms(n: u64) -> Duration {
 /// Spawns a named task (the name shows in traces and deadlock reports).
 pub fn spawn_as<F: Future + 'static>(name: &str, fut: F) -> Task<F::Output> {
     Builder::new().name(name).spawn(fut)
-}
-
-#[cfg(test)]
-mod catalogue {
-    use super::{run_length, CATALOGUE};
-
-    /// `docs/bugs.md` describes every bug of the catalogue, with its bound.
-    #[test]
-    fn every_bug_is_described_in_the_docs() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/bugs.md");
-        let docs = std::fs::read_to_string(path).expect("docs/bugs.md");
-        for bug in &CATALOGUE {
-            let heading = format!("### `{}`", bug.name);
-            assert!(docs.contains(&heading), "docs/bugs.md lacks {heading:?}");
-            let bound = format!("| {} | exhaustive:{} |", bug.name, bug.deviations);
-            assert!(docs.contains(&bound), "docs/bugs.md lacks {bound:?}");
-        }
-    }
-
-    /// Every program and its fix makes at least one scheduling choice: there
-    /// is something for the policies to explore.
-    #[test]
-    fn every_program_has_choices_to_explore() {
-        for bug in &CATALOGUE {
-            assert!(run_length(bug.program) >= 1, "{}", bug.name);
-            assert!(run_length(bug.fixed) >= 1, "{}", bug.name);
-        }
-    }
 }

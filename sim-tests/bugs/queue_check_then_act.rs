@@ -49,12 +49,3 @@ async fn worker_fixed(jobs: Queue<&'static str>, at_ms: u64) {
         assert!(!job.is_empty());
     }
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: queue_check_then_act,
-    fixed: queue_check_then_act_fixed,
-    fails_with: "the queue had a job a moment ago",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

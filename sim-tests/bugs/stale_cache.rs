@@ -73,12 +73,3 @@ async fn run(versioned: bool) {
         assert_eq!(cached, db.get(), "the cache holds a stale value");
     }
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: stale_cache,
-    fixed: stale_cache_fixed,
-    fails_with: "the cache holds a stale value",
-    random_seeds: 0..100,
-    pct: (depth 3, seeds 0..100),
-}

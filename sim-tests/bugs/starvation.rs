@@ -59,12 +59,3 @@ pub async fn starvation_fixed() {
     hog.await.unwrap();
     reporter.await.unwrap();
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: starvation,
-    fixed: starvation_fixed,
-    fails_with: "the reporter starved",
-    random_seeds: 0..5000,
-    pct: (depth 2, seeds 0..100),
-}

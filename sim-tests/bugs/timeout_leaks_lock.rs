@@ -63,12 +63,3 @@ pub async fn timeout_leaks_lock_fixed() {
         panic!("the next request cannot get the connection: {e}");
     }
 }
-
-#[cfg(test)]
-bug_tests! {
-    program: timeout_leaks_lock,
-    fixed: timeout_leaks_lock_fixed,
-    fails_with: "the next request cannot get the connection",
-    random_seeds: 0..100,
-    pct: (depth 2, seeds 0..100),
-}

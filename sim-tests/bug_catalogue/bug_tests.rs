@@ -51,7 +51,7 @@ macro_rules! bug_tests {
             use seedloop::{Policy, Sim};
 
             use super::{$fixed, $program};
-            use $crate::bugs::bug_tests::{failed, failure_of, trace_dir};
+            use $crate::bug_catalogue::bug_tests::{failed, failure_of, trace_dir};
             use $crate::bugs::{run_length, Program, CATALOGUE};
 
             const PROGRAM: Program = || Box::pin($program());

@@ -1,0 +1,165 @@
+//! The bug catalogue's tests (the programs are in `sim-tests/bugs/`, shared
+//! with `examples/bug_table.rs`; their tests live here so that only this
+//! test crate compiles them).
+
+#[macro_use]
+pub mod bug_tests;
+
+mod catalogue {
+    use crate::bugs::{run_length, CATALOGUE};
+
+    /// `docs/bugs.md` describes every bug of the catalogue, with its bound.
+    #[test]
+    fn every_bug_is_described_in_the_docs() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/bugs.md");
+        let docs = std::fs::read_to_string(path).expect("docs/bugs.md");
+        for bug in &CATALOGUE {
+            let heading = format!("### `{}`", bug.name);
+            assert!(docs.contains(&heading), "docs/bugs.md lacks {heading:?}");
+            let bound = format!("| {} | exhaustive:{} |", bug.name, bug.deviations);
+            assert!(docs.contains(&bound), "docs/bugs.md lacks {bound:?}");
+        }
+    }
+
+    /// Every program and its fix makes at least one scheduling choice: there
+    /// is something for the policies to explore.
+    #[test]
+    fn every_program_has_choices_to_explore() {
+        for bug in &CATALOGUE {
+            assert!(run_length(bug.program) >= 1, "{}", bug.name);
+            assert!(run_length(bug.fixed) >= 1, "{}", bug.name);
+        }
+    }
+}
+
+mod aba_slot {
+    use crate::bugs::aba_slot::*;
+
+    bug_tests! {
+        program: aba_slot,
+        fixed: aba_slot_fixed,
+        fails_with: "the reaper closed client-b's connection",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod barrier_miscount {
+    use crate::bugs::barrier_miscount::*;
+
+    bug_tests! {
+        program: barrier_miscount,
+        fixed: barrier_miscount_fixed,
+        fails_with: "deadlock",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod cancel_between_steps {
+    use crate::bugs::cancel_between_steps::*;
+
+    bug_tests! {
+        program: cancel_between_steps,
+        fixed: cancel_between_steps_fixed,
+        fails_with: "money vanished",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod double_release {
+    use crate::bugs::double_release::*;
+
+    bug_tests! {
+        program: double_release,
+        fixed: double_release_fixed,
+        fails_with: "the worker's release failed",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod lock_order_deadlock {
+    use crate::bugs::lock_order_deadlock::*;
+
+    bug_tests! {
+        program: lock_order_deadlock,
+        fixed: lock_order_deadlock_fixed,
+        fails_with: "deadlock",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod lost_update {
+    use crate::bugs::lost_update::*;
+
+    bug_tests! {
+        program: lost_update,
+        fixed: lost_update_fixed,
+        fails_with: "a deposit was lost",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod missed_notification {
+    use crate::bugs::missed_notification::*;
+
+    bug_tests! {
+        program: missed_notification,
+        fixed: missed_notification_fixed,
+        fails_with: "deadlock",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod queue_check_then_act {
+    use crate::bugs::queue_check_then_act::*;
+
+    bug_tests! {
+        program: queue_check_then_act,
+        fixed: queue_check_then_act_fixed,
+        fails_with: "the queue had a job a moment ago",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod stale_cache {
+    use crate::bugs::stale_cache::*;
+
+    bug_tests! {
+        program: stale_cache,
+        fixed: stale_cache_fixed,
+        fails_with: "the cache holds a stale value",
+        random_seeds: 0..100,
+        pct: (depth 3, seeds 0..100),
+    }
+}
+
+mod starvation {
+    use crate::bugs::starvation::*;
+
+    bug_tests! {
+        program: starvation,
+        fixed: starvation_fixed,
+        fails_with: "the reporter starved",
+        random_seeds: 0..5000,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod timeout_leaks_lock {
+    use crate::bugs::timeout_leaks_lock::*;
+
+    bug_tests! {
+        program: timeout_leaks_lock,
+        fixed: timeout_leaks_lock_fixed,
+        fails_with: "the next request cannot get the connection",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
