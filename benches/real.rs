@@ -11,6 +11,9 @@
 //! - Idle CPU: the process CPU time a runtime uses while it waits on a 10 s
 //!   timer, measured over 1 s of that wait (target: none).
 
+#[path = "common/mod.rs"]
+mod common;
+
 use std::future::Future;
 use std::hint::black_box;
 use std::io::{ErrorKind, Read, Write};
@@ -18,15 +21,12 @@ use std::time::{Duration, Instant};
 
 use futures::io::{AsyncReadExt, AsyncWriteExt};
 
+use common::median;
+
 const REPS: usize = 5;
 const ECHO_REPS: usize = 11;
 const MESSAGES: usize = 100_000;
 const MSG: usize = 64;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    v[v.len() / 2]
-}
 
 // ---------------------------------------------------------------- TCP echo
 

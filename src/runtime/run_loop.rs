@@ -223,13 +223,10 @@ impl Core {
                     message: message.as_str().into(),
                 });
                 *header.panic_message.borrow_mut() = Some(message.as_str().into());
-                match self.config.panic_mode {
-                    PanicMode::FailRun => Err(RunError::Panic {
-                        task: Some(id),
-                        message,
-                        payload,
-                    }),
-                    PanicMode::Isolate if !is_main => {
+                // Only a spawned task can end alone; a panic in main (or any
+                // panic when failing the run) ends the run.
+                match (self.config.panic_mode, is_main) {
+                    (PanicMode::Isolate, false) => {
                         self.forget_task(key);
                         if let Some(r) = &raw {
                             r.drop_future();
@@ -240,7 +237,7 @@ impl Core {
                         }
                         Ok(false)
                     }
-                    PanicMode::Isolate => Err(RunError::Panic {
+                    _ => Err(RunError::Panic {
                         task: Some(id),
                         message,
                         payload,
