@@ -129,6 +129,11 @@ impl std::error::Error for CheckError {}
 
 impl Check {
     /// Seeds `0..100`, `Policy::Random`, all cores, shrinking on.
+    ///
+    /// ```
+    /// let summary = seedloop::check::Check::new().run(|| async {});
+    /// assert_eq!(summary.runs, 100);
+    /// ```
     pub fn new() -> Check {
         Check {
             seeds: 0..100,
@@ -150,12 +155,22 @@ impl Check {
     }
 
     /// The seeds to run (default `0..100`).
+    ///
+    /// ```
+    /// let s = seedloop::check::Check::new().seeds(5..15).run(|| async {});
+    /// assert_eq!(s.runs, 10);
+    /// ```
     pub fn seeds(mut self, seeds: Range<u64>) -> Check {
         self.seeds = seeds;
         self
     }
 
     /// The scheduling policy for seeded runs (default `Policy::Random`).
+    ///
+    /// ```
+    /// use seedloop::{check::Check, Policy};
+    /// Check::new().policy(Policy::Pct { depth: 2 }).seeds(0..10).run(|| async {});
+    /// ```
     pub fn policy(mut self, policy: Policy) -> Check {
         self.policy = policy;
         self
@@ -164,6 +179,11 @@ impl Check {
     /// Instead of seeds: every schedule with at most `max_deviations` picks
     /// other than FIFO's, depth-first, until the space is exhausted (or
     /// [`Check::max_runs`]). User randomness uses the first seed.
+    ///
+    /// ```
+    /// let s = seedloop::check::Check::new().exhaustive(2).run(|| async {});
+    /// assert_eq!(s.exhausted, Some(true));
+    /// ```
     pub fn exhaustive(mut self, max_deviations: usize) -> Check {
         self.exhaustive = Some(max_deviations);
         self
@@ -171,24 +191,40 @@ impl Check {
 
     /// How many threads sweep seeds (default: every core). Each runs one
     /// `Sim` at a time; the result does not depend on the number.
+    ///
+    /// ```
+    /// seedloop::check::Check::new().threads(1).seeds(0..10).run(|| async {});
+    /// ```
     pub fn threads(mut self, threads: usize) -> Check {
         self.threads = threads.max(1);
         self
     }
 
     /// Whether to shrink a failing schedule toward FIFO (default on).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().shrink(false).seeds(0..10).run(|| async {});
+    /// ```
     pub fn shrink(mut self, on: bool) -> Check {
         self.shrink = on;
         self
     }
 
     /// The most runs shrinking may spend (default 2000).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().shrink_budget(100).seeds(0..10).run(|| async {});
+    /// ```
     pub fn shrink_budget(mut self, runs: usize) -> Check {
         self.shrink_budget = runs;
         self
     }
 
     /// Run every seed twice and compare traces (default: only the failing one).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().self_check_every_seed(true).seeds(0..5).run(|| async {});
+    /// ```
     pub fn self_check_every_seed(mut self, on: bool) -> Check {
         self.self_check_all = on;
         self
@@ -196,6 +232,10 @@ impl Check {
 
     /// The test name used in the replay command (default: the current
     /// thread's name, which `cargo test` sets to the test's path).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().name("bank::transfer").seeds(0..5).run(|| async {});
+    /// ```
     pub fn name(mut self, name: &str) -> Check {
         self.name = Some(name.to_string());
         self
@@ -203,36 +243,71 @@ impl Check {
 
     /// Where failure traces are written (default `SEEDLOOP_TRACE_DIR`, else
     /// `target/seedloop` when run from a crate root, else the temp dir).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().trace_dir(std::env::temp_dir()).seeds(0..5).run(|| async {});
+    /// ```
     pub fn trace_dir(mut self, dir: impl Into<PathBuf>) -> Check {
         self.trace_dir = Some(dir.into());
         self
     }
 
     /// The most runs an exhaustive search makes (default 1,000,000).
+    ///
+    /// ```
+    /// let s = seedloop::check::Check::new().exhaustive(9).max_runs(1).run(|| async {
+    ///     let a = seedloop::spawn(seedloop::yield_now());
+    ///     let b = seedloop::spawn(seedloop::yield_now());
+    ///     a.await.unwrap();
+    ///     b.await.unwrap();
+    /// });
+    /// assert_eq!((s.runs, s.exhausted), (1, Some(false)));
+    /// ```
     pub fn max_runs(mut self, runs: u64) -> Check {
         self.max_runs = runs;
         self
     }
 
     /// A step limit for each run (see [`Sim::step_limit`]).
+    ///
+    /// ```
+    /// seedloop::check::Check::new().step_limit(10_000).seeds(0..5).run(|| async {});
+    /// ```
     pub fn step_limit(mut self, steps: u64) -> Check {
         self.step_limit = Some(steps);
         self
     }
 
     /// A virtual time limit for each run (see [`Sim::time_limit`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// seedloop::check::Check::new().time_limit(Duration::from_secs(60)).seeds(0..5).run(|| async {});
+    /// ```
     pub fn time_limit(mut self, limit: Duration) -> Check {
         self.time_limit = Some(limit);
         self
     }
 
     /// See [`Sim::isolate_panics`].
+    ///
+    /// ```
+    /// use seedloop::{check::Check, spawn};
+    /// Check::new().isolate_panics(true).seeds(0..5).run(|| async {
+    ///     assert!(spawn(async { panic!("child") }).await.is_err());
+    /// });
+    /// ```
     pub fn isolate_panics(mut self, on: bool) -> Check {
         self.isolate_panics = on;
         self
     }
 
     /// For PCT: the expected number of choices per run (see [`Sim::expected_steps`]).
+    ///
+    /// ```
+    /// use seedloop::{check::Check, Policy};
+    /// Check::new().policy(Policy::Pct { depth: 3 }).expected_steps(40).seeds(0..5).run(|| async {});
+    /// ```
     pub fn expected_steps(mut self, k: u64) -> Check {
         self.expected_steps = Some(k);
         self
@@ -244,6 +319,15 @@ impl Check {
     /// When a schedule fails (with the full report: seed, schedules, shrunk
     /// schedule, trace tail, trace files, replay command), or when a
     /// `SEEDLOOP_*` variable is invalid (naming it and the accepted forms).
+    ///
+    /// ```
+    /// use seedloop::{check::Check, spawn, yield_now};
+    /// let s = Check::new().seeds(0..20).run(|| async {
+    ///     let t = spawn(async { yield_now().await; 2 });
+    ///     assert_eq!(t.await.unwrap(), 2);
+    /// });
+    /// assert_eq!(s.runs, 20);
+    /// ```
     pub fn run<F, Fut>(self, body: F) -> CheckSummary
     where
         F: Fn() -> Fut + Sync,

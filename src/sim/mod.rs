@@ -206,6 +206,12 @@ impl Sim {
     }
 
     /// Sets the scheduling policy (ignored by replayed, guided and fuzzed runs).
+    ///
+    /// ```
+    /// use seedloop::{Sim, Policy};
+    /// let order = Sim::new(3).policy(Policy::Fifo).run(async { 1 }).unwrap();
+    /// assert_eq!(order, 1);
+    /// ```
     pub fn policy(mut self, policy: Policy) -> Sim {
         self.policy = policy;
         self
@@ -213,6 +219,12 @@ impl Sim {
 
     /// Turns trace recording on (the default) or off. Off is faster; failure
     /// reports then have no trace tail.
+    ///
+    /// ```
+    /// let mut sim = seedloop::Sim::new(1).tracing(false);
+    /// sim.run(async {}).unwrap();
+    /// assert!(sim.trace().is_empty());
+    /// ```
     pub fn tracing(mut self, on: bool) -> Sim {
         self.tracing = on;
         self
@@ -220,6 +232,15 @@ impl Sim {
 
     /// Fails the run with [`SimError::TimeLimit`] rather than let the virtual
     /// clock pass `limit`.
+    ///
+    /// ```
+    /// use seedloop::{Sim, SimError, sleep};
+    /// use std::time::Duration;
+    /// let err = Sim::new(1).time_limit(Duration::from_secs(60))
+    ///     .run(async { loop { sleep(Duration::from_secs(7)).await } })
+    ///     .unwrap_err();
+    /// assert!(matches!(err, SimError::TimeLimit(_)));
+    /// ```
     pub fn time_limit(mut self, limit: Duration) -> Sim {
         self.time_limit = Some(limit);
         self
@@ -227,6 +248,14 @@ impl Sim {
 
     /// Fails the run with [`SimError::StepLimit`] after `steps` polls and
     /// callbacks (default [`Sim::DEFAULT_STEP_LIMIT`]); `u64::MAX` for none.
+    ///
+    /// ```
+    /// use seedloop::{Sim, SimError, yield_now};
+    /// let err = Sim::new(1).step_limit(100)
+    ///     .run(async { loop { yield_now().await } })
+    ///     .unwrap_err();
+    /// assert!(matches!(err, SimError::StepLimit(_)));
+    /// ```
     pub fn step_limit(mut self, steps: u64) -> Sim {
         self.step_limit = (steps != u64::MAX).then_some(steps);
         self
@@ -234,6 +263,12 @@ impl Sim {
 
     /// For `Policy::Pct`: roughly how many scheduling choices a run makes, the
     /// range its priority change points are drawn from (default 200).
+    ///
+    /// ```
+    /// use seedloop::{Sim, Policy};
+    /// let sim = Sim::new(1).policy(Policy::Pct { depth: 2 }).expected_steps(50);
+    /// # drop(sim);
+    /// ```
     pub fn expected_steps(mut self, k: u64) -> Sim {
         self.expected_steps = k.max(1);
         self
@@ -257,16 +292,32 @@ impl Sim {
     }
 
     /// The seed.
+    ///
+    /// ```
+    /// assert_eq!(seedloop::Sim::new(42).seed(), 42);
+    /// ```
     pub fn seed(&self) -> u64 {
         self.seed
     }
 
     /// The trace of the last run (empty before the first).
+    ///
+    /// ```
+    /// let mut sim = seedloop::Sim::new(1);
+    /// sim.run(async {}).unwrap();
+    /// assert!(sim.trace().render().contains("main poll"));
+    /// ```
     pub fn trace(&self) -> &Trace {
         &self.trace
     }
 
     /// The choice log of the last run; its `Display` is the schedule string.
+    ///
+    /// ```
+    /// let mut sim = seedloop::Sim::new(1);
+    /// sim.run(async {}).unwrap();
+    /// assert_eq!(sim.schedule().to_string(), "sl1:1:"); // no choice to make
+    /// ```
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
     }
