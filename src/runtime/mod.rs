@@ -17,6 +17,7 @@ pub(crate) mod ids;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
+pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod timer_heap;
 pub(crate) mod waker;
