@@ -10,7 +10,7 @@ use std::ops::Range;
 use rand_core::Rng as _;
 
 use crate::runtime::context::with_core;
-use crate::sim::rng::below;
+use crate::runtime::sched::rng::below;
 
 /// Types [`random`] can produce: uniform over the whole type, `f64` uniform in `[0, 1)`.
 pub trait RandomValue {

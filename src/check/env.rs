@@ -84,7 +84,7 @@ pub(crate) fn read(lookup: impl Fn(&str) -> Option<String>) -> Result<CheckEnv, 
                     &v,
                     &format!(
                         "expected {} or `exhaustive:<k>`, e.g. SEEDLOOP_POLICY=pct:2",
-                        crate::sim::policy::POLICY_FORMS
+                        crate::runtime::sched::POLICY_FORMS
                     ),
                 )
             })?);

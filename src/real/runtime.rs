@@ -17,9 +17,9 @@ use crate::runtime::context::{self, EnterGuard};
 use crate::runtime::hooks::PollHooks;
 use crate::runtime::run_loop::RunError;
 use crate::runtime::{Core, CoreConfig, PanicMode};
-use crate::sim::choice_log::Chooser;
-use crate::sim::policy::fifo::Fifo;
-use crate::sim::rng::{stream, Stream};
+use crate::runtime::sched::Chooser;
+use crate::runtime::sched::fifo::Fifo;
+use crate::runtime::sched::rng::{stream, Stream};
 use crate::trace::Trace;
 
 /// A real-mode runtime: the same executor as [`Sim`](crate::Sim), on the

@@ -17,6 +17,7 @@ pub(crate) mod ids;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
+pub(crate) mod sched;
 pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod timer_heap;
@@ -32,7 +33,7 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 
-use crate::sim::choice_log::Chooser;
+use crate::runtime::sched::Chooser;
 use crate::task::Task;
 use crate::time::Instant;
 use crate::trace::{Actor, EventKind, Recorder};

@@ -22,7 +22,7 @@ use super::ready_set::Runnable;
 use super::state::TaskState;
 use super::timer_heap::TimerTarget;
 use super::{Core, PanicMode, TaskReport};
-use crate::sim::choice_log::Divergence;
+use crate::runtime::sched::Divergence;
 use crate::time::Instant;
 use crate::trace::{Actor, CancelCause, EventKind};
 

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use super::choice_log::Schedule;
-use super::policy::{Policy, POLICY_FORMS};
+use super::schedule::Schedule;
+use crate::runtime::sched::{Policy, POLICY_FORMS};
 
 /// A `SEEDLOOP_*` variable holds something seedloop cannot use.
 ///

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::choice_log::Divergence;
+use crate::runtime::sched::Divergence;
 use super::report::{DeadlockReport, LimitReport, PanicReport, Repro};
 
 /// Why [`Sim::run`](crate::Sim::run) returned no output. Every variant that

@@ -3,17 +3,16 @@
 //! [`Sim`] is the builder and the runner; policies, the choice log and
 //! environment configuration live in the submodules.
 
-pub(crate) mod choice_log;
 pub(crate) mod env;
 mod error;
-pub(crate) mod policy;
 mod report;
-pub(crate) mod rng;
+pub(crate) mod schedule;
+mod source;
 
-pub use choice_log::{Choice, ChoiceKind, Divergence, Schedule, ScheduleError};
+pub use crate::runtime::sched::{Choice, ChoiceKind, Divergence, Policy};
+pub use schedule::{Schedule, ScheduleError};
 pub use env::ConfigError;
 pub use error::SimError;
-pub use policy::Policy;
 pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskState};
 
 use std::future::Future;
@@ -24,11 +23,11 @@ use crate::runtime::driver::VirtualClock;
 use crate::runtime::run_loop::{Failure, RunError};
 use crate::runtime::{Core, CoreConfig, PanicMode};
 use crate::trace::Trace;
-use choice_log::Chooser;
-use policy::bytes::Bytes;
-use policy::guided::Guided;
-use policy::replay::Replay;
-use rng::{stream, Stream};
+use crate::runtime::sched::rng::{stream, Stream};
+use crate::runtime::sched::{Chooser, SchedulePolicy};
+use source::bytes::Bytes;
+use source::guided::Guided;
+use source::replay::Replay;
 
 /// How many events of the trace a failure report shows.
 const TAIL: usize = 20;
@@ -351,7 +350,7 @@ impl Sim {
         if context::is_entered() {
             return Err(SimError::NestedRuntime);
         }
-        let policy: Box<dyn policy::SchedulePolicy> = match &self.source {
+        let policy: Box<dyn SchedulePolicy> = match &self.source {
             Source::Policy => self.policy.build(self.seed, self.expected_steps),
             Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
             Source::Guided(picks) => Box::new(Guided::new(picks.clone())),

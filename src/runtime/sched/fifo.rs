@@ -1,7 +1,7 @@
 //! FIFO: asyncio's order, exactly.
 
 use super::{ReadyView, SchedulePolicy};
-use crate::sim::choice_log::Divergence;
+use crate::runtime::sched::Divergence;
 
 /// Always the oldest ready option: what asyncio's event loop runs next.
 pub(crate) struct Fifo;

@@ -13,8 +13,8 @@ use rand_core::Rng;
 
 use super::{ReadyView, SchedulePolicy};
 use crate::runtime::ready_set::Choosable;
-use crate::sim::choice_log::Divergence;
-use crate::sim::rng::below;
+use crate::runtime::sched::Divergence;
+use crate::runtime::sched::rng::below;
 
 pub(crate) struct Pct {
     rng: ChaCha8Rng,

@@ -1,4 +1,6 @@
-//! Scheduling policies: small, pure decisions of which ready option runs next.
+//! Scheduling: the chooser and the policies, small, pure decisions of which
+//! ready option runs next. Sim mode adds the policies that follow a recorded
+//! or external source (replay, guided, fuzzer bytes) in `sim/source/`.
 //!
 //! Each policy lives in its own file behind [`SchedulePolicy`]. A policy sees
 //! only a [`ReadyView`] (how many options, which task each is, the step
@@ -6,19 +8,20 @@
 //! run next, so FIFO is "always 0" and every schedule measures its distance
 //! from FIFO by its non-zero picks.
 
-pub(crate) mod bytes;
+pub(crate) mod chooser;
 pub(crate) mod fifo;
-pub(crate) mod guided;
 pub(crate) mod pct;
 pub(crate) mod random;
-pub(crate) mod replay;
+pub(crate) mod rng;
+
+pub use chooser::{Choice, ChoiceKind, Divergence};
+pub(crate) use chooser::Chooser;
 
 use std::fmt;
 use std::str::FromStr;
 
-use super::choice_log::{ChoiceKind, Divergence};
-use super::rng::{stream, Stream};
-use crate::runtime::ready_set::{Choosable, ReadySet};
+use super::ready_set::{Choosable, ReadySet};
+use rng::{stream, Stream};
 
 /// How a [`Sim`](crate::Sim) picks the next ready task.
 ///

@@ -4,8 +4,8 @@
 //! A coverage-guided fuzzer then steers the schedule: mutating a byte changes
 //! one decision, and an input that runs out early means "FIFO from here".
 
-use super::{ReadyView, SchedulePolicy};
-use crate::sim::choice_log::Divergence;
+use crate::runtime::sched::{ReadyView, SchedulePolicy};
+use crate::runtime::sched::Divergence;
 
 pub(crate) struct Bytes {
     data: Vec<u8>,
