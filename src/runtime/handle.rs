@@ -1,12 +1,10 @@
 //! `Handle`: a reference to the runtime this code runs in.
 
 use std::fmt;
-use std::future::Future;
 use std::rc::Rc;
 
 use super::context::{try_with_core, with_core};
 use super::Core;
-use crate::task::Task;
 use crate::time::Instant;
 
 /// The runtime the current code runs in (not to be confused with the callback
@@ -23,7 +21,7 @@ use crate::time::Instant;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    core: Rc<Core>,
+    pub(crate) core: Rc<Core>,
 }
 
 impl Handle {
@@ -41,11 +39,6 @@ impl Handle {
     /// The current runtime, or `None` outside one.
     pub fn try_current() -> Option<Handle> {
         try_with_core(|core| Handle { core: core.clone() })
-    }
-
-    /// Spawns a task on this runtime. See [`crate::spawn`].
-    pub fn spawn<F: Future + 'static>(&self, fut: F) -> Task<F::Output> {
-        self.core.spawn(None, fut)
     }
 
     /// The runtime's current time. See [`Instant::now`].

@@ -34,7 +34,6 @@ use std::time::Duration;
 use rand_chacha::ChaCha8Rng;
 
 use crate::runtime::sched::Chooser;
-use crate::task::Task;
 use crate::time::Instant;
 use crate::trace::{Actor, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
@@ -254,8 +253,9 @@ impl Core {
         }
     }
 
-    /// Spawns a task; it first runs after the current one yields.
-    pub fn spawn<F>(&self, name: Option<Rc<str>>, fut: F) -> Task<F::Output>
+    /// Spawns a task; it first runs after the current one yields. Returns
+    /// the raw handle that `task::Task` wraps.
+    pub fn spawn<F>(&self, name: Option<Rc<str>>, fut: F) -> Rc<TaskCell<F>>
     where
         F: Future + 'static,
     {
@@ -266,7 +266,7 @@ impl Core {
         if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
             slot.task = Some(raw);
         }
-        Task::from_cell(cell)
+        cell
     }
 
     /// Makes a task ready (once: a task already queued stays where it is).

@@ -1,7 +1,7 @@
 //! A spawned task's cell: its future, then its output, behind one `Rc`.
 //!
 //! The executor holds the cell as `Rc<dyn RawTask>` (to poll it); the user's
-//! [`Task<T>`](crate::Task) holds the same cell as `Rc<dyn JoinTarget<T>>`
+//! `Task<T>` (in `task/`) holds the same cell as `Rc<dyn OutputCell<T>>`
 //! (to read the output). The future lives inline in the cell, pinned there
 //! for its whole life: one allocation per task (see `poll` for the argument).
 
@@ -13,7 +13,6 @@ use std::task::{Context, Poll, Waker};
 
 use super::ids::{TaskId, TaskKey};
 use super::state::TaskState;
-use crate::task::JoinError;
 
 /// What the executor and the `Task` handle share about a task, whatever its type.
 pub(crate) struct TaskHeader {
@@ -74,29 +73,6 @@ impl TaskHeader {
             self.done_hooks.borrow_mut().push(hook);
         }
     }
-
-    /// How the task ended: `Ok` if it finished (its output waits in the
-    /// cell), the error an awaiter gets otherwise; `None` while it runs.
-    pub fn end(&self) -> Option<Result<(), JoinError>> {
-        match self.state.get() {
-            TaskState::Finished => Some(Ok(())),
-            TaskState::Cancelled => Some(Err(match self.cancels.reason.borrow().as_deref() {
-                Some(reason) => JoinError::CancelledWith {
-                    reason: reason.to_string(),
-                },
-                None => JoinError::Cancelled,
-            })),
-            TaskState::Panicked => Some(Err(JoinError::Panicked {
-                message: self
-                    .panic_message
-                    .borrow()
-                    .as_deref()
-                    .unwrap_or("")
-                    .to_string(),
-            })),
-            TaskState::Waiting | TaskState::Running => None,
-        }
-    }
 }
 
 enum Stage<F: Future> {
@@ -148,7 +124,7 @@ impl<F: Future> RawTask for TaskCell<F> {
         // never called on a `TaskCell`), so its address is fixed until the
         // allocation is freed. It leaves `Stage::Running` only by assignment
         // to `*stage` (here on completion, and in `drop_future`), which drops
-        // it in place; nothing ever moves a `Running` stage out (`poll_join`
+        // it in place; nothing ever moves a `Running` stage out (`take_output`
         // moves only `Done`). `Drop` of the cell drops it in place too.
         let fut = unsafe { Pin::new_unchecked(fut) };
         match fut.poll(cx) {
@@ -168,49 +144,36 @@ impl<F: Future> RawTask for TaskCell<F> {
     }
 }
 
-/// The `Task<T>` handle's view of a task.
-pub(crate) trait JoinTarget<T> {
+/// What a typed task handle (the `Task<T>` of `task/`) sees of a task: its
+/// header and, once it finished, its output.
+pub(crate) trait OutputCell<T> {
     fn header(&self) -> &TaskHeader;
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>>;
+    /// Moves the output out.
+    ///
+    /// # Panics
+    /// If the task has not finished, or its output was taken already.
+    fn take_output(&self) -> T;
     /// Applies `f` to the output, if the task finished and the output has
     /// not been taken yet.
     fn inspect_output(&self, f: &mut dyn FnMut(&T));
 }
 
-impl<F: Future> JoinTarget<F::Output> for TaskCell<F> {
+impl<F: Future> OutputCell<F::Output> for TaskCell<F> {
     fn header(&self) -> &TaskHeader {
         &self.header
     }
 
-    fn poll_join(&self, cx: &mut Context<'_>) -> Poll<Result<F::Output, JoinError>> {
-        match self.header.end() {
-            Some(Ok(())) => {
-                let mut stage = self.stage.borrow_mut();
-                // Only a finished output is ever moved out of the cell: a
-                // `Running` future is pinned there (see `poll`).
-                assert!(
-                    matches!(*stage, Stage::Done(_)),
-                    "a Task was polled again after it returned its output"
-                );
-                match std::mem::replace(&mut *stage, Stage::Gone) {
-                    Stage::Done(out) => Poll::Ready(Ok(out)),
-                    _ => unreachable!("checked above"),
-                }
-            }
-            Some(Err(e)) => {
-                if e.is_panic() {
-                    self.header.panic_observed.set(true);
-                }
-                Poll::Ready(Err(e))
-            }
-            None => {
-                let mut w = self.header.join_waker.borrow_mut();
-                match &mut *w {
-                    Some(old) if old.will_wake(cx.waker()) => {}
-                    _ => *w = Some(cx.waker().clone()),
-                }
-                Poll::Pending
-            }
+    fn take_output(&self) -> F::Output {
+        let mut stage = self.stage.borrow_mut();
+        // Only a finished output is ever moved out of the cell: a `Running`
+        // future is pinned there (see `poll`).
+        assert!(
+            matches!(*stage, Stage::Done(_)),
+            "a Task was polled again after it returned its output"
+        );
+        match std::mem::replace(&mut *stage, Stage::Gone) {
+            Stage::Done(out) => out,
+            _ => unreachable!("checked above"),
         }
     }
 

@@ -121,7 +121,7 @@ where
     let mut children = ChildTasks::new(label.name());
     with_core("seedloop::task::as_completed", |core| {
         for fut in futures {
-            children.push(core.spawn(None, fut));
+            children.push(Task::spawn_on(core, None, fut));
         }
     });
     label.record("start", || {

@@ -39,7 +39,7 @@ impl Builder {
     /// Outside a runtime.
     pub fn spawn<F: Future + 'static>(self, fut: F) -> Task<F::Output> {
         with_core("seedloop::task::Builder::spawn", |core| {
-            core.spawn(self.name, fut)
+            Task::spawn_on(core, self.name, fut)
         })
     }
 }

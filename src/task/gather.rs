@@ -103,7 +103,7 @@ impl<O: 'static> Gathering<O> {
         let mut children = ChildTasks::new(label.name());
         with_core(what, |core| {
             for fut in futures {
-                children.push(core.spawn(None, fut));
+                children.push(crate::task::Task::spawn_on(core, None, fut));
             }
         });
         label.record("start", || {

@@ -10,7 +10,8 @@ use std::task::{Context, Poll};
 use crate::runtime::blocker::WaitOn;
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
-use crate::runtime::raw_task::{DoneHook, JoinTarget, TaskHeader};
+use crate::runtime::raw_task::{DoneHook, OutputCell, TaskHeader};
+use crate::runtime::Core;
 use crate::runtime::state::TaskState;
 use crate::trace::EventKind;
 
@@ -120,16 +121,25 @@ impl Error for JoinError {}
 /// ```
 #[must_use = "dropping a Task cancels it; call .detach() to let it run on"]
 pub struct Task<T> {
-    cell: Rc<dyn JoinTarget<T>>,
+    cell: Rc<dyn OutputCell<T>>,
     detached: bool,
 }
 
 impl<T> Task<T> {
-    pub(crate) fn from_cell(cell: Rc<dyn JoinTarget<T>>) -> Task<T> {
+    pub(crate) fn from_cell(cell: Rc<dyn OutputCell<T>>) -> Task<T> {
         Task {
             cell,
             detached: false,
         }
+    }
+
+    /// Spawns `fut` on `core` (named `name`) and wraps the core's raw
+    /// handle: the one way every spawning API of `task/` makes a `Task`.
+    pub(crate) fn spawn_on<F>(core: &Core, name: Option<Rc<str>>, fut: F) -> Task<T>
+    where
+        F: Future<Output = T> + 'static,
+    {
+        Task::from_cell(core.spawn(name, fut))
     }
 
     fn header(&self) -> &TaskHeader {
@@ -246,7 +256,7 @@ impl<T> Task<T> {
     pub fn on_done(&self, callback: impl FnOnce(Result<(), JoinError>) + 'static) {
         self.header()
             .add_done_hook(Box::new(move |header: &TaskHeader| {
-                let Some(end) = header.end() else { return };
+                let Some(end) = ended(header) else { return };
                 try_with_core(|core| core.schedule_callback(Box::new(move || callback(end)), None));
             }));
     }
@@ -407,8 +417,31 @@ fn withdraw_cancel(header: &TaskHeader) -> u32 {
     n - 1
 }
 
+    /// How the task ended: `Ok` if it finished (its output waits in the
+    /// cell), the error an awaiter gets otherwise; `None` while it runs.
+fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
+        match header.state.get() {
+            TaskState::Finished => Some(Ok(())),
+            TaskState::Cancelled => Some(Err(match header.cancels.reason.borrow().as_deref() {
+                Some(reason) => JoinError::CancelledWith {
+                    reason: reason.to_string(),
+                },
+                None => JoinError::Cancelled,
+            })),
+            TaskState::Panicked => Some(Err(JoinError::Panicked {
+                message: header
+                    .panic_message
+                    .borrow()
+                    .as_deref()
+                    .unwrap_or("")
+                    .to_string(),
+            })),
+            TaskState::Waiting | TaskState::Running => None,
+        }
+    }
+
 fn poll_end(header: &TaskHeader, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
-    if let Some(end) = header.end() {
+    if let Some(end) = ended(header) {
         return Poll::Ready(end);
     }
     let mut w = header.join_waker.borrow_mut();
@@ -424,7 +457,7 @@ trait HasHeader {
     fn header(&self) -> &TaskHeader;
 }
 
-struct Erased<T>(Rc<dyn JoinTarget<T>>);
+struct Erased<T>(Rc<dyn OutputCell<T>>);
 
 impl<T> HasHeader for Erased<T> {
     fn header(&self) -> &TaskHeader {
@@ -476,7 +509,16 @@ impl<T> Future for Task<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = self.cell.poll_join(cx);
+        let polled = match poll_end(self.header(), cx) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(self.cell.take_output())),
+            Poll::Ready(Err(e)) => {
+                if e.is_panic() {
+                    self.header().panic_observed.set(true);
+                }
+                Poll::Ready(Err(e))
+            }
+            Poll::Pending => Poll::Pending,
+        };
         if polled.is_pending() {
             let id = self.header().id;
             try_with_core(|core| core.note_wait(WaitOn::Task(id)));

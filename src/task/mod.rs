@@ -60,7 +60,7 @@ use crate::runtime::context::with_core;
 #[doc(alias = "create_task")]
 #[doc(alias = "ensure_future")]
 pub fn spawn<F: Future + 'static>(fut: F) -> Task<F::Output> {
-    with_core("seedloop::spawn", |core| core.spawn(None, fut))
+    with_core("seedloop::spawn", |core| Task::spawn_on(core, None, fut))
 }
 
 /// The id of the task running now, or `None` when the loop itself runs a callback.
@@ -77,4 +77,11 @@ pub fn spawn<F: Future + 'static>(fut: F) -> Task<F::Output> {
 #[doc(alias = "current_task")]
 pub fn current() -> Option<TaskId> {
     with_core("seedloop::task::current", |core| core.current_task())
+}
+
+impl crate::runtime::Handle {
+    /// Spawns a task on this runtime. See [`crate::spawn`].
+    pub fn spawn<F: Future + 'static>(&self, fut: F) -> Task<F::Output> {
+        Task::spawn_on(&self.core, None, fut)
+    }
 }

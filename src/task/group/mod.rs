@@ -224,7 +224,7 @@ impl<E: 'static> TaskGroup<E> {
         let slot: Rc<RefCell<ChildOutput<T>>> = Rc::new(RefCell::new(ChildOutput::Running));
         let out = slot.clone();
         let task = with_core("seedloop::task::TaskGroup::spawn", |core| {
-            core.spawn(name, async move {
+            crate::task::Task::spawn_on(core, name, async move {
                 match fut.await {
                     Ok(v) => {
                         *out.borrow_mut() = ChildOutput::Ok(v);
