@@ -35,6 +35,7 @@
 
 pub mod check;
 pub mod net;
+mod os;
 pub mod queue;
 pub mod random;
 pub mod real;
@@ -46,13 +47,14 @@ pub mod time;
 pub mod trace;
 
 pub use random::random;
-pub use real::{run, to_thread, to_thread_for, Runtime};
+pub use real::{run, Runtime};
 pub use runtime::callbacks::{call_at, call_later, call_soon, Handle, TimerHandle};
 pub use sim::{Policy, Schedule, Sim, SimError};
 pub use task::{
     as_completed, gather, shield, spawn, try_gather, wait, yield_now, JoinError, Promise,
     ReturnWhen, Task, TaskGroup, TaskId,
 };
+pub use task::{to_thread, to_thread_for};
 pub use time::{sleep, timeout};
 
 /// Runs an `async fn` test under many schedules; see [`check::Check`].

@@ -10,8 +10,9 @@
 //! a peer that resets the connection or closes half of it is an error or an
 //! end of stream for that socket, never a panic of the runtime.
 //!
-//! The types are built to take a second backend behind the same names: a
-//! simulated network for sim mode. It is not built yet, so in a sim run
+//! The types sit on a backend seam (`backend.rs`: what every backend must
+//! provide), with the OS network as its first implementation and a
+//! simulated network for sim mode as the second. It is not built yet, so in a sim run
 //! every constructor returns an error of kind
 //! [`Unsupported`](std::io::ErrorKind::Unsupported) saying so.
 //!
@@ -37,6 +38,8 @@
 //! }).unwrap();
 //! ```
 
+mod backend;
+mod os_backend;
 mod tcp_listener;
 mod tcp_stream;
 mod udp_socket;
@@ -49,22 +52,14 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::rc::Rc;
 
-use crate::real::driver::RealDriver;
-use crate::real::reactor::Reactor;
 use crate::runtime::context::try_with_core;
-
-/// The network a new socket belongs to. Only the real one exists so far; a
-/// simulated network will be a second variant, and each socket type an enum
-/// over the two backends.
-pub(crate) enum Network {
-    /// The OS network, through the real-mode runtime's reactor.
-    Real(Rc<Reactor>),
-}
+use backend::Network;
+use os_backend::OsNetwork;
 
 /// The current runtime's network, or an error naming `what` and the fix.
-pub(crate) fn current_network(what: &str) -> io::Result<Network> {
-    match try_with_core(|core| core.driver_as::<RealDriver>().map(|d| d.reactor().clone())) {
-        Some(Some(reactor)) => Ok(Network::Real(reactor)),
+pub(crate) fn current_network(what: &str) -> io::Result<Rc<dyn Network>> {
+    match try_with_core(|core| core.services().reactor.clone()) {
+        Some(Some(reactor)) => Ok(Rc::new(OsNetwork::new(reactor))),
         Some(None) => Err(io::Error::new(
             io::ErrorKind::Unsupported,
             format!(

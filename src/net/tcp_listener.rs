@@ -6,9 +6,8 @@ use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::task::{Context, Poll};
 
-use super::{current_network, first_that_works, resolve, Network, TcpStream};
-use crate::real::reactor::Ready;
-use crate::real::registered::Registered;
+use super::backend::ListenerIo;
+use super::{current_network, first_that_works, resolve, TcpStream};
 
 /// A TCP socket listening for connections. asyncio: the server of
 /// `start_server`.
@@ -26,11 +25,7 @@ use crate::real::registered::Registered;
 /// }).unwrap();
 /// ```
 pub struct TcpListener {
-    backend: Backend,
-}
-
-enum Backend {
-    Real(Registered<mio::net::TcpListener>),
+    io: Box<dyn ListenerIo>,
 }
 
 impl TcpListener {
@@ -49,16 +44,11 @@ impl TcpListener {
     /// assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
-        let Network::Real(reactor) = current_network("seedloop::net::TcpListener::bind")?;
+        let network = current_network("seedloop::net::TcpListener::bind")?;
         let addrs = resolve(addr)?;
         first_that_works(addrs, |addr| {
-            let reactor = reactor.clone();
-            async move {
-                let listener = mio::net::TcpListener::bind(addr)?;
-                Ok(TcpListener {
-                    backend: Backend::Real(Registered::new(&reactor, listener, Ready::BOTH)?),
-                })
-            }
+            let io = network.bind_tcp(addr);
+            async move { Ok(TcpListener { io: io? }) }
         })
         .await
     }
@@ -81,14 +71,10 @@ impl TcpListener {
     /// # Errors
     /// As [`accept`](TcpListener::accept).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        match &self.backend {
-            Backend::Real(l) => match l.poll_io(Ready::READ, cx, |l| l.accept()) {
-                Poll::Ready(Ok((stream, peer))) => {
-                    Poll::Ready(TcpStream::from_mio(l.reactor(), stream).map(|s| (s, peer)))
-                }
-                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                Poll::Pending => Poll::Pending,
-            },
+        match self.io.poll_accept(cx) {
+            Poll::Ready(Ok((io, peer))) => Poll::Ready(Ok((TcpStream::from_io(io), peer))),
+            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+            Poll::Pending => Poll::Pending,
         }
     }
 
@@ -97,9 +83,7 @@ impl TcpListener {
     /// # Errors
     /// The OS could not say.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.backend {
-            Backend::Real(l) => l.get().local_addr(),
-        }
+        self.io.local_addr()
     }
 }
 

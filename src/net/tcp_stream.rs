@@ -2,17 +2,15 @@
 
 use std::fmt;
 use std::future::poll_fn;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice};
 use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
 use std::pin::Pin;
-use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use futures::io::{AsyncRead, AsyncWrite};
 
-use super::{current_network, first_that_works, resolve, Network};
-use crate::real::reactor::{Reactor, Ready};
-use crate::real::registered::Registered;
+use super::backend::StreamIo;
+use super::{current_network, first_that_works, resolve};
 
 /// A TCP connection. asyncio: the reader/writer pair of `open_connection`.
 ///
@@ -40,11 +38,7 @@ use crate::real::registered::Registered;
 /// }).unwrap();
 /// ```
 pub struct TcpStream {
-    backend: Backend,
-}
-
-enum Backend {
-    Real(Registered<mio::net::TcpStream>),
+    io: Box<dyn StreamIo>,
 }
 
 impl TcpStream {
@@ -71,18 +65,14 @@ impl TcpStream {
     /// ```
     #[doc(alias = "open_connection")]
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let Network::Real(reactor) = current_network("seedloop::net::TcpStream::connect")?;
+        let network = current_network("seedloop::net::TcpStream::connect")?;
         let addrs = resolve(addr)?;
-        first_that_works(addrs, |addr| connect_real(reactor.clone(), addr)).await
+        let io = first_that_works(addrs, |addr| network.connect_tcp(addr)).await?;
+        Ok(TcpStream::from_io(io))
     }
 
-    pub(crate) fn from_mio(
-        reactor: &Rc<Reactor>,
-        stream: mio::net::TcpStream,
-    ) -> io::Result<TcpStream> {
-        Ok(TcpStream {
-            backend: Backend::Real(Registered::new(reactor, stream, Ready::BOTH)?),
-        })
+    pub(crate) fn from_io(io: Box<dyn StreamIo>) -> TcpStream {
+        TcpStream { io }
     }
 
     /// This end's address.
@@ -90,9 +80,7 @@ impl TcpStream {
     /// # Errors
     /// The OS could not say.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.backend {
-            Backend::Real(s) => s.get().local_addr(),
-        }
+        self.io.local_addr()
     }
 
     /// The peer's address.
@@ -100,9 +88,7 @@ impl TcpStream {
     /// # Errors
     /// `NotConnected` once the connection is gone.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.backend {
-            Backend::Real(s) => s.get().peer_addr(),
-        }
+        self.io.peer_addr()
     }
 
     /// Waits for data and copies it into `buf` without taking it: the next
@@ -130,10 +116,7 @@ impl TcpStream {
     /// }).unwrap();
     /// ```
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::READ, cx, |s| s.peek(buf)),
-        })
-        .await
+        poll_fn(|cx| self.io.poll_peek(cx, buf)).await
     }
 
     /// Shuts down reading, writing or both. Shutting down writing sends
@@ -142,9 +125,7 @@ impl TcpStream {
     /// # Errors
     /// `NotConnected` if the connection is already gone.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        match &self.backend {
-            Backend::Real(s) => s.get().shutdown(how),
-        }
+        self.io.shutdown(how)
     }
 
     /// Turns Nagle's algorithm off (`true`: small writes go out at once).
@@ -152,9 +133,7 @@ impl TcpStream {
     /// # Errors
     /// The OS refused.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        match &self.backend {
-            Backend::Real(s) => s.get().set_nodelay(nodelay),
-        }
+        self.io.set_nodelay(nodelay)
     }
 
     /// Whether Nagle's algorithm is off.
@@ -162,21 +141,15 @@ impl TcpStream {
     /// # Errors
     /// The OS could not say.
     pub fn nodelay(&self) -> io::Result<bool> {
-        match &self.backend {
-            Backend::Real(s) => s.get().nodelay(),
-        }
+        self.io.nodelay()
     }
 
     fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        match &self.backend {
-            Backend::Real(s) => s.poll_transfer(Ready::READ, cx, buf.len(), |mut s| s.read(buf)),
-        }
+        self.io.poll_read(cx, buf)
     }
 
     fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        match &self.backend {
-            Backend::Real(s) => s.poll_transfer(Ready::WRITE, cx, buf.len(), |mut s| s.write(buf)),
-        }
+        self.io.poll_write(cx, buf)
     }
 
     fn poll_write_vectored_priv(
@@ -184,45 +157,12 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match &self.backend {
-            Backend::Real(s) => {
-                let len = bufs.iter().map(|b| b.len()).sum();
-                s.poll_transfer(Ready::WRITE, cx, len, |mut s| s.write_vectored(bufs))
-            }
-        }
+        self.io.poll_write_vectored(cx, bufs)
     }
 
     fn poll_close_priv(&self) -> Poll<io::Result<()>> {
         Poll::Ready(self.shutdown(Shutdown::Write))
     }
-}
-
-/// Connects to one address: start the non-blocking connect, wait until the
-/// socket is writable, then ask the OS how it went.
-async fn connect_real(reactor: Rc<Reactor>, addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = mio::net::TcpStream::connect(addr)?;
-    let registered = Registered::new(&reactor, stream, Ready::NONE)?;
-    poll_fn(|cx| loop {
-        if registered.poll_ready(Ready::WRITE, cx).is_pending() {
-            return Poll::Pending;
-        }
-        if let Some(e) = registered.get().take_error()? {
-            return Poll::Ready(Err(e));
-        }
-        match registered.get().peer_addr() {
-            Ok(_) => return Poll::Ready(Ok(())),
-            // Woken before the handshake finished: wait for the next event.
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => {
-                registered.clear_ready(Ready::WRITE);
-            }
-            Err(e) => return Poll::Ready(Err(e)),
-        }
-    })
-    .await?;
-    registered.set_ready(Ready::READ);
-    Ok(TcpStream {
-        backend: Backend::Real(registered),
-    })
 }
 
 impl AsyncRead for TcpStream {

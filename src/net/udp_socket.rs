@@ -5,9 +5,8 @@ use std::future::poll_fn;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 
-use super::{current_network, first_that_works, resolve, Network};
-use crate::real::reactor::Ready;
-use crate::real::registered::Registered;
+use super::backend::DatagramIo;
+use super::{current_network, first_that_works, resolve};
 
 /// A UDP socket. asyncio: `create_datagram_endpoint`.
 ///
@@ -28,11 +27,7 @@ use crate::real::registered::Registered;
 /// ```
 #[doc(alias = "create_datagram_endpoint")]
 pub struct UdpSocket {
-    backend: Backend,
-}
-
-enum Backend {
-    Real(Registered<mio::net::UdpSocket>),
+    io: Box<dyn DatagramIo>,
 }
 
 impl UdpSocket {
@@ -43,16 +38,11 @@ impl UdpSocket {
     /// call was made in a sim run (kind `Unsupported`: the simulated network
     /// is not built yet) or outside a runtime.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        let Network::Real(reactor) = current_network("seedloop::net::UdpSocket::bind")?;
+        let network = current_network("seedloop::net::UdpSocket::bind")?;
         let addrs = resolve(addr)?;
         first_that_works(addrs, |addr| {
-            let reactor = reactor.clone();
-            async move {
-                let socket = mio::net::UdpSocket::bind(addr)?;
-                Ok(UdpSocket {
-                    backend: Backend::Real(Registered::new(&reactor, socket, Ready::BOTH)?),
-                })
-            }
+            let io = network.bind_udp(addr);
+            async move { Ok(UdpSocket { io: io? }) }
         })
         .await
     }
@@ -64,12 +54,7 @@ impl UdpSocket {
     /// No address resolved or the OS refused (for every resolved address).
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
         let addrs = resolve(addr)?;
-        first_that_works(addrs, |addr| async move {
-            match &self.backend {
-                Backend::Real(s) => s.get().connect(addr),
-            }
-        })
-        .await
+        first_that_works(addrs, |addr| async move { self.io.connect(addr) }).await
     }
 
     /// Sends one datagram to `target`; returns the bytes sent.
@@ -80,10 +65,7 @@ impl UdpSocket {
     /// # Errors
     /// The OS refused (too large, unreachable, …).
     pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
-        poll_fn(|cx| match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::WRITE, cx, |s| s.send_to(buf, target)),
-        })
-        .await
+        poll_fn(|cx| self.io.poll_send_to(cx, buf, target)).await
     }
 
     /// Receives one datagram into `buf` (the rest of a longer datagram is
@@ -95,10 +77,7 @@ impl UdpSocket {
     /// # Errors
     /// The OS failed (on some systems an earlier send's ICMP error shows up here).
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        poll_fn(|cx| match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::READ, cx, |s| s.recv_from(buf)),
-        })
-        .await
+        poll_fn(|cx| self.io.poll_recv_from(cx, buf)).await
     }
 
     /// Sends one datagram to the connected peer.
@@ -109,10 +88,7 @@ impl UdpSocket {
     /// # Errors
     /// Not connected, or as [`send_to`](UdpSocket::send_to).
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        poll_fn(|cx| match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::WRITE, cx, |s| s.send(buf)),
-        })
-        .await
+        poll_fn(|cx| self.io.poll_send(cx, buf)).await
     }
 
     /// Receives one datagram from the connected peer.
@@ -124,10 +100,7 @@ impl UdpSocket {
     /// Not connected, `ConnectionRefused` if the peer's port is closed (an
     /// ICMP error from an earlier send), or as [`recv_from`](UdpSocket::recv_from).
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        poll_fn(|cx| match &self.backend {
-            Backend::Real(s) => s.poll_io(Ready::READ, cx, |s| s.recv(buf)),
-        })
-        .await
+        poll_fn(|cx| self.io.poll_recv(cx, buf)).await
     }
 
     /// The address it is bound to.
@@ -135,9 +108,7 @@ impl UdpSocket {
     /// # Errors
     /// The OS could not say.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        match &self.backend {
-            Backend::Real(s) => s.get().local_addr(),
-        }
+        self.io.local_addr()
     }
 
     /// The connected peer's address.
@@ -145,9 +116,7 @@ impl UdpSocket {
     /// # Errors
     /// `NotConnected` if [`connect`](UdpSocket::connect) was not called.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        match &self.backend {
-            Backend::Real(s) => s.get().peer_addr(),
-        }
+        self.io.peer_addr()
     }
 }
 

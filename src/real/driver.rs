@@ -7,21 +7,19 @@
 //!   early and never spins), an I/O event, or a wake from another thread.
 //!   It never reports `Stuck` for want of work: another thread may hold a
 //!   waker, so real mode waits, as asyncio and tokio do. Only a failing
-//!   poller makes it give up.
+//!   poller makes it give up, with `Park::Failed`.
 //! - `between_turns()`: every [`POLL_EVERY_TURNS`] turns without a park, takes
 //!   in ready I/O without blocking, so busy tasks cannot starve the sockets.
 //! - `block_for(d)`: really blocks the thread.
 //! - `notify()`: writes to the poller's `mio::Waker`.
 
-use std::any::Any;
-use std::cell::{Cell, RefCell};
-use std::io;
+use std::cell::Cell;
+
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::blocking_pool::BlockingPool;
-use super::reactor::Reactor;
+use crate::os::reactor::Reactor;
 use crate::runtime::driver::{Driver, Park};
 use crate::time::Instant;
 
@@ -33,36 +31,16 @@ pub(crate) const POLL_EVERY_TURNS: u32 = 32;
 pub(crate) struct RealDriver {
     started: std::time::Instant,
     reactor: Rc<Reactor>,
-    pool: Arc<BlockingPool>,
     turns_since_poll: Cell<u32>,
-    /// Why the poller failed, if it did (the run then ends with this error).
-    failure: RefCell<Option<io::Error>>,
 }
 
 impl RealDriver {
-    pub fn new(reactor: Rc<Reactor>, pool: Arc<BlockingPool>) -> RealDriver {
+    pub fn new(reactor: Rc<Reactor>) -> RealDriver {
         RealDriver {
             started: std::time::Instant::now(),
             reactor,
-            pool,
             turns_since_poll: Cell::new(0),
-            failure: RefCell::new(None),
         }
-    }
-
-    /// The reactor sockets register with.
-    pub fn reactor(&self) -> &Rc<Reactor> {
-        &self.reactor
-    }
-
-    /// The pool `to_thread` runs on.
-    pub fn pool(&self) -> &Arc<BlockingPool> {
-        &self.pool
-    }
-
-    /// The poller's error, if it failed.
-    pub fn take_failure(&self) -> Option<io::Error> {
-        self.failure.borrow_mut().take()
     }
 }
 
@@ -81,10 +59,7 @@ impl Driver for RealDriver {
         };
         match self.reactor.poll_events(timeout) {
             Ok(()) => Park::Resumed,
-            Err(e) => {
-                *self.failure.borrow_mut() = Some(e);
-                Park::Stuck
-            }
+            Err(e) => Park::Failed(e),
         }
     }
 
@@ -107,9 +82,5 @@ impl Driver for RealDriver {
 
     fn notifier(&self) -> Option<Arc<dyn Fn() + Send + Sync>> {
         Some(self.reactor.notifier())
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

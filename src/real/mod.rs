@@ -20,25 +20,20 @@
 //! assert!(took >= Duration::from_millis(5)); // concurrently: not 15 ms
 //! ```
 //!
-//! Inside: `driver.rs` is the real [`Driver`](crate::runtime) (clock, park in
-//! `mio::Poll`), `reactor.rs` the poller and its table of sockets,
-//! `blocking_pool.rs` the threads of [`to_thread`](crate::to_thread),
-//! `debug.rs` asyncio's debug mode.
+//! Inside: `driver.rs` is the real driver (clock, park in `mio::Poll`),
+//! `debug.rs` asyncio's debug mode. The services real mode gives the core
+//! (the reactor, the blocking pool) live in `src/os/`, below the core.
 
-mod blocking_pool;
 mod builder;
 mod debug;
 pub(crate) mod driver;
 mod error;
-pub(crate) mod reactor;
-pub(crate) mod registered;
 mod runtime;
 mod stop;
-mod to_thread;
 
+pub use crate::task::{to_thread, to_thread_for, ToThread};
 pub use builder::{Builder, DEFAULT_SLOW_POLL_THRESHOLD};
 pub use debug::DebugEvent;
 pub use error::RuntimeError;
 pub use runtime::{run, Runtime};
 pub use stop::StopHandle;
-pub use to_thread::{to_thread, to_thread_for, ToThread};

@@ -6,20 +6,20 @@ use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use super::blocking_pool::BlockingPool;
 use super::builder::{Builder, Options};
 use super::debug::{DebugHooks, DebugMonitor, DebugSink};
 use super::driver::RealDriver;
 use super::error::RuntimeError;
-use super::reactor::Reactor;
 use super::stop::{StopHandle, StopState, UntilStopped};
-use crate::runtime::context::{self, EnterGuard};
+use crate::os::blocking_pool::BlockingPool;
+use crate::os::reactor::Reactor;
 use crate::runtime::hooks::PollHooks;
+use crate::runtime::launch::run_main;
 use crate::runtime::run_loop::RunError;
-use crate::runtime::{Core, CoreConfig, PanicMode};
-use crate::runtime::sched::Chooser;
 use crate::runtime::sched::fifo::Fifo;
 use crate::runtime::sched::rng::{stream, Stream};
+use crate::runtime::sched::Chooser;
+use crate::runtime::{CoreConfig, PanicMode, Services};
 use crate::trace::Trace;
 
 /// A real-mode runtime: the same executor as [`Sim`](crate::Sim), on the
@@ -120,9 +120,6 @@ impl Runtime {
     /// ```
     #[doc(alias = "run_until_complete")]
     pub fn block_on<F: Future>(&mut self, main: F) -> Result<F::Output, RuntimeError> {
-        if context::is_entered() {
-            return Err(RuntimeError::NestedRuntime);
-        }
         let o = &self.options;
         let monitor = o.debug.then(|| {
             let sink: DebugSink = o
@@ -131,7 +128,7 @@ impl Runtime {
                 .unwrap_or_else(|| Rc::new(|event| eprintln!("{event}")));
             Rc::new(DebugMonitor::new(o.slow_poll_threshold, sink))
         });
-        let core = Core::new(
+        let ended = run_main(
             CoreConfig {
                 seed: self.seed,
                 tracing: o.tracing,
@@ -146,34 +143,29 @@ impl Runtime {
                 hooks: monitor
                     .clone()
                     .map(|m| Box::new(DebugHooks(m)) as Box<dyn PollHooks>),
+                services: Services {
+                    reactor: Some(self.reactor.clone()),
+                    blocking_pool: Some(self.pool.clone()),
+                },
             },
-            Box::new(RealDriver::new(self.reactor.clone(), self.pool.clone())),
+            Box::new(RealDriver::new(self.reactor.clone())),
             Chooser::unlogged(Box::new(Fifo)),
             stream(self.seed, Stream::User),
-        );
-        let result = {
-            let _entered = EnterGuard::enter(core.clone());
-            core.run(main)
-        };
-        self.trace = core.take_trace();
+            main,
+        )
+        .map_err(|_| RuntimeError::NestedRuntime)?;
+        self.trace = ended.trace;
         if let Some(m) = &monitor {
             m.report_unobserved_panics();
         }
-        let poller_failure = core
-            .driver_as::<RealDriver>()
-            .and_then(RealDriver::take_failure);
-        drop(core);
-        match result {
+        match ended.result {
             Ok(out) => Ok(out),
             Err(failure) => match failure.error {
                 RunError::Panic { payload, .. } => std::panic::resume_unwind(payload),
-                RunError::Deadlock => {
-                    Err(RuntimeError::Reactor(poller_failure.unwrap_or_else(|| {
-                        io::Error::other("the poller stopped without saying why")
-                    })))
-                }
+                RunError::Driver(e) => Err(RuntimeError::Reactor(e)),
                 other => unreachable!(
-                    "real mode sets no step or time limit and replays nothing, yet: {other:?}"
+                    "real mode sets no step or time limit, replays nothing, and its driver \
+                     waits rather than reporting a deadlock, yet: {other:?}"
                 ),
             },
         }

@@ -16,25 +16,30 @@
 //!   A driver that can block hands it out through `notifier()`; the core
 //!   installs it on its [`RemoteInbox`](super::waker::RemoteInbox), so a
 //!   task woken from another thread is polled promptly.
+//! - A driver that can fail (the OS poller) ends `park` with
+//!   [`Park::Failed`]; the run then ends with that error as its own outcome.
 //!
 //! Two drivers meet this contract: [`VirtualClock`] (sim) here, and the mio
-//! reactor of real mode (`src/real/driver.rs`). Mode-specific code (real-mode
-//! sockets, the blocking pool) reaches its own driver through `as_any`.
+//! reactor of real mode (`src/real/driver.rs`). Mode-specific services (the
+//! reactor sockets register with, the blocking pool) are not reached through
+//! the driver but given to the core as typed [`Services`](super::Services).
 
-use std::any::Any;
 use std::cell::Cell;
+use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::time::Instant;
 
 /// How a `park` ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Debug)]
 pub(crate) enum Park {
     /// Time moved on or an outside event arrived: run another turn.
     Resumed,
     /// Nothing can ever wake the loop again.
     Stuck,
+    /// The driver itself failed (the OS poller); the run cannot go on.
+    Failed(io::Error),
 }
 
 /// See the module docs for the contract every driver meets.
@@ -49,8 +54,6 @@ pub(crate) trait Driver {
     fn notifier(&self) -> Option<Arc<dyn Fn() + Send + Sync>> {
         None
     }
-    /// The driver itself, for code that needs one kind of driver in particular.
-    fn as_any(&self) -> &dyn Any;
 }
 
 /// The sim driver: time is a number that jumps to the next deadline.
@@ -79,9 +82,5 @@ impl Driver for VirtualClock {
 
     fn block_for(&self, d: Duration) {
         self.now.set(self.now.get() + d);
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

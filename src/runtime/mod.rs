@@ -14,6 +14,7 @@ pub(crate) mod driver;
 pub(crate) mod handle;
 pub(crate) mod hooks;
 pub(crate) mod ids;
+pub(crate) mod launch;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
@@ -33,6 +34,8 @@ use std::time::Duration;
 
 use rand_chacha::ChaCha8Rng;
 
+use crate::os::blocking_pool::BlockingPool;
+use crate::os::reactor::Reactor;
 use crate::runtime::sched::Chooser;
 use crate::time::Instant;
 use crate::trace::{Actor, EventKind, Recorder};
@@ -70,6 +73,15 @@ pub(crate) struct TaskReport {
     pub queued: bool,
 }
 
+/// The mode-specific services a run has, as typed capabilities: real mode
+/// gives the reactor (sockets register with it) and the blocking pool
+/// (`to_thread` runs on it); a sim run has neither and models both.
+#[derive(Clone, Default)]
+pub(crate) struct Services {
+    pub reactor: Option<Rc<Reactor>>,
+    pub blocking_pool: Option<Arc<BlockingPool>>,
+}
+
 /// Settings fixed for one run.
 pub(crate) struct CoreConfig {
     pub seed: u64,
@@ -83,6 +95,8 @@ pub(crate) struct CoreConfig {
     pub retain_names: bool,
     /// Called around every poll (real mode's debug mode); `None` in sim.
     pub hooks: Option<Box<dyn hooks::PollHooks>>,
+    /// What the mode provides beyond the clock.
+    pub services: Services,
 }
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -142,9 +156,9 @@ impl Core {
         self.driver.now()
     }
 
-    /// This run's driver, if it is a `D` (real-mode I/O reaches its reactor so).
-    pub fn driver_as<D: 'static>(&self) -> Option<&D> {
-        self.driver.as_any().downcast_ref::<D>()
+    /// The mode's services (the reactor, the blocking pool), if it has them.
+    pub fn services(&self) -> &Services {
+        &self.config.services
     }
 
     /// Who is acting right now: the running task, or the loop.

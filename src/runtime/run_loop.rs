@@ -41,6 +41,8 @@ pub(crate) enum RunError {
     StepLimit(u64),
     TimeLimit(Instant),
     Diverged(Divergence),
+    /// The driver failed (real mode: the OS poller returned an error).
+    Driver(std::io::Error),
 }
 
 /// A failed run, as it stood when it failed (before teardown).
@@ -95,6 +97,7 @@ impl Core {
                     match self.driver.park(next, !self.inbox.is_empty()) {
                         Park::Resumed => continue,
                         Park::Stuck => return Err(RunError::Deadlock),
+                        Park::Failed(e) => return Err(RunError::Driver(e)),
                     }
                 }
             }

@@ -2,8 +2,8 @@
 
 use std::fmt;
 
-use crate::runtime::sched::Divergence;
 use super::report::{DeadlockReport, LimitReport, PanicReport, Repro};
+use crate::runtime::sched::Divergence;
 
 /// Why [`Sim::run`](crate::Sim::run) returned no output. Every variant that
 /// comes from a run carries how to reproduce it.

@@ -10,21 +10,21 @@ pub(crate) mod schedule;
 mod source;
 
 pub use crate::runtime::sched::{Choice, ChoiceKind, Divergence, Policy};
-pub use schedule::{Schedule, ScheduleError};
 pub use env::ConfigError;
 pub use error::SimError;
 pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskState};
+pub use schedule::{Schedule, ScheduleError};
 
 use std::future::Future;
 use std::time::Duration;
 
-use crate::runtime::context::{self, EnterGuard};
 use crate::runtime::driver::VirtualClock;
+use crate::runtime::launch::run_main;
 use crate::runtime::run_loop::{Failure, RunError};
-use crate::runtime::{Core, CoreConfig, PanicMode};
-use crate::trace::Trace;
 use crate::runtime::sched::rng::{stream, Stream};
 use crate::runtime::sched::{Chooser, SchedulePolicy};
+use crate::runtime::{CoreConfig, PanicMode, Services};
+use crate::trace::Trace;
 use source::bytes::Bytes;
 use source::guided::Guided;
 use source::replay::Replay;
@@ -347,16 +347,13 @@ impl Sim {
     #[doc(alias = "run_until_complete")]
     #[doc(alias = "asyncio.run")]
     pub fn run<F: Future>(&mut self, main: F) -> Result<F::Output, SimError> {
-        if context::is_entered() {
-            return Err(SimError::NestedRuntime);
-        }
         let policy: Box<dyn SchedulePolicy> = match &self.source {
             Source::Policy => self.policy.build(self.seed, self.expected_steps),
             Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
             Source::Guided(picks) => Box::new(Guided::new(picks.clone())),
             Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
         };
-        let core = Core::new(
+        let ended = run_main(
             CoreConfig {
                 seed: self.seed,
                 tracing: self.tracing,
@@ -369,19 +366,18 @@ impl Sim {
                 },
                 retain_names: true,
                 hooks: None,
+                services: Services::default(),
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),
             stream(self.seed, Stream::User),
-        );
-        let result = {
-            let _entered = EnterGuard::enter(core.clone());
-            core.run(main)
-        };
-        let chooser = core.take_chooser();
-        let leftover = chooser.finish();
-        self.schedule = Schedule::new(self.seed, chooser.into_log());
-        self.trace = core.take_trace();
+            main,
+        )
+        .map_err(|_| SimError::NestedRuntime)?;
+        let leftover = ended.chooser.finish();
+        self.schedule = Schedule::new(self.seed, ended.chooser.into_log());
+        self.trace = ended.trace;
+        let result = ended.result;
         match result {
             Ok(out) => match leftover {
                 Ok(()) => Ok(out),
@@ -454,6 +450,7 @@ impl Sim {
                 divergence,
                 repro: Box::new(repro),
             },
+            RunError::Driver(e) => unreachable!("the virtual clock never fails, yet: {e}"),
         }
     }
 }

@@ -11,8 +11,8 @@ use crate::runtime::blocker::WaitOn;
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
 use crate::runtime::raw_task::{DoneHook, OutputCell, TaskHeader};
-use crate::runtime::Core;
 use crate::runtime::state::TaskState;
+use crate::runtime::Core;
 use crate::trace::EventKind;
 
 /// Why awaiting a [`Task`] gave no output.
@@ -417,28 +417,28 @@ fn withdraw_cancel(header: &TaskHeader) -> u32 {
     n - 1
 }
 
-    /// How the task ended: `Ok` if it finished (its output waits in the
-    /// cell), the error an awaiter gets otherwise; `None` while it runs.
+/// How the task ended: `Ok` if it finished (its output waits in the
+/// cell), the error an awaiter gets otherwise; `None` while it runs.
 fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
-        match header.state.get() {
-            TaskState::Finished => Some(Ok(())),
-            TaskState::Cancelled => Some(Err(match header.cancels.reason.borrow().as_deref() {
-                Some(reason) => JoinError::CancelledWith {
-                    reason: reason.to_string(),
-                },
-                None => JoinError::Cancelled,
-            })),
-            TaskState::Panicked => Some(Err(JoinError::Panicked {
-                message: header
-                    .panic_message
-                    .borrow()
-                    .as_deref()
-                    .unwrap_or("")
-                    .to_string(),
-            })),
-            TaskState::Waiting | TaskState::Running => None,
-        }
+    match header.state.get() {
+        TaskState::Finished => Some(Ok(())),
+        TaskState::Cancelled => Some(Err(match header.cancels.reason.borrow().as_deref() {
+            Some(reason) => JoinError::CancelledWith {
+                reason: reason.to_string(),
+            },
+            None => JoinError::Cancelled,
+        })),
+        TaskState::Panicked => Some(Err(JoinError::Panicked {
+            message: header
+                .panic_message
+                .borrow()
+                .as_deref()
+                .unwrap_or("")
+                .to_string(),
+        })),
+        TaskState::Waiting | TaskState::Running => None,
     }
+}
 
 fn poll_end(header: &TaskHeader, cx: &mut Context<'_>) -> Poll<Result<(), JoinError>> {
     if let Some(end) = ended(header) {

@@ -19,6 +19,7 @@ mod join;
 mod object;
 mod promise;
 mod shield;
+mod to_thread;
 mod wait;
 mod yield_now;
 
@@ -29,6 +30,7 @@ pub use group::{ChildError, Failure, GroupError, GroupTask, Scope, SpawnError, T
 pub use join::{JoinError, Task};
 pub use promise::{AlreadyDone, Promise, PromiseError, PromiseWait};
 pub use shield::{shield, Shield};
+pub use to_thread::{to_thread, to_thread_for, ToThread};
 pub use wait::{try_wait, wait, ReturnWhen, Wait, WaitError};
 pub use yield_now::{yield_now, YieldNow};
 

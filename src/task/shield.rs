@@ -64,7 +64,9 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    let task = with_core("seedloop::task::shield", |core| Task::spawn_on(core, None, fut));
+    let task = with_core("seedloop::task::shield", |core| {
+        Task::spawn_on(core, None, fut)
+    });
     let label = ObjectLabel::new("Shield");
     let inner = task.id();
     label.record("start", || inner.to_string());

@@ -153,5 +153,4 @@ mod tests {
         assert!(unlogged.finish().is_ok());
         assert!(unlogged.into_log().is_empty());
     }
-
 }

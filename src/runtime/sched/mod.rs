@@ -14,8 +14,8 @@ pub(crate) mod pct;
 pub(crate) mod random;
 pub(crate) mod rng;
 
-pub use chooser::{Choice, ChoiceKind, Divergence};
 pub(crate) use chooser::Chooser;
+pub use chooser::{Choice, ChoiceKind, Divergence};
 
 use std::fmt;
 use std::str::FromStr;

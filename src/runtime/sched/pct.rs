@@ -13,8 +13,8 @@ use rand_core::Rng;
 
 use super::{ReadyView, SchedulePolicy};
 use crate::runtime::ready_set::Choosable;
-use crate::runtime::sched::Divergence;
 use crate::runtime::sched::rng::below;
+use crate::runtime::sched::Divergence;
 
 pub(crate) struct Pct {
     rng: ChaCha8Rng,

@@ -3,8 +3,8 @@
 use rand_chacha::ChaCha8Rng;
 
 use super::{ReadyView, SchedulePolicy};
-use crate::runtime::sched::Divergence;
 use crate::runtime::sched::rng::below;
+use crate::runtime::sched::Divergence;
 
 /// Each pick is uniform over the ready options, drawn from the schedule stream.
 pub(crate) struct Random {

@@ -4,8 +4,8 @@
 //! A coverage-guided fuzzer then steers the schedule: mutating a byte changes
 //! one decision, and an input that runs out early means "FIFO from here".
 
-use crate::runtime::sched::{ReadyView, SchedulePolicy};
 use crate::runtime::sched::Divergence;
+use crate::runtime::sched::{ReadyView, SchedulePolicy};
 
 pub(crate) struct Bytes {
     data: Vec<u8>,

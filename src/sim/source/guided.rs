@@ -7,8 +7,8 @@
 //! modulo the options, so that a smaller pick never means a later option:
 //! proptest's binary-search shrinking relies on that.
 
-use crate::runtime::sched::{ReadyView, SchedulePolicy};
 use crate::runtime::sched::Divergence;
+use crate::runtime::sched::{ReadyView, SchedulePolicy};
 
 pub(crate) struct Guided {
     picks: Vec<u32>,

@@ -1,7 +1,7 @@
 //! Replay: follow a recorded schedule, choice by choice.
 
-use crate::runtime::sched::{ReadyView, SchedulePolicy};
 use crate::runtime::sched::{Choice, Divergence};
+use crate::runtime::sched::{ReadyView, SchedulePolicy};
 
 /// Picks exactly what the schedule says, and fails with a [`Divergence`]
 /// the moment the program offers something the schedule did not record.

@@ -16,7 +16,6 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 use std::time::Duration;
 
-use super::driver::RealDriver;
 use crate::runtime::context::with_core;
 use crate::time::{sleep, Sleep};
 use crate::trace::EventKind;
@@ -146,7 +145,7 @@ impl<T: Send + 'static> ToThread<T> {
             return;
         };
         let pool = with_core("seedloop::to_thread", |core| {
-            core.driver_as::<RealDriver>().map(|d| d.pool().clone())
+            core.services().blocking_pool.clone()
         });
         self.stage = match pool {
             Some(pool) => {
