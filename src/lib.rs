@@ -41,6 +41,7 @@ pub mod random;
 pub mod real;
 pub mod runtime;
 pub mod sim;
+mod slab;
 pub mod sync;
 pub mod task;
 pub mod time;

@@ -21,6 +21,8 @@ use std::time::Duration;
 use mio::event::Source;
 use mio::{Events, Interest, Token};
 
+use crate::slab::{Slab, SlabKey};
+
 /// Readiness bits of one source.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Ready(u8);
@@ -55,63 +57,51 @@ const EVENTS_CAPACITY: usize = 1024;
 /// One registered source's state.
 #[derive(Default)]
 struct SourceSlot {
-    generation: u32,
-    live: bool,
     ready: u8,
     readers: Vec<Waker>,
     writers: Vec<Waker>,
 }
 
-/// Registered sources by slot; free slots are reused, generations tell a
-/// reused slot from its previous occupant.
+/// Registered sources, in the crate's one slab: a token is a slab key, so an
+/// event for a source that has gone (its slot reused or not) finds nothing.
 #[derive(Default)]
 struct SourceTable {
-    slots: Vec<SourceSlot>,
-    free: Vec<u32>,
+    slab: Slab<SourceSlot>,
 }
 
 impl SourceTable {
     fn insert(&mut self, ready: Ready) -> Token {
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.slots.push(SourceSlot::default());
-                u32::try_from(self.slots.len() - 1).expect("fewer than 2^32 live sockets")
-            }
-        };
-        let slot = &mut self.slots[index as usize];
-        slot.live = true;
-        slot.ready = ready.0;
-        token_of(index, slot.generation)
+        token_of(self.slab.insert(SourceSlot {
+            ready: ready.0,
+            ..SourceSlot::default()
+        }))
     }
 
     fn get_mut(&mut self, token: Token) -> Option<&mut SourceSlot> {
-        let (index, generation) = untoken(token);
-        let slot = self.slots.get_mut(index as usize)?;
-        (slot.live && slot.generation == generation).then_some(slot)
+        self.slab.get_mut(untoken(token))
     }
 
     fn remove(&mut self, token: Token) -> Vec<Waker> {
-        let (index, _) = untoken(token);
-        let Some(slot) = self.get_mut(token) else {
+        let Some(mut slot) = self.slab.remove(untoken(token)) else {
             return Vec::new();
         };
-        slot.live = false;
-        // 31 bits: a token never has its top bit set, so never equals WAKER_TOKEN.
-        slot.generation = (slot.generation + 1) & 0x7fff_ffff;
         let mut wakers = std::mem::take(&mut slot.readers);
         wakers.append(&mut slot.writers);
-        self.free.push(index);
         wakers
     }
 }
 
-fn token_of(index: u32, generation: u32) -> Token {
-    Token(index as usize | (generation as usize) << 32)
+/// A slab key as a mio token. Slab indices stop below `u32::MAX`, so no
+/// token equals [`WAKER_TOKEN`].
+fn token_of(key: SlabKey) -> Token {
+    Token(key.index as usize | (key.generation as usize) << 32)
 }
 
-fn untoken(token: Token) -> (u32, u32) {
-    (token.0 as u32, (token.0 >> 32) as u32)
+fn untoken(token: Token) -> SlabKey {
+    SlabKey {
+        index: token.0 as u32,
+        generation: (token.0 >> 32) as u32,
+    }
 }
 
 /// The mio side of a real-mode runtime. Lives in an `Rc`, shared by the
@@ -283,8 +273,7 @@ impl Reactor {
     /// How many sources are registered (tests: nothing leaks).
     #[cfg(test)]
     pub fn live_sources(&self) -> usize {
-        let sources = self.sources.borrow();
-        sources.slots.len() - sources.free.len()
+        self.sources.borrow().slab.len()
     }
 }
 
@@ -294,8 +283,16 @@ mod tests {
 
     #[test]
     fn tokens_carry_index_and_generation() {
-        assert_eq!(untoken(token_of(7, 3)), (7, 3));
-        assert_ne!(token_of(u32::MAX, 0x7fff_ffff), WAKER_TOKEN);
+        let key = SlabKey {
+            index: 7,
+            generation: 3,
+        };
+        assert_eq!(untoken(token_of(key)), key);
+        let last = SlabKey {
+            index: u32::MAX - 1,
+            generation: u32::MAX,
+        };
+        assert_ne!(token_of(last), WAKER_TOKEN);
     }
 
     #[test]
@@ -314,7 +311,7 @@ mod tests {
         let old = table.insert(Ready::BOTH);
         drop(table.remove(old));
         let new = table.insert(Ready::NONE);
-        assert_eq!(untoken(old).0, untoken(new).0);
+        assert_eq!(untoken(old).index, untoken(new).index);
         assert!(table.get_mut(old).is_none());
         assert!(table.get_mut(new).is_some());
     }

@@ -19,7 +19,6 @@ pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
 pub(crate) mod sched;
-pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod timer_heap;
 pub(crate) mod waker;

@@ -1,5 +1,6 @@
-#![allow(dead_code)] // users land in the commits that follow
+#![allow(dead_code)] // the arena, timers and wait lists move onto it next
 //! The one generation-checked slab: storage with stable, stale-proof keys.
+//! A leaf: it depends on nothing in the crate, and every layer may use it.
 //!
 //! Every table of the runtime that hands out keys lives in a [`Slab`]: the
 //! task arena, the timers, the primitives' wait lists and the reactor's
@@ -52,7 +53,8 @@ impl<T> Slab<T> {
     /// Stores `value` and returns its key.
     ///
     /// # Panics
-    /// With 2^32 entries alive at once.
+    /// With 2^32 - 1 entries alive at once (index `u32::MAX` is never used,
+    /// so a key can be packed next to a reserved all-ones value).
     pub fn insert(&mut self, value: T) -> SlabKey {
         self.len += 1;
         if let Some(index) = self.free.pop() {
@@ -63,7 +65,10 @@ impl<T> Slab<T> {
                 generation: slot.generation,
             };
         }
-        let index = u32::try_from(self.slots.len()).expect("fewer than 2^32 live slab entries");
+        let index = u32::try_from(self.slots.len())
+            .ok()
+            .filter(|&i| i < u32::MAX)
+            .expect("fewer than 2^32 - 1 live slab entries");
         self.slots.push(Slot {
             generation: 0,
             value: Some(value),
