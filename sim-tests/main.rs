@@ -1,6 +1,7 @@
 //! Integration tests: scenarios ported from asyncio tutorials, run under sim
 //! with exact virtual times, plus trace snapshots (in `snapshots/`).
 
+mod architecture;
 mod bug_catalogue;
 mod bugs;
 mod check_harness;
