@@ -8,7 +8,7 @@ use std::time::Duration;
 use futures::channel::oneshot;
 use seedloop::net::UdpSocket;
 use seedloop::real::{Runtime, RuntimeError};
-use seedloop::runtime::Handle;
+use seedloop::runtime::RuntimeHandle;
 use seedloop::task::Builder;
 use seedloop::time::{block_for, Instant};
 use seedloop::{sleep, spawn, timeout, yield_now, JoinError, Sim, SimError};
@@ -223,7 +223,7 @@ fn the_handle_and_the_seed_work_in_real_mode() {
     assert_eq!(rt.seed(), 99);
     let (seed, out) = rt
         .block_on(async {
-            let h = Handle::current();
+            let h = RuntimeHandle::current();
             (h.seed(), h.spawn(async { 3 }).await)
         })
         .unwrap();

@@ -29,7 +29,8 @@ impl CallbackCell {
     }
 }
 
-/// A callback scheduled by [`call_soon`]. asyncio: `Handle`.
+/// A callback scheduled by [`call_soon`]. asyncio: `Handle`. (The runtime
+/// itself is [`RuntimeHandle`](crate::runtime::RuntimeHandle).)
 ///
 /// ```
 /// use seedloop::{Sim, call_soon, yield_now};

@@ -1,4 +1,4 @@
-//! `Handle`: a reference to the runtime this code runs in.
+//! `RuntimeHandle`: a reference to the runtime this code runs in.
 
 use std::fmt;
 use std::rc::Rc;
@@ -7,38 +7,41 @@ use super::context::{try_with_core, with_core};
 use super::Core;
 use crate::time::Instant;
 
-/// The runtime the current code runs in (not to be confused with the callback
-/// handle [`crate::Handle`] that `call_soon` returns).
+/// The runtime the current code runs in. asyncio: `get_running_loop()`.
+///
+/// (Named apart from [`crate::Handle`], the handle `call_soon` returns.)
 ///
 /// ```
-/// use seedloop::{Sim, runtime::Handle};
-/// assert!(Handle::try_current().is_none());
+/// use seedloop::{Sim, runtime::RuntimeHandle};
+/// assert!(RuntimeHandle::try_current().is_none());
 /// Sim::new(3).run(async {
-///     let rt = Handle::current();
+///     let rt = RuntimeHandle::current();
 ///     assert_eq!(rt.seed(), 3);
 ///     rt.spawn(async { 1 }).await.unwrap();
 /// }).unwrap();
 /// ```
 #[derive(Clone)]
-pub struct Handle {
+#[doc(alias = "get_running_loop")]
+#[doc(alias = "Handle")]
+pub struct RuntimeHandle {
     pub(crate) core: Rc<Core>,
 }
 
-impl Handle {
+impl RuntimeHandle {
     /// The current runtime.
     ///
     /// # Panics
     /// Outside a runtime, with a message saying how to enter one. Use
-    /// [`Handle::try_current`] to test instead.
-    pub fn current() -> Handle {
-        with_core("seedloop::runtime::Handle::current", |core| Handle {
-            core: core.clone(),
+    /// [`RuntimeHandle::try_current`] to test instead.
+    pub fn current() -> RuntimeHandle {
+        with_core("seedloop::runtime::RuntimeHandle::current", |core| {
+            RuntimeHandle { core: core.clone() }
         })
     }
 
     /// The current runtime, or `None` outside one.
-    pub fn try_current() -> Option<Handle> {
-        try_with_core(|core| Handle { core: core.clone() })
+    pub fn try_current() -> Option<RuntimeHandle> {
+        try_with_core(|core| RuntimeHandle { core: core.clone() })
     }
 
     /// The runtime's current time. See [`Instant::now`].
@@ -53,10 +56,23 @@ impl Handle {
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for RuntimeHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Handle")
+        f.debug_struct("RuntimeHandle")
             .field("runtime", &self.core.id)
             .finish()
     }
 }
+
+/// The old name of [`RuntimeHandle`].
+///
+/// ```
+/// #![allow(deprecated)]
+/// assert!(seedloop::runtime::Handle::try_current().is_none());
+/// ```
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `RuntimeHandle`, so that it is not mistaken for `seedloop::Handle` \
+            (the handle `call_soon` returns)"
+)]
+pub type Handle = RuntimeHandle;

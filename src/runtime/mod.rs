@@ -49,7 +49,8 @@ use state::TaskState;
 use timer_heap::{TimerHeap, TimerKey, TimerTarget};
 use waker::{RemoteInbox, RuntimeTag};
 
-pub use handle::Handle;
+#[allow(deprecated)]
+pub use handle::{Handle, RuntimeHandle};
 
 /// What happens when a task panics.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -81,7 +81,7 @@ pub fn current() -> Option<TaskId> {
     with_core("seedloop::task::current", |core| core.current_task())
 }
 
-impl crate::runtime::Handle {
+impl crate::runtime::RuntimeHandle {
     /// Spawns a task on this runtime. See [`crate::spawn`].
     pub fn spawn<F: Future + 'static>(&self, fut: F) -> Task<F::Output> {
         Task::spawn_on(&self.core, None, fut)
