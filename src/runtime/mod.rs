@@ -64,7 +64,7 @@ pub(crate) enum PanicMode {
 
 /// A live task as a report shows it.
 #[derive(Clone, Debug)]
-pub(crate) struct TaskReport {
+pub(crate) struct LiveTask {
     pub id: TaskId,
     pub name: String,
     pub waits: Vec<String>,
@@ -383,7 +383,7 @@ impl Core {
     }
 
     /// Every live task and what it waits on, in id order (for reports).
-    pub fn task_reports(&self) -> Vec<TaskReport> {
+    pub fn task_reports(&self) -> Vec<LiveTask> {
         let tasks = self.tasks.borrow();
         let name = |id: TaskId| self.task_name(id);
         tasks
@@ -391,7 +391,7 @@ impl Core {
             .into_iter()
             .filter_map(|(id, key)| {
                 let slot = tasks.get(key)?;
-                Some(TaskReport {
+                Some(LiveTask {
                     id,
                     name: name(id),
                     waits: slot.waits.iter().map(|w| w.describe(&name)).collect(),

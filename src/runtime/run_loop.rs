@@ -21,7 +21,7 @@ use super::raw_task::{RawTask, TaskHeader};
 use super::ready_set::Runnable;
 use super::state::TaskState;
 use super::timer_heap::TimerTarget;
-use super::{Core, PanicMode, TaskReport};
+use super::{Core, LiveTask, PanicMode};
 use crate::runtime::sched::Divergence;
 use crate::time::Instant;
 use crate::trace::{Actor, CancelCause, EventKind};
@@ -50,7 +50,7 @@ pub(crate) enum RunError {
 pub(crate) struct Failure {
     pub error: RunError,
     pub at: Instant,
-    pub tasks: Vec<TaskReport>,
+    pub tasks: Vec<LiveTask>,
     /// How many events the trace held at the failure.
     pub trace_len: usize,
 }

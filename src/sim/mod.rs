@@ -12,7 +12,8 @@ mod source;
 pub use crate::runtime::sched::{Choice, ChoiceKind, Divergence, Policy};
 pub use env::ConfigError;
 pub use error::SimError;
-pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskState};
+#[allow(deprecated)]
+pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskReport, TaskState};
 pub use schedule::{Schedule, ScheduleError};
 
 use std::future::Future;
@@ -411,7 +412,7 @@ impl Sim {
             t
         };
         let trace_tail = tail_trace.tail(TAIL);
-        let tasks: Vec<TaskState> = failure.tasks.iter().map(TaskState::from).collect();
+        let tasks: Vec<TaskReport> = failure.tasks.iter().map(TaskReport::from).collect();
         let repro = self.repro();
         match failure.error {
             RunError::Deadlock => SimError::Deadlock(Box::new(DeadlockReport {

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use crate::runtime::ids::TaskId;
-use crate::runtime::TaskReport;
+use crate::runtime::LiveTask;
 use crate::time::Instant;
 
 /// How to get the same run again. Part of every failure report.
@@ -46,8 +46,16 @@ impl fmt::Display for Repro {
 }
 
 /// A live task as a report shows it.
+///
+/// ```
+/// use seedloop::{Sim, sim::TaskReport, SimError};
+/// let err = Sim::new(1).run(std::future::pending::<()>()).unwrap_err();
+/// let SimError::Deadlock(report) = err else { unreachable!() };
+/// let main: &TaskReport = &report.tasks[0];
+/// assert_eq!((main.name.as_str(), main.ready), ("main", false));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TaskState {
+pub struct TaskReport {
     /// Its id.
     pub id: TaskId,
     /// Its display name (`#id` when unnamed).
@@ -59,9 +67,16 @@ pub struct TaskState {
     pub ready: bool,
 }
 
-impl From<&TaskReport> for TaskState {
-    fn from(r: &TaskReport) -> TaskState {
-        TaskState {
+/// The old name of [`TaskReport`].
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `TaskReport`: a task's line in a report, not the state of a task"
+)]
+pub type TaskState = TaskReport;
+
+impl From<&LiveTask> for TaskReport {
+    fn from(r: &LiveTask) -> TaskReport {
+        TaskReport {
             id: r.id,
             name: r.name.clone(),
             waits: r.waits.clone(),
@@ -70,7 +85,7 @@ impl From<&TaskReport> for TaskState {
     }
 }
 
-fn write_tasks(f: &mut fmt::Formatter<'_>, tasks: &[TaskState]) -> fmt::Result {
+fn write_tasks(f: &mut fmt::Formatter<'_>, tasks: &[TaskReport]) -> fmt::Result {
     for t in tasks {
         let who = if t.name == t.id.to_string() {
             t.name.clone()
@@ -107,7 +122,7 @@ pub struct DeadlockReport {
     /// When it was detected (virtual time).
     pub at: Instant,
     /// Every live task and what it waits on, in id order.
-    pub tasks: Vec<TaskState>,
+    pub tasks: Vec<TaskReport>,
     /// A cycle in the wait-for graph, if there is one (first task repeated at the end).
     pub cycle: Option<Vec<TaskId>>,
     /// The last events before the deadlock, rendered.
@@ -180,7 +195,7 @@ pub struct LimitReport {
     /// When (virtual time).
     pub at: Instant,
     /// Every live task and what it waits on.
-    pub tasks: Vec<TaskState>,
+    pub tasks: Vec<TaskReport>,
     /// The last events.
     pub trace_tail: String,
     /// How to get this run again.
@@ -198,7 +213,7 @@ impl fmt::Display for LimitReport {
 
 /// Finds a cycle in the wait-for graph (task → tasks it waits for), trying
 /// tasks in id order so the answer is deterministic.
-pub(crate) fn find_cycle(tasks: &[TaskReport]) -> Option<Vec<TaskId>> {
+pub(crate) fn find_cycle(tasks: &[LiveTask]) -> Option<Vec<TaskId>> {
     let edges = |id: TaskId| -> &[TaskId] {
         tasks
             .iter()
