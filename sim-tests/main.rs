@@ -21,6 +21,7 @@ mod combinators_wait;
 // Synchronization and queues.
 mod deadlock_reports;
 mod queues;
+mod readable_failures;
 mod sync_events;
 mod sync_locks;
 mod sync_properties;

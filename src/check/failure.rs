@@ -8,7 +8,6 @@ use crate::sim::{Schedule, SimError};
 use crate::trace::Trace;
 
 /// A schedule under which the check body failed, shrunk and explained.
-#[derive(Debug)]
 pub struct CheckFailure {
     /// The test's name (for the replay command).
     pub test: String,
@@ -83,6 +82,14 @@ impl fmt::Display for CheckFailure {
             self.schedule(),
             self.test
         )
+    }
+}
+
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for CheckFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

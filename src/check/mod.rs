@@ -97,7 +97,6 @@ impl fmt::Display for CheckSummary {
 }
 
 /// Why a check did not pass.
-#[derive(Debug)]
 #[non_exhaustive]
 pub enum CheckError {
     /// A `SEEDLOOP_*` variable holds something unusable.
@@ -122,6 +121,14 @@ impl fmt::Display for CheckError {
                 write!(f, "seed {seed} ran twice: {determinism}")
             }
         }
+    }
+}
+
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for CheckError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

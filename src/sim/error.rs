@@ -15,7 +15,7 @@ use crate::runtime::sched::Divergence;
 /// }).unwrap_err();
 /// assert!(matches!(err, SimError::Deadlock(_)));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SimError {
     /// Nothing ready, no timer pending, main unfinished.
@@ -67,6 +67,14 @@ impl fmt::Display for SimError {
                  another thread"
             ),
         }
+    }
+}
+
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

@@ -117,7 +117,7 @@ fn write_tail(f: &mut fmt::Formatter<'_>, tail: &str) -> fmt::Result {
 }
 
 /// Nothing is ready, no timer is pending, and the main task has not finished.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DeadlockReport {
     /// When it was detected (virtual time).
     pub at: Instant,
@@ -155,8 +155,16 @@ impl fmt::Display for DeadlockReport {
     }
 }
 
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for DeadlockReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// A task (or callback) panicked.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct PanicReport {
     /// When (virtual time).
     pub at: Instant,
@@ -187,8 +195,16 @@ impl fmt::Display for PanicReport {
     }
 }
 
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for PanicReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
 /// The run hit its step limit or its virtual time limit.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct LimitReport {
     /// What was exceeded, in words (`step limit of 1000`).
     pub limit: String,
@@ -208,6 +224,14 @@ impl fmt::Display for LimitReport {
         write_tasks(f, &self.tasks)?;
         write_tail(f, &self.trace_tail)?;
         write!(f, "{}", self.repro)
+    }
+}
+
+/// Prints the same readable report as `Display`, so that `.unwrap()`, `?` in
+/// a test and `{:?}` all show it.
+impl fmt::Debug for LimitReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
     }
 }
 

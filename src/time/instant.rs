@@ -20,7 +20,7 @@ use crate::runtime::context::with_core;
 ///     assert_eq!(Instant::now() - start, Duration::from_secs(3600));
 /// }).unwrap();
 /// ```
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Instant {
     nanos: u64,
 }
@@ -141,6 +141,13 @@ impl fmt::Display for Instant {
     }
 }
 
+/// Seconds since the run began, with the unit: `3.000000s`.
+impl fmt::Debug for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{self}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -150,6 +157,7 @@ mod tests {
         let t = Instant::from_nanos(1_250_000_000);
         assert_eq!(t.to_string(), "1.250000");
         assert_eq!(Instant::ZERO.to_string(), "0.000000");
+        assert_eq!(format!("{t:?}"), "1.250000s");
         assert_eq!(t - Instant::ZERO, Duration::from_millis(1250));
         assert_eq!(Instant::ZERO - t, Duration::ZERO);
         assert_eq!((Instant::ZERO + Duration::MAX).as_nanos(), u64::MAX);
