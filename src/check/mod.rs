@@ -248,8 +248,11 @@ impl Check {
         self
     }
 
-    /// Where failure traces are written (default `SEEDLOOP_TRACE_DIR`, else
-    /// `target/seedloop` when run from a crate root, else the temp dir).
+    /// Where failure traces are written. By default `SEEDLOOP_TRACE_DIR`;
+    /// else `seedloop/` in cargo's target directory: `$CARGO_TARGET_DIR`
+    /// when set, else the package's `target/` (found through
+    /// `CARGO_MANIFEST_DIR`, which `cargo test` sets, or the working
+    /// directory); else the system's temp dir.
     ///
     /// ```
     /// seedloop::check::Check::new().trace_dir(std::env::temp_dir()).seeds(0..5).run(|| async {});
@@ -489,11 +492,10 @@ impl Check {
 
     fn trace_dir_or_default(&self) -> PathBuf {
         self.trace_dir.clone().unwrap_or_else(|| {
-            if std::path::Path::new("target").is_dir() {
-                PathBuf::from("target").join("seedloop")
-            } else {
-                std::env::temp_dir().join("seedloop")
-            }
+            default_trace_dir(
+                |name| std::env::var_os(name).map(PathBuf::from),
+                |dir| dir.is_dir(),
+            )
         })
     }
 
@@ -568,5 +570,66 @@ impl Check {
             trace_file,
             chrome_file,
         }))
+    }
+}
+
+/// The default trace directory (see [`Check::trace_dir`]), from the
+/// environment `var` and a test of which directories exist.
+fn default_trace_dir(
+    var: impl Fn(&str) -> Option<PathBuf>,
+    is_dir: impl Fn(&std::path::Path) -> bool,
+) -> PathBuf {
+    if let Some(target) = var("CARGO_TARGET_DIR") {
+        return target.join("seedloop");
+    }
+    let package_target = var("CARGO_MANIFEST_DIR").map(|m| m.join("target"));
+    for target in package_target.into_iter().chain([PathBuf::from("target")]) {
+        if is_dir(&target) {
+            return target.join("seedloop");
+        }
+    }
+    std::env::temp_dir().join("seedloop")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn traces_go_to_cargos_target_dir() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| PathBuf::from(v))
+            }
+        };
+        let dirs = |known: &'static [&'static str]| {
+            move |p: &Path| known.iter().any(|k| p == Path::new(k))
+        };
+        assert_eq!(
+            default_trace_dir(
+                env(&[("CARGO_TARGET_DIR", "/tmp/t"), ("CARGO_MANIFEST_DIR", "/p")]),
+                dirs(&["/p/target"])
+            ),
+            PathBuf::from("/tmp/t/seedloop")
+        );
+        assert_eq!(
+            default_trace_dir(
+                env(&[("CARGO_MANIFEST_DIR", "/p")]),
+                dirs(&["/p/target", "target"])
+            ),
+            PathBuf::from("/p/target/seedloop")
+        );
+        assert_eq!(
+            default_trace_dir(env(&[("CARGO_MANIFEST_DIR", "/p")]), dirs(&["target"])),
+            PathBuf::from("target/seedloop")
+        );
+        assert_eq!(
+            default_trace_dir(env(&[]), dirs(&[])),
+            std::env::temp_dir().join("seedloop")
+        );
     }
 }
