@@ -234,6 +234,49 @@ async fn the_attribute_takes_a_policy() {
     lost_update(1).await;
 }
 
+#[seedloop::test(
+    seeds = 8,
+    threads = 1,
+    expected_steps = 40,
+    shrink = false,
+    max_runs = 8
+)]
+async fn the_attribute_takes_every_check_option() {
+    lost_update(1).await;
+}
+
+#[seedloop::test(seeds = 8)]
+async fn the_attribute_accepts_a_result() -> Result<(), std::num::ParseIntError> {
+    let n: u32 = "41".parse()?;
+    assert_eq!(n + 1, 42);
+    Ok(())
+}
+
+/// An `Err` from the body fails the run, naming the error.
+#[seedloop::test(seeds = 2, shrink = false)]
+#[should_panic(expected = "the test returned Err: \"the ledger is off by one\"")]
+async fn an_err_from_an_attribute_test_fails_it() {
+    let ledger = || -> Result<(), String> { Err("the ledger is off by one".to_string()) };
+    seedloop::check::TestReturn::into_outcome(ledger());
+}
+
+/// The same through the attribute's own `Result` handling.
+#[test]
+fn an_err_returned_by_an_attribute_test_fails_it() {
+    mod inner {
+        #[seedloop::test(seeds = 2, shrink = false)]
+        pub async fn fails() -> Result<(), String> {
+            Err("off by one".to_string())
+        }
+    }
+    let panic = std::panic::catch_unwind(inner::fails).unwrap_err();
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(
+        message.contains("the test returned Err: \"off by one\""),
+        "{message}"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -15,10 +15,17 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// }
 /// ```
 ///
-/// Arguments (all optional): `seeds = N` (seeds `0..N`, default 100),
-/// `policy = "pct:2"` (any `SEEDLOOP_POLICY` form), `exhaustive = K` (every
-/// schedule with at most K deviations from FIFO, instead of seeds). The
-/// `SEEDLOOP_*` environment variables override them; see `docs/exploring.md`.
+/// The function is `async fn name()` or `async fn name() -> Result<(), E>`
+/// with `E: Debug` (an `Err` fails the run, as with `#[test]`).
+///
+/// Arguments (all optional), each a `Check` builder method of the same name:
+/// `seeds = N` (seeds `0..N`, default 100), `policy = "pct:2"` (any
+/// `SEEDLOOP_POLICY` form), `exhaustive = K` (every schedule with at most K
+/// deviations from FIFO, instead of seeds), `threads = N`,
+/// `expected_steps = N` (PCT's estimate of the run's length),
+/// `max_runs = N`, `step_limit = N`, `shrink = bool`, `shrink_budget = N`,
+/// `isolate_panics = bool`, `self_check_every_seed = bool`. The `SEEDLOOP_*`
+/// environment variables override them; see `docs/exploring.md`.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
     match expand(attr, item) {
@@ -70,15 +77,47 @@ fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
     if body.delimiter() != Delimiter::Brace {
         return Err((body.span(), "expected a function body".to_string()));
     }
+    // The declared return type: the tokens between `->` and the body.
+    let after_args = async_at + 4;
+    let body_at = tokens.len() - 1;
+    let ret: TokenStream = match &tokens[after_args..body_at] {
+        [] => "()".parse().expect("valid tokens"),
+        [TokenTree::Punct(dash), TokenTree::Punct(gt), ty @ ..]
+            if dash.as_char() == '-' && gt.as_char() == '>' && !ty.is_empty() =>
+        {
+            if ty
+                .iter()
+                .any(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "where"))
+            {
+                return Err((ty[0].span(), UNSUPPORTED.to_string()));
+            }
+            ty.iter().cloned().collect()
+        }
+        [t, ..] => return Err((t.span(), UNSUPPORTED.to_string())),
+    };
     // Everything before `async` (attributes, visibility), then a plain `fn`.
     tokens.remove(async_at);
     let signature_end = tokens.len() - 1;
-    let mut out: TokenStream = "#[::core::prelude::v1::test]"
+    // The return type is checked outside the test function too, so that an
+    // unsupported one is an error even where `#[test]` items are compiled out.
+    let mut out: TokenStream = "const _: fn() = || { fn supported<T: ::seedloop::check::TestReturn>() {} supported::<__SEEDLOOP_RET__>(); };"
         .parse()
         .expect("valid tokens");
+    out = replace_placeholders(out, &TokenStream::new(), &ret);
+    out.extend(
+        "#[::core::prelude::v1::test]"
+            .parse::<TokenStream>()
+            .expect("valid tokens"),
+    );
     out.extend(tokens[..signature_end].iter().cloned());
     let check = format!(
-        "{{ ::seedloop::check::Check::new(){settings}.name(::core::concat!(::core::module_path!(), \"::\", {name:?}).split_once(\"::\").map_or(\"\", |(_, rest)| rest)).run(|| async move {{ __SEEDLOOP_BODY__ }}); }}",
+        "{{ ::seedloop::check::Check::new(){settings}\
+           .name(::core::concat!(::core::module_path!(), \"::\", {name:?}).split_once(\"::\").map_or(\"\", |(_, rest)| rest))\
+           .run(|| async move {{ \
+               let __seedloop_out: __SEEDLOOP_RET__ = async move {{ __SEEDLOOP_BODY__ }}.await; \
+               ::seedloop::check::TestReturn::into_outcome(__seedloop_out) \
+           }}); \
+           <__SEEDLOOP_RET__ as ::seedloop::check::TestReturn>::passed() }}",
         name = name.to_string()
     );
     let check: TokenStream = check
@@ -86,21 +125,30 @@ fn expand(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Error> {
         .map_err(|_| (name.span(), "internal: bad expansion".to_string()))?;
     out.extend([TokenTree::Group(Group::new(
         Delimiter::Brace,
-        replace_body(check, body.stream()),
+        replace_placeholders(check, &body.stream(), &ret),
     ))]);
     Ok(out)
 }
 
-/// Swaps the `__SEEDLOOP_BODY__` placeholder for the user's body tokens.
-fn replace_body(ts: TokenStream, body: TokenStream) -> TokenStream {
+/// What the attribute accepts, said when it meets anything else.
+const UNSUPPORTED: &str = "#[seedloop::test] goes on `async fn name()` or \
+    `async fn name() -> Result<(), E>` (E: Debug), as #[test] does";
+
+/// Swaps the `__SEEDLOOP_BODY__` and `__SEEDLOOP_RET__` placeholders for the
+/// user's body and return type.
+fn replace_placeholders(ts: TokenStream, body: &TokenStream, ret: &TokenStream) -> TokenStream {
     ts.into_iter()
         .flat_map(|t| -> Vec<TokenTree> {
             match t {
                 TokenTree::Ident(i) if i.to_string() == "__SEEDLOOP_BODY__" => {
                     body.clone().into_iter().collect()
                 }
+                TokenTree::Ident(i) if i.to_string() == "__SEEDLOOP_RET__" => {
+                    ret.clone().into_iter().collect()
+                }
                 TokenTree::Group(g) => {
-                    let mut ng = Group::new(g.delimiter(), replace_body(g.stream(), body.clone()));
+                    let mut ng =
+                        Group::new(g.delimiter(), replace_placeholders(g.stream(), body, ret));
                     ng.set_span(g.span());
                     vec![TokenTree::Group(ng)]
                 }
@@ -110,52 +158,71 @@ fn replace_body(ts: TokenStream, body: TokenStream) -> TokenStream {
         .collect()
 }
 
-/// Parses `seeds = N, policy = "..", exhaustive = K` into builder calls.
+/// The arguments, each with the `Check` builder call it becomes.
+const ARGUMENTS: &str = "seeds = N, policy = \"..\", exhaustive = K, threads = N, \
+    expected_steps = N, max_runs = N, step_limit = N, shrink = bool, shrink_budget = N, \
+    isolate_panics = bool, self_check_every_seed = bool";
+
+/// Parses `key = value, ...` into `Check` builder calls.
 fn parse_args(attr: TokenStream) -> Result<String, Error> {
     let tokens: Vec<TokenTree> = attr.into_iter().collect();
     let mut calls = String::new();
     for arg in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
-        match arg {
+        let (key, value) = match arg {
             [] => continue,
-            [TokenTree::Ident(key), TokenTree::Punct(eq), TokenTree::Literal(value)]
-                if eq.as_char() == '=' =>
-            {
-                let v = value.to_string();
-                match key.to_string().as_str() {
-                    "seeds" => calls += &format!(".seeds(0..{})", int(value, &v)?),
-                    "exhaustive" => calls += &format!(".exhaustive({})", int(value, &v)?),
-                    "policy" => {
-                        if !v.starts_with('"') {
-                            return Err((value.span(), "policy takes a string, e.g. policy = \"pct:2\"".into()));
-                        }
-                        calls += &format!(
-                            ".policy({v}.parse().unwrap_or_else(|e| panic!(\"#[seedloop::test(policy = {{:?}})]: {{}}\", {v}, e)))"
-                        );
-                    }
-                    other => {
-                        return Err((
-                            key.span(),
-                            format!("unknown argument `{other}`: expected seeds = N, policy = \"..\" or exhaustive = K"),
-                        ))
-                    }
-                }
+            [TokenTree::Ident(key), TokenTree::Punct(eq), value] if eq.as_char() == '=' => {
+                (key, value)
             }
             other => {
                 let span = other.first().map_or(Span::call_site(), TokenTree::span);
-                return Err((
-                    span,
-                    "expected `seeds = N`, `policy = \"..\"` or `exhaustive = K`".into(),
-                ));
+                return Err((span, format!("expected `key = value`, one of: {ARGUMENTS}")));
             }
-        }
+        };
+        let v = value.to_string();
+        let k = key.to_string();
+        calls += &match k.as_str() {
+            "seeds" => format!(".seeds(0..{})", int(value, &v)?),
+            "exhaustive" | "threads" | "expected_steps" | "max_runs" | "step_limit"
+            | "shrink_budget" => {
+                format!(".{k}({})", int(value, &v)?)
+            }
+            "shrink" | "isolate_panics" | "self_check_every_seed" => {
+                format!(".{k}({})", boolean(value, &v)?)
+            }
+            "policy" => {
+                if !v.starts_with('"') {
+                    return Err((
+                        value.span(),
+                        "policy takes a string, e.g. policy = \"pct:2\"".into(),
+                    ));
+                }
+                format!(
+                    ".policy({v}.parse().unwrap_or_else(|e| panic!(\"#[seedloop::test(policy = {{:?}})]: {{}}\", {v}, e)))"
+                )
+            }
+            other => {
+                return Err((
+                    key.span(),
+                    format!("unknown argument `{other}`: expected one of: {ARGUMENTS}"),
+                ))
+            }
+        };
     }
     Ok(calls)
 }
 
-fn int(lit: &Literal, text: &str) -> Result<u64, Error> {
+fn boolean(value: &TokenTree, text: &str) -> Result<&'static str, Error> {
+    match text {
+        "true" => Ok("true"),
+        "false" => Ok("false"),
+        _ => Err((value.span(), format!("expected true or false, got {text}"))),
+    }
+}
+
+fn int(value: &TokenTree, text: &str) -> Result<u64, Error> {
     text.replace('_', "")
         .parse()
-        .map_err(|_| (lit.span(), format!("expected a whole number, got {text}")))
+        .map_err(|_| (value.span(), format!("expected a whole number, got {text}")))
 }
 
 fn compile_error(span: Span, msg: &str) -> TokenStream {

@@ -15,11 +15,13 @@ mod shrink;
 #[cfg(feature = "proptest")]
 mod strategy;
 mod sweep;
+mod test_return;
 
 pub use determinism::Determinism;
 pub use failure::CheckFailure;
 #[cfg(feature = "proptest")]
 pub use strategy::{schedules, Picks};
+pub use test_return::TestReturn;
 
 use std::fmt;
 use std::future::Future;
