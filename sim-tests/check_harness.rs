@@ -151,12 +151,6 @@ fn the_report_says_everything_needed_to_reproduce() {
 fn exhaustive_search_covers_the_bounded_space_and_says_so() {
     // Two tasks, each yielding once: small enough to count by hand.
     let counted = Rc::new(Cell::new(0u64));
-    let body = || async {
-        let a = spawn(yield_now());
-        let b = spawn(yield_now());
-        a.await.unwrap();
-        b.await.unwrap();
-    };
     let s0 = Check::new().exhaustive(0).run(body);
     assert_eq!(
         (s0.runs, s0.exhausted),
@@ -361,4 +355,75 @@ fn shrinking_trades_two_deviations_for_one_where_it_can() {
             .unwrap_err(),
     );
     assert_eq!(f.shrunk.as_ref().expect("shrunk").0.deviations(), 2, "{f}");
+}
+
+/// A failing property's message carries the schedule string and how to
+/// replay it, whether the run fails or the property's assertion does.
+#[test]
+fn a_failing_property_names_its_schedule() {
+    use proptest::test_runner::{Config, TestError, TestRunner};
+    let mut runner = TestRunner::new(Config {
+        cases: 256,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let result = runner.run(&schedules(16), |picks| {
+        picks.check(0, racy_count(), |total| {
+            prop_assert_eq!(total, 2, "lost update");
+            Ok(())
+        })
+    });
+    let Err(TestError::Fail(why, picks)) = result else {
+        panic!("the lost update was not found: {result:?}")
+    };
+    let why = why.to_string();
+    assert!(why.contains("lost update"), "{why}");
+    let schedule = why
+        .split_whitespace()
+        .find(|w| w.starts_with("sl1:"))
+        .unwrap_or_else(|| panic!("no schedule in {why}"));
+    assert!(why.contains("Sim::replay("), "{why}");
+    // The named schedule replays the failing run.
+    let mut sim = seedloop::Sim::replay(schedule).unwrap();
+    let mut again = picks.sim(0);
+    let body = || async {
+        let n = std::rc::Rc::new(std::cell::Cell::new(0));
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let n = n.clone();
+                spawn(async move {
+                    let v = n.get();
+                    yield_now().await;
+                    n.set(v + 1)
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap()
+        }
+        n.get()
+    };
+    assert_eq!(sim.run(racy_count()).unwrap(), 1);
+    assert_eq!(again.run(racy_count()).unwrap(), 1);
+    assert_eq!(sim.trace().hash(), again.trace().hash());
+}
+
+/// Two tasks increment a counter with a yield between read and write:
+/// the count is 1 when they interleave.
+async fn racy_count() -> u32 {
+    let n = Rc::new(Cell::new(0));
+    let tasks: Vec<_> = (0..2)
+        .map(|_| {
+            let n = n.clone();
+            spawn(async move {
+                let v = n.get();
+                yield_now().await;
+                n.set(v + 1)
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap()
+    }
+    n.get()
 }

@@ -6,7 +6,10 @@
 //! lowering them toward 0, i.e. toward asyncio's order, with its own
 //! machinery, together with whatever other inputs the test draws.
 
+use std::future::Future;
+
 use proptest::prelude::*;
+use proptest::test_runner::TestCaseError;
 
 use crate::Sim;
 
@@ -32,9 +35,68 @@ pub struct Picks(pub Vec<u32>);
 
 impl Picks {
     /// A `Sim` following these picks, with `seed` for user randomness.
+    ///
+    /// ```
+    /// let picks = seedloop::check::Picks(vec![1, 0, 2]);
+    /// assert_eq!(picks.sim(7).run(async { 40 + 2 }).unwrap(), 42);
+    /// ```
     pub fn sim(&self, seed: u64) -> Sim {
         Sim::guided(seed, self.0.clone())
     }
+
+    /// Runs `main` under these picks and `verify`s its output; any failure
+    /// (a panic, a deadlock or a limit in the run, or a failed `prop_assert`
+    /// in `verify`) becomes a proptest failure whose message carries the
+    /// run's schedule string and how to replay it, so the shrunk case
+    /// proptest prints is one `Sim::replay` away.
+    ///
+    /// # Errors
+    /// The run failed, or `verify` did; the message says which, with the
+    /// schedule.
+    ///
+    /// ```
+    /// use proptest::prelude::*;
+    /// use seedloop::check::schedules;
+    /// use seedloop::{spawn, yield_now};
+    ///
+    /// proptest!(|(picks in schedules(32), n in 1u32..4)| {
+    ///     picks.check(0, async move {
+    ///         let tasks: Vec<_> = (0..n).map(|i| spawn(async move { yield_now().await; i })).collect();
+    ///         let mut sum = 0;
+    ///         for t in tasks { sum += t.await.unwrap(); }
+    ///         sum
+    ///     }, |total| {
+    ///         prop_assert_eq!(total, (0..n).sum::<u32>());
+    ///         Ok(())
+    ///     })?;
+    /// });
+    /// ```
+    pub fn check<F: Future>(
+        &self,
+        seed: u64,
+        main: F,
+        verify: impl FnOnce(F::Output) -> Result<(), TestCaseError>,
+    ) -> Result<(), TestCaseError> {
+        let mut sim = self.sim(seed);
+        let out = sim
+            .run(main)
+            .map_err(|e| TestCaseError::fail(format!("the run failed: {e}")))?;
+        let schedule = sim.schedule().to_string();
+        verify(out).map_err(|e| match e {
+            TestCaseError::Fail(why) => {
+                TestCaseError::fail(format!("{why}\n{}", replay_hint(&schedule)))
+            }
+            reject => reject,
+        })
+    }
+}
+
+/// How to get a proptest case's run back from its schedule string.
+fn replay_hint(schedule: &str) -> String {
+    format!(
+        "reproduce:\n  schedule {schedule}\n  replay: Sim::replay(\"{schedule}\") runs this case's \
+         schedule again (proptest also saved the case in proptest-regressions/)"
+    )
 }
 
 /// Schedules of up to `max_len` choices. Three picks in four are 0 (FIFO),
