@@ -151,6 +151,12 @@ fn the_report_says_everything_needed_to_reproduce() {
 fn exhaustive_search_covers_the_bounded_space_and_says_so() {
     // Two tasks, each yielding once: small enough to count by hand.
     let counted = Rc::new(Cell::new(0u64));
+    let body = || async {
+        let a = spawn(yield_now());
+        let b = spawn(yield_now());
+        a.await.unwrap();
+        b.await.unwrap();
+    };
     let s0 = Check::new().exhaustive(0).run(body);
     assert_eq!(
         (s0.runs, s0.exhausted),
@@ -386,23 +392,6 @@ fn a_failing_property_names_its_schedule() {
     // The named schedule replays the failing run.
     let mut sim = seedloop::Sim::replay(schedule).unwrap();
     let mut again = picks.sim(0);
-    let body = || async {
-        let n = std::rc::Rc::new(std::cell::Cell::new(0));
-        let tasks: Vec<_> = (0..2)
-            .map(|_| {
-                let n = n.clone();
-                spawn(async move {
-                    let v = n.get();
-                    yield_now().await;
-                    n.set(v + 1)
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap()
-        }
-        n.get()
-    };
     assert_eq!(sim.run(racy_count()).unwrap(), 1);
     assert_eq!(again.run(racy_count()).unwrap(), 1);
     assert_eq!(sim.trace().hash(), again.trace().hash());
