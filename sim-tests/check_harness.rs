@@ -136,11 +136,17 @@ fn the_report_says_everything_needed_to_reproduce() {
         "last events:",
         "full trace:   ",
         "chrome trace: ",
-        "replay:       SEEDLOOP_REPLAY='sl1:",
+        "reproduce:\n  seed ",
+        " with policy random\n",
+        "  replay: SEEDLOOP_REPLAY='sl1:",
         "' cargo test -- bank::lost_update --exact",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
     }
+    // One report: one reproduce block, naming the search's policy.
+    assert_eq!(text.matches("reproduce:").count(), 1, "{text}");
+    assert_eq!(text.matches("cargo test --").count(), 1, "{text}");
+    assert!(!text.contains("policy replay"), "{text}");
     let trace = std::fs::read_to_string(f.trace_file.as_ref().unwrap()).unwrap();
     assert!(trace.contains("main panic \"assertion"));
     let json = std::fs::read_to_string(f.chrome_file.as_ref().unwrap()).unwrap();

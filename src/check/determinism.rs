@@ -16,9 +16,24 @@ pub enum Determinism {
         /// That event in the second run.
         second: String,
     },
+    /// The schedule failed once, during the search, and passed every time
+    /// it was run again; no second failing run could be traced to compare.
+    FailedOnce {
+        /// How many times it was run again, passing each time.
+        reruns: usize,
+    },
 }
 
 impl Determinism {
+    /// Whether the runs agreed.
+    ///
+    /// ```
+    /// assert!(seedloop::check::Determinism::Same.is_same());
+    /// ```
+    pub fn is_same(&self) -> bool {
+        *self == Determinism::Same
+    }
+
     /// Compares two rendered traces line by line.
     pub(crate) fn compare(a: &str, b: &str) -> Determinism {
         let (mut la, mut lb) = (a.lines(), b.lines());
@@ -49,6 +64,13 @@ impl fmt::Display for Determinism {
                  at event {at}:\n    run 1: {first}\n    run 2: {second}\n  something outside \
                  seedloop's control (threads, wall clocks, HashMap order, global state) decides \
                  this step: see docs/determinism.md"
+            ),
+            Determinism::FailedOnce { reruns } => write!(
+                f,
+                "NOT DETERMINISTIC: the schedule failed during the search but passed when run \
+                 again ({reruns} times): something outside seedloop's control (threads, wall \
+                 clocks, HashMap order, global state) decides the outcome: see \
+                 docs/determinism.md"
             ),
         }
     }

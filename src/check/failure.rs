@@ -68,20 +68,16 @@ impl fmt::Display for CheckFailure {
         }
         writeln!(f, "determinism: {}", self.determinism)?;
         writeln!(f)?;
+        // The error ends with the one `reproduce:` block, naming this
+        // check's seed, policy and test.
         writeln!(f, "{}", self.error)?;
-        writeln!(f)?;
         if let Some(p) = &self.trace_file {
             writeln!(f, "full trace:   {}", p.display())?;
         }
         if let Some(p) = &self.chrome_file {
             writeln!(f, "chrome trace: {} (open in ui.perfetto.dev)", p.display())?;
         }
-        write!(
-            f,
-            "replay:       SEEDLOOP_REPLAY='{}' cargo test -- {} --exact",
-            self.schedule(),
-            self.test
-        )
+        Ok(())
     }
 }
 

@@ -29,7 +29,7 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::sim::{ConfigError, Policy, Schedule, Sim};
+use crate::sim::{ConfigError, Policy, Repro, Schedule, Sim, SimError};
 use outcome::run_once;
 
 /// Runs an async test body under many schedules.
@@ -60,6 +60,7 @@ pub struct Check {
     shrink: bool,
     shrink_budget: usize,
     self_check_all: bool,
+    self_check_sample: u64,
     name: Option<String>,
     trace_dir: Option<PathBuf>,
     max_runs: u64,
@@ -152,6 +153,7 @@ impl Check {
             shrink: true,
             shrink_budget: 2000,
             self_check_all: false,
+            self_check_sample: 64,
             name: None,
             trace_dir: None,
             max_runs: 1_000_000,
@@ -229,13 +231,38 @@ impl Check {
         self
     }
 
-    /// Run every seed twice and compare traces (default: only the failing one).
+    /// Run every seed twice and compare traces (default: a sample, see
+    /// [`self_check_sample`](Check::self_check_sample)).
     ///
     /// ```
     /// seedloop::check::Check::new().self_check_every_seed(true).seeds(0..5).run(|| async {});
     /// ```
     pub fn self_check_every_seed(mut self, on: bool) -> Check {
         self.self_check_all = on;
+        self
+    }
+
+    /// After a passing sweep, run the first seed and every `every`-th after
+    /// it twice more, traced, and fail with the first differing event if
+    /// the two runs differ: nondeterminism (a `HashMap`'s order, a thread,
+    /// a wall clock) is caught by default, not only on request. Default 64
+    /// (with tracing, the sample costs under a tenth of an untraced sweep);
+    /// 0 turns it off.
+    ///
+    /// ```
+    /// use seedloop::check::{Check, CheckError};
+    /// use std::collections::HashSet;
+    /// // Spawning in a HashSet's order: the order changes from run to run.
+    /// let err = Check::new().seeds(0..10).try_run(|| async {
+    ///     let names: HashSet<String> = (0..8).map(|i| format!("t{i}")).collect();
+    ///     for name in names {
+    ///         seedloop::task::Builder::new().name(&name).spawn(async {}).await.unwrap();
+    ///     }
+    /// }).unwrap_err();
+    /// assert!(matches!(err, CheckError::Nondeterministic { seed: 0, .. }), "{err}");
+    /// ```
+    pub fn self_check_sample(mut self, every: u64) -> Check {
+        self.self_check_sample = every;
         self
     }
 
@@ -404,9 +431,14 @@ impl Check {
                     exhausted: None,
                     how: "the SEEDLOOP_REPLAY schedule".into(),
                 }),
-                Some(_) => {
-                    Err(self.failure(seed, "replay".into(), 1, outcome.schedule, false, &body))
-                }
+                Some(error) => Err(self.failure(
+                    seed,
+                    "replay".into(),
+                    1,
+                    (error, outcome.schedule),
+                    false,
+                    &body,
+                )),
             };
         }
         if let Some(k) = self.exhaustive {
@@ -418,11 +450,11 @@ impl Check {
                     exhausted: Some(explored.exhausted),
                     how: format!("every schedule with at most {k} deviations from FIFO"),
                 }),
-                Some((_, schedule)) => Err(self.failure(
+                Some(found) => Err(self.failure(
                     seed,
                     format!("exhaustive:{k}"),
                     explored.runs,
-                    schedule,
+                    found,
                     self.shrink,
                     &body,
                 )),
@@ -433,20 +465,27 @@ impl Check {
             None => self.seeds.clone().collect(),
         };
         let swept = sweep::sweep(&self, &seeds, &body);
-        if let Some((seed, _, schedule)) = swept.failure {
+        if let Some((seed, error, schedule)) = swept.failure {
             let policy = self.policy.to_string();
-            return Err(self.failure(seed, policy, swept.runs, schedule, self.shrink, &body));
+            return Err(self.failure(
+                seed,
+                policy,
+                swept.runs,
+                (error, schedule),
+                self.shrink,
+                &body,
+            ));
         }
-        if self.self_check_all {
-            for &seed in &seeds {
-                let (a, _) =
-                    quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
-                let (b, _) =
-                    quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
-                let determinism = Determinism::compare(&a.trace().render(), &b.trace().render());
-                if determinism != Determinism::Same {
-                    return Err(CheckError::Nondeterministic { seed, determinism });
-                }
+        for (i, &seed) in seeds.iter().enumerate() {
+            let sampled = self.self_check_sample != 0 && i as u64 % self.self_check_sample == 0;
+            if !(self.self_check_all || sampled) {
+                continue;
+            }
+            let (a, _) = quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
+            let (b, _) = quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), &body));
+            let determinism = Determinism::compare(&a.trace().render(), &b.trace().render());
+            if !determinism.is_same() {
+                return Err(CheckError::Nondeterministic { seed, determinism });
             }
         }
         Ok(CheckSummary {
@@ -502,12 +541,14 @@ impl Check {
     }
 
     /// Shrinks (if asked), re-runs with tracing, self-checks, writes traces.
+    /// `found` is the failure as the search saw it; the report keeps it even
+    /// when the schedule passes on replay (a nondeterministic body).
     fn failure<F, Fut>(
         &self,
         seed: u64,
         policy: String,
         runs: u64,
-        found: Schedule,
+        found: (SimError, Schedule),
         shrink: bool,
         body: &F,
     ) -> CheckError
@@ -515,51 +556,41 @@ impl Check {
         F: Fn() -> Fut,
         Fut: Future<Output = ()>,
     {
-        let replay_found = || {
-            self.configure(Sim::replay_schedule(found.clone()))
+        let (search_error, found) = found;
+        let test = self.test_name();
+        let replay = |schedule: &Schedule| {
+            self.configure(Sim::replay_schedule(schedule.clone()))
                 .tracing(true)
         };
-        let (_, original) = quiet::quietly(|| run_once(replay_found(), body));
-        let target = original.signature();
+        let (_, original) = quiet::quietly(|| run_once(replay(&found), body));
+        let Some(target) = original.signature() else {
+            return self.failed_only_once(seed, policy, runs, search_error, found, body);
+        };
         let mut shrunk = None;
-        if let (true, Some(target)) = (shrink, &target) {
+        if shrink {
             let picks = found.choices().iter().map(|c| c.picked).collect();
-            let s = shrink::shrink(self, found.seed(), picks, target, body);
+            let s = shrink::shrink(self, found.seed(), picks, &target, body);
             let sim = self
                 .configure(Sim::guided(found.seed(), s.picks))
                 .tracing(true);
             let (_, outcome) = quiet::quietly(|| run_once(sim, body));
-            if outcome.signature().as_ref() == Some(target) {
+            if outcome.signature().as_ref() == Some(&target) {
                 shrunk = Some((outcome.schedule, s.runs));
             }
         }
         let reported = shrunk.as_ref().map_or(&found, |(s, _)| s).clone();
         // The reported run, with the panic hook active: the user sees the
         // panic once, with its location.
-        let sim = self
-            .configure(Sim::replay_schedule(reported.clone()))
-            .tracing(true);
-        let (first, outcome) = run_once(sim, body);
-        let (second, _) = quiet::quietly(|| {
-            run_once(
-                self.configure(Sim::replay_schedule(reported)).tracing(true),
-                body,
-            )
-        });
+        let (first, outcome) = run_once(replay(&reported), body);
+        let (second, _) = quiet::quietly(|| run_once(replay(&reported), body));
         let determinism = Determinism::compare(&first.trace().render(), &second.trace().render());
-        let test = self.test_name();
         let (trace_file, chrome_file) =
             failure::write_traces(&self.trace_dir_or_default(), &test, seed, first.trace());
-        let Some(error) = outcome.error.or(original.error) else {
-            return CheckError::Nondeterministic {
-                seed,
-                determinism: Determinism::Differs {
-                    at: 0,
-                    first: "the schedule failed during the search".into(),
-                    second: "the same schedule passed when replayed".into(),
-                },
-            };
-        };
+        let mut error = outcome
+            .error
+            .or(original.error)
+            .expect("the original replay failed");
+        error.set_repro(self.repro(seed, &policy, &reported, &test));
         CheckError::Failed(Box::new(CheckFailure {
             test,
             seed,
@@ -567,6 +598,86 @@ impl Check {
             runs,
             found,
             shrunk,
+            error,
+            determinism,
+            trace_file,
+            chrome_file,
+        }))
+    }
+
+    /// How to reproduce a check's failure: the search's seed and policy,
+    /// the schedule to replay, and the test to run it in.
+    fn repro(&self, seed: u64, policy: &str, schedule: &Schedule, test: &str) -> Repro {
+        Repro {
+            seed,
+            policy: policy.to_string(),
+            schedule: schedule.to_string(),
+            test: Some(test.to_string()),
+        }
+    }
+
+    /// A schedule failed in the search and passed on replay: the body is
+    /// not deterministic. The report keeps the search's failure and, if the
+    /// seed fails again when run traced, names the first event where that
+    /// failing run and the replay of its own schedule part.
+    fn failed_only_once<F, Fut>(
+        &self,
+        seed: u64,
+        policy: String,
+        runs: u64,
+        search_error: SimError,
+        found: Schedule,
+        body: &F,
+    ) -> CheckError
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()>,
+    {
+        const RERUNS: usize = 20;
+        let test = self.test_name();
+        let seeded =
+            found.seed() == seed && !policy.starts_with("exhaustive") && policy != "replay";
+        let mut captured = None;
+        if seeded {
+            for _ in 0..RERUNS {
+                let (sim, outcome) =
+                    quiet::quietly(|| run_once(self.sim_for_seed(seed).tracing(true), body));
+                if let Some(error) = outcome.error {
+                    captured = Some((sim, error, outcome.schedule));
+                    break;
+                }
+            }
+        }
+        let (error, schedule, determinism, trace) = match captured {
+            Some((failing, error, schedule)) => {
+                let replay = self
+                    .configure(Sim::replay_schedule(schedule.clone()))
+                    .tracing(true);
+                let (again, _) = quiet::quietly(|| run_once(replay, body));
+                let determinism =
+                    Determinism::compare(&failing.trace().render(), &again.trace().render());
+                (error, schedule, determinism, Some(failing.trace().clone()))
+            }
+            None => (
+                search_error,
+                found.clone(),
+                Determinism::FailedOnce { reruns: 2 },
+                None,
+            ),
+        };
+        let (trace_file, chrome_file) = match &trace {
+            Some(t) => failure::write_traces(&self.trace_dir_or_default(), &test, seed, t),
+            None => (None, None),
+        };
+        let mut error = error;
+        error.set_repro(self.repro(seed, &policy, &schedule, &test));
+        CheckError::Failed(Box::new(CheckFailure {
+            test,
+            seed,
+            policy,
+            runs,
+            found: schedule,
+            shrunk: None,
             error,
             determinism,
             trace_file,

@@ -38,6 +38,18 @@ pub enum SimError {
 }
 
 impl SimError {
+    /// Replaces how to reproduce the failure (a check reports its own search,
+    /// not the replay it ran to explain it).
+    pub(crate) fn set_repro(&mut self, new: Repro) {
+        match self {
+            SimError::Deadlock(r) => r.repro = new,
+            SimError::Panic(r) => r.repro = new,
+            SimError::StepLimit(r) | SimError::TimeLimit(r) => r.repro = new,
+            SimError::ScheduleDiverged { repro, .. } => **repro = new,
+            SimError::NestedRuntime => {}
+        }
+    }
+
     /// How to reproduce the failure, when it came from a run.
     pub fn repro(&self) -> Option<&Repro> {
         match self {
