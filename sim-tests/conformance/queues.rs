@@ -11,7 +11,7 @@ use seedloop::queue::{
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, yield_now};
 
-use crate::conformance::Lines;
+use crate::harness::Lines;
 
 crate::conformance! {
     async fn queue_producer_and_consumer_over_a_bounded_queue(env: Env) {

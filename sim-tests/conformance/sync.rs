@@ -20,7 +20,7 @@ use seedloop::time::Instant;
 use seedloop::{call_later, sleep, spawn, timeout, yield_now};
 
 use crate::common::py;
-use crate::conformance::{Lines, Relay};
+use crate::harness::{Lines, Relay};
 
 crate::conformance! {
     // ---- Lock ----

@@ -13,7 +13,7 @@ use seedloop::{
     call_at, call_later, call_soon, sleep, spawn, timeout, to_thread, yield_now, JoinError,
 };
 
-use crate::conformance::{run_on, Env, Lines};
+use crate::harness::{run_on, Env, Lines};
 
 /// Logs when dropped: shows when a cancelled task's destructors run.
 struct Cleanup(Lines, &'static str);

@@ -10,7 +10,7 @@ use seedloop::task::{Builder, ChildError, Failure, GroupError, Promise, SpawnErr
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, yield_now, JoinError};
 
-use crate::conformance::{gated, leg, DropLog, Lines, Relay};
+use crate::harness::{gated, leg, DropLog, Lines, Relay};
 
 fn failed_tasks(err: &GroupError<String>) -> Vec<String> {
     err.failures()
