@@ -98,45 +98,52 @@ fn python(script: &str, args: &[&str]) -> Option<Output> {
     }
 }
 
-/// The lines a run printed.
-fn lines(output: &Output) -> Vec<String> {
-    String::from_utf8(output.stdout.clone())
-        .expect("the oracle prints UTF-8")
-        .lines()
-        .map(str::to_owned)
-        .collect()
+/// What `python3 SCRIPT --all` printed: each scenario's name and lines.
+fn sections(output: &Output) -> Vec<(String, Vec<String>)> {
+    let text = String::from_utf8(output.stdout.clone()).expect("the oracle prints UTF-8");
+    let mut sections: Vec<(String, Vec<String>)> = Vec::new();
+    for line in text.lines() {
+        if let Some(name) = line.strip_prefix("== ") {
+            sections.push((name.to_owned(), Vec::new()));
+        } else {
+            let (_, lines) = sections.last_mut().expect("a line before the first header");
+            lines.push(line.to_owned());
+        }
+    }
+    sections
 }
 
-/// Runs every scenario of `script` under CPython and compares its output
-/// with the Rust expectations; `scenarios` must be exactly the script's
-/// (`python3 SCRIPT --list`), so a scenario added on one side only fails too.
+/// Runs every scenario of `script` under CPython (`python3 SCRIPT --all`,
+/// one process) and compares its output with the Rust expectations;
+/// `scenarios` must be exactly the script's, so a scenario added on one side
+/// only fails too.
 ///
 /// # Panics
 ///
 /// When CPython prints anything but the scenario's [`Scenario::asyncio_lines`],
 /// or when the two sides list different scenarios.
 pub fn check(script: &str, scenarios: &[&Scenario]) {
-    let Some(listed) = python(script, &["--list"]) else {
+    let Some(output) = python(script, &["--all"]) else {
         println!("skipped: python3 not found");
         return;
     };
-    let mut in_python = lines(&listed);
-    let mut in_rust: Vec<String> = scenarios.iter().map(|s| s.name.to_owned()).collect();
-    in_python.sort();
-    in_rust.sort();
+    let printed = sections(&output);
+    let mut in_python: Vec<&str> = printed.iter().map(|(name, _)| name.as_str()).collect();
+    let mut in_rust: Vec<&str> = scenarios.iter().map(|s| s.name).collect();
+    in_python.sort_unstable();
+    in_rust.sort_unstable();
     assert_eq!(
         in_rust, in_python,
         "the Rust scenarios (left) and {script}'s SCENARIOS (right) must be the same"
     );
-    for scenario in scenarios {
-        let output = python(script, &[scenario.name]).expect("python3 was found a moment ago");
+    for (name, lines) in &printed {
+        let scenario = scenarios.iter().find(|s| s.name == name).expect("listed");
         let why: Vec<_> = scenario.asyncio_swaps.iter().map(|s| s.why).collect();
         assert_eq!(
-            lines(&output),
-            scenario.asyncio_lines(),
-            "`python3 sim-tests/asyncio/{script} {}` (left) against the Rust expectation \
+            lines,
+            &scenario.asyncio_lines(),
+            "`python3 sim-tests/asyncio/{script} {name}` (left) against the Rust expectation \
              with its documented swaps (right; swaps: {why:?})",
-            scenario.name
         );
     }
 }

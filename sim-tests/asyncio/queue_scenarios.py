@@ -1,7 +1,7 @@
 """The queue tutorial scenarios on CPython's event loop with a virtual clock
 (see virtual_loop.py), to check seedloop's Policy::Fifo.
 Usage: python3 queue_scenarios.py SCENARIO  (prints one line per event)
-       python3 queue_scenarios.py --list    (prints the scenarios' names)
+       python3 queue_scenarios.py --all     (each scenario after a line '== NAME')
 """
 import asyncio
 import sys

@@ -1,7 +1,7 @@
 """The sync tutorial scenarios on CPython's event loop with a virtual clock
 (see virtual_loop.py), to check seedloop's Policy::Fifo.
 Usage: python3 sync_scenarios.py SCENARIO  (prints one line per event)
-       python3 sync_scenarios.py --list    (prints the scenarios' names)
+       python3 sync_scenarios.py --all     (each scenario after a line '== NAME')
 """
 import asyncio
 import sys

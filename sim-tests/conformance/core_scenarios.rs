@@ -1,4 +1,4 @@
-//! The core scenarios of `core_scenarios.rs` and `core_semantics.rs` that do
+//! The core scenarios of `core/scenarios.rs` and `core/semantics.rs` that do
 //! not depend on exact virtual times, run under sim and real mode by one
 //! body each. Orders are asserted exactly; times only from below.
 

@@ -1,7 +1,9 @@
 //! The classic asyncio tutorial scenarios, under `Policy::Fifo`, with exact
-//! virtual times. The expected lines are what CPython's own event loop prints
-//! on a virtual clock (`sim-tests/asyncio/virtual_loop.py SCENARIO`), except
-//! where a comment says seedloop deliberately differs.
+//! virtual times. The expected lines (the [`Scenario`] constants) are what
+//! CPython's own event loop prints on a virtual clock
+//! (`sim-tests/asyncio/virtual_loop.py SCENARIO`), except for the swaps a
+//! scenario lists where seedloop deliberately differs; a test in `main.rs`
+//! runs the script and compares.
 
 use std::time::Duration;
 
