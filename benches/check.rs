@@ -1,6 +1,6 @@
 //! Harness throughput: schedules per second on a small racy program, on 1
 //! thread and on every core. The same figures on the bug catalogue
-//! (`sim-tests/bugs/`), with how many runs each policy needs to find each
+//! (`sim-tests/catalogue/programs/`), with how many runs each policy needs to find each
 //! bug, come from `cargo run --release --example bug_table` (see
 //! `docs/bugs.md`).
 //!

@@ -1,7 +1,8 @@
-//! The catalogue table of `docs/bugs.md`: for each bug of `sim-tests/bugs/`
-//! and each policy, how many runs the harness needs to find it, how long that
-//! takes, and how small the shrunk schedule is; then the harness's
-//! throughput on the catalogue programs, on 1 and 2 threads.
+//! The catalogue table of `docs/bugs.md`: for each bug of
+//! `sim-tests/catalogue/programs/` and each policy, how many runs the harness
+//! needs to find it, how long that takes, and how small the shrunk schedule
+//! is; then the harness's throughput on the catalogue programs, on 1 and 2
+//! threads.
 //!
 //! ```text
 //! cargo run --release --example bug_table
@@ -28,7 +29,7 @@
 //!   and on every core (at least 2), next to the speed-up the machine gives
 //!   plain arithmetic at the same moment. `-- throughput` prints only this.
 
-#[path = "../sim-tests/bugs/mod.rs"]
+#[path = "../sim-tests/catalogue/programs/mod.rs"]
 mod bugs;
 
 use std::ops::Range;

@@ -3,6 +3,8 @@
 The selector never sleeps: asked to wait `timeout` seconds, it moves the fake
 clock forward by that much. Everything else is CPython's own event loop.
 Usage: python3 virtual_loop.py SCENARIO  (prints one line per event)
+       python3 virtual_loop.py --all     (each scenario after a line '== NAME')
+The Rust tests run every scenario and compare (sim-tests/asyncio/oracle.rs).
 """
 import asyncio
 import selectors
@@ -116,6 +118,22 @@ async def wait_for_timeout():
 SCENARIOS = {f.__name__: f for f in [three_sleepers, ticker_and_delays, spawn_order,
                                      cancel_after_five, wait_for_timeout]}
 
-if __name__ == "__main__":
+def run(scenario):
+    """Runs one scenario on a fresh virtual loop."""
     loop = VirtualLoop()
-    loop.run_until_complete(SCENARIOS[sys.argv[1]]())
+    loop.run_until_complete(scenario())
+    loop.close()
+
+
+def main(scenarios, name):
+    """Runs the scenario `name`, or with `--all` every one after a header."""
+    if name == "--all":
+        for name, scenario in scenarios.items():
+            print(f"== {name}")
+            run(scenario)
+    else:
+        run(scenarios[name])
+
+
+if __name__ == "__main__":
+    main(SCENARIOS, sys.argv[1])

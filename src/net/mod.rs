@@ -6,7 +6,7 @@
 //! reports readiness. [`TcpStream`] implements
 //! [`futures::io::AsyncRead`]/[`AsyncWrite`](futures::io::AsyncWrite), so
 //! `futures::io::AsyncReadExt`/`AsyncWriteExt` give `read`, `read_exact`,
-//! `write_all`, `close`. Every failure is an [`io::Error`](std::io::Error):
+//! `write_all`, `close`. Every failure is an [`io::Error`]:
 //! a peer that resets the connection or closes half of it is an error or an
 //! end of stream for that socket, never a panic of the runtime.
 //!

@@ -26,7 +26,7 @@ pub(crate) struct Options {
 /// Configures a [`Runtime`]: `Runtime::builder().debug(true).build()?`.
 ///
 /// Defaults: tracing off, debug off (threshold 100 ms when on), panics
-/// isolated, a fresh random seed for [`seedloop::random`](crate::random),
+/// isolated, a fresh random seed for [`seedloop::random`](fn@crate::random),
 /// and up to `min(32, CPUs + 4)` threads for [`to_thread`](crate::to_thread).
 ///
 /// ```
@@ -124,7 +124,7 @@ impl Builder {
         self
     }
 
-    /// Seeds [`seedloop::random`](crate::random) (default: a fresh random seed).
+    /// Seeds [`seedloop::random`](fn@crate::random) (default: a fresh random seed).
     pub fn seed(mut self, seed: u64) -> Builder {
         self.options.seed = Some(seed);
         self

@@ -222,7 +222,7 @@ impl Runtime {
         &self.trace
     }
 
-    /// The seed of [`seedloop::random`](crate::random) in this runtime's runs.
+    /// The seed of [`seedloop::random`](fn@crate::random) in this runtime's runs.
     pub fn seed(&self) -> u64 {
         self.seed
     }

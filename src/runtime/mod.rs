@@ -1,10 +1,11 @@
 //! The executor core both modes share: task arena, ready set, timer heap,
 //! callbacks, the run loop, and the thread-local current-runtime context.
 //!
-//! A [`Core`] is single-threaded and lives in an `Rc`; the public API reaches
-//! it through the thread-local context ([`context`]). What differs between sim
-//! and real mode is behind two small seams: the [`Driver`](driver::Driver)
-//! (clock and parking) and the scheduling policy (the chooser).
+//! A `Core` (crate-private, like the other internals named here) is
+//! single-threaded and lives in an `Rc`; the public API reaches it through
+//! the thread-local context (`runtime::context`). What differs between sim
+//! and real mode is behind two small seams: the `Driver` (clock and
+//! parking) and the scheduling policy (the chooser).
 
 pub(crate) mod arena;
 pub(crate) mod blocker;

@@ -1,5 +1,5 @@
 //! Queue, PriorityQueue and LifoQueue: the tutorial ports (checked against
-//! CPython: `sim-tests/asyncio/sync_scenarios.py SCENARIO`), orderings,
+//! CPython: `sim-tests/asyncio/queue_scenarios.py SCENARIO`), orderings,
 //! hand-off to waiting getters (gh-83055), cancellation, shutdown, and the
 //! misuse errors with their messages.
 
@@ -11,7 +11,26 @@ use seedloop::time::Instant;
 use seedloop::{sleep, spawn, yield_now};
 
 use crate::common::{fifo, secs, Log};
+use crate::oracle::Scenario;
 use crate::snapshot;
+
+/// The `queue_workers` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/queue_scenarios.py queue_workers`).
+pub const QUEUE_WORKERS: Scenario = Scenario {
+    name: "queue_workers",
+    lines: &[
+        "0.100 worker-1 has slept for 0.10 seconds",
+        "0.300 worker-0 has slept for 0.30 seconds",
+        "0.300 worker-1 has slept for 0.20 seconds",
+        "0.450 worker-1 has slept for 0.15 seconds",
+        "0.500 worker-2 has slept for 0.50 seconds",
+        "0.700 worker-0 has slept for 0.40 seconds",
+        "0.700 worker-1 has slept for 0.25 seconds",
+        "0.700 3 workers slept in parallel for 0.70 seconds",
+        "0.700 total expected sleep time: 1.90 seconds",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn queue_tutorial_three_workers_task_done_and_join() {
@@ -54,21 +73,29 @@ fn queue_tutorial_three_workers_task_done_and_join() {
             l.say(format!("total expected sleep time: {expected:.2} seconds"));
         })
         .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.100 worker-1 has slept for 0.10 seconds",
-            "0.300 worker-0 has slept for 0.30 seconds",
-            "0.300 worker-1 has slept for 0.20 seconds",
-            "0.450 worker-1 has slept for 0.15 seconds",
-            "0.500 worker-2 has slept for 0.50 seconds",
-            "0.700 worker-0 has slept for 0.40 seconds",
-            "0.700 worker-1 has slept for 0.25 seconds",
-            "0.700 3 workers slept in parallel for 0.70 seconds",
-            "0.700 total expected sleep time: 1.90 seconds"
-        ]
-    );
+    assert_eq!(log.lines(), QUEUE_WORKERS.lines);
 }
+
+/// The `queue_producer_consumer` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/queue_scenarios.py queue_producer_consumer`).
+pub const QUEUE_PRODUCER_CONSUMER: Scenario = Scenario {
+    name: "queue_producer_consumer",
+    lines: &[
+        "0.000 put 0",
+        "0.000 put 1",
+        "0.000 got 0",
+        "0.000 put 2",
+        "0.100 got 1",
+        "0.100 put 3",
+        "0.200 got 2",
+        "0.200 put 4",
+        "0.200 producer done",
+        "0.300 got 3",
+        "0.400 got 4",
+        "0.500 all done",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn queue_tutorial_producer_and_consumer_over_a_bounded_queue() {
@@ -100,23 +127,7 @@ fn queue_tutorial_producer_and_consumer_over_a_bounded_queue() {
         consumer.cancel();
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 put 0",
-            "0.000 put 1",
-            "0.000 got 0",
-            "0.000 put 2",
-            "0.100 got 1",
-            "0.100 put 3",
-            "0.200 got 2",
-            "0.200 put 4",
-            "0.200 producer done",
-            "0.300 got 3",
-            "0.400 got 4",
-            "0.500 all done"
-        ]
-    );
+    assert_eq!(log.lines(), QUEUE_PRODUCER_CONSUMER.lines);
     snapshot!("queue_producer_consumer", sim.trace().render());
 }
 

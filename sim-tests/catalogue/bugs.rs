@@ -1,12 +1,9 @@
-//! The bug catalogue's tests (the programs are in `sim-tests/bugs/`, shared
-//! with `examples/bug_table.rs`; their tests live here so that only this
-//! test crate compiles them).
-
-#[macro_use]
-pub mod bug_tests;
+//! The bug catalogue's tests: one `bug_tests!` per program of `programs/`
+//! (the programs are shared with `examples/bug_table.rs`; their tests live
+//! here so that only this test binary compiles them).
 
 mod catalogue {
-    use crate::bugs::{run_length, CATALOGUE};
+    use crate::programs::{run_length, CATALOGUE};
 
     /// `docs/bugs.md` describes every bug of the catalogue, with its bound.
     #[test]
@@ -33,7 +30,7 @@ mod catalogue {
 }
 
 mod aba_slot {
-    use crate::bugs::aba_slot::*;
+    use crate::programs::aba_slot::*;
 
     bug_tests! {
         program: aba_slot,
@@ -45,7 +42,7 @@ mod aba_slot {
 }
 
 mod barrier_miscount {
-    use crate::bugs::barrier_miscount::*;
+    use crate::programs::barrier_miscount::*;
 
     bug_tests! {
         program: barrier_miscount,
@@ -57,7 +54,7 @@ mod barrier_miscount {
 }
 
 mod cancel_between_steps {
-    use crate::bugs::cancel_between_steps::*;
+    use crate::programs::cancel_between_steps::*;
 
     bug_tests! {
         program: cancel_between_steps,
@@ -69,7 +66,7 @@ mod cancel_between_steps {
 }
 
 mod double_release {
-    use crate::bugs::double_release::*;
+    use crate::programs::double_release::*;
 
     bug_tests! {
         program: double_release,
@@ -81,7 +78,7 @@ mod double_release {
 }
 
 mod lock_order_deadlock {
-    use crate::bugs::lock_order_deadlock::*;
+    use crate::programs::lock_order_deadlock::*;
 
     bug_tests! {
         program: lock_order_deadlock,
@@ -93,7 +90,7 @@ mod lock_order_deadlock {
 }
 
 mod lost_update {
-    use crate::bugs::lost_update::*;
+    use crate::programs::lost_update::*;
 
     bug_tests! {
         program: lost_update,
@@ -105,7 +102,7 @@ mod lost_update {
 }
 
 mod missed_notification {
-    use crate::bugs::missed_notification::*;
+    use crate::programs::missed_notification::*;
 
     bug_tests! {
         program: missed_notification,
@@ -117,7 +114,7 @@ mod missed_notification {
 }
 
 mod queue_check_then_act {
-    use crate::bugs::queue_check_then_act::*;
+    use crate::programs::queue_check_then_act::*;
 
     bug_tests! {
         program: queue_check_then_act,
@@ -129,7 +126,7 @@ mod queue_check_then_act {
 }
 
 mod stale_cache {
-    use crate::bugs::stale_cache::*;
+    use crate::programs::stale_cache::*;
 
     bug_tests! {
         program: stale_cache,
@@ -141,7 +138,7 @@ mod stale_cache {
 }
 
 mod starvation {
-    use crate::bugs::starvation::*;
+    use crate::programs::starvation::*;
 
     bug_tests! {
         program: starvation,
@@ -153,7 +150,7 @@ mod starvation {
 }
 
 mod timeout_leaks_lock {
-    use crate::bugs::timeout_leaks_lock::*;
+    use crate::programs::timeout_leaks_lock::*;
 
     bug_tests! {
         program: timeout_leaks_lock,

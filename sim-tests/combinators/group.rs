@@ -7,8 +7,8 @@ use seedloop::task::{Builder, ChildError, Failure, GroupError, Promise, SpawnErr
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, JoinError, Policy, Sim};
 
-use crate::combinators_gather::DropLog;
 use crate::common::{fifo, Log};
+use crate::gather::DropLog;
 use crate::snapshot;
 
 /// A child that sleeps `ms`, logs, and returns `r`; logs if dropped first.

@@ -1,7 +1,9 @@
 //! The classic asyncio tutorial scenarios, under `Policy::Fifo`, with exact
-//! virtual times. The expected lines are what CPython's own event loop prints
-//! on a virtual clock (`sim-tests/asyncio/virtual_loop.py SCENARIO`), except
-//! where a comment says seedloop deliberately differs.
+//! virtual times. The expected lines (the [`Scenario`] constants) are what
+//! CPython's own event loop prints on a virtual clock
+//! (`sim-tests/asyncio/virtual_loop.py SCENARIO`), except for the swaps a
+//! scenario lists where seedloop deliberately differs; a test in `main.rs`
+//! runs the script and compares.
 
 use std::time::Duration;
 
@@ -10,7 +12,24 @@ use seedloop::time::{block_for, Instant};
 use seedloop::{call_later, call_soon, sleep, spawn, timeout, yield_now, JoinError};
 
 use crate::common::{fifo, secs, Log};
+use crate::oracle::{Scenario, Swapped};
 use crate::snapshot;
+
+/// The `three_sleepers` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/virtual_loop.py three_sleepers`).
+pub const THREE_SLEEPERS: Scenario = Scenario {
+    name: "three_sleepers",
+    lines: &[
+        "0.000 a start",
+        "0.000 b start",
+        "0.000 c start",
+        "3.000 a done",
+        "3.000 b done",
+        "3.000 c done",
+        "3.000 main done",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn three_sleepers_finish_together_at_3s_not_9s() {
@@ -35,20 +54,29 @@ fn three_sleepers_finish_together_at_3s_not_9s() {
         l.say("main done");
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 a start",
-            "0.000 b start",
-            "0.000 c start",
-            "3.000 a done",
-            "3.000 b done",
-            "3.000 c done",
-            "3.000 main done"
-        ]
-    );
+    assert_eq!(log.lines(), THREE_SLEEPERS.lines);
     snapshot!("core_three_sleepers", sim.trace().render());
 }
+
+/// The `ticker_and_delays` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/virtual_loop.py ticker_and_delays`) but for the swaps.
+pub const TICKER_AND_DELAYS: Scenario = Scenario {
+    name: "ticker_and_delays",
+    lines: &[
+        "0.000 tick",
+        "1.000 tick",
+        "2.000 tick",
+        "3.000 d1 done",
+        "3.000 d2 done",
+        "3.000 tick",
+        "3.000 main done",
+    ],
+    asyncio_swaps: &[Swapped {
+        lines: ["3.000 d1 done", "3.000 d2 done"],
+        why: "CPython's timer heap leaves equal deadlines in no defined order; \
+              seedloop fires ties in the order they were set",
+    }],
+};
 
 #[test]
 fn ticker_runs_every_second_while_two_delays_run() {
@@ -77,22 +105,29 @@ fn ticker_runs_every_second_while_two_delays_run() {
         ticker.cancel();
     })
     .unwrap();
-    // CPython prints "d2 done" before "d1 done": its timer heap leaves equal
-    // deadlines in no defined order. seedloop fires ties in the order they were set.
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 tick",
-            "1.000 tick",
-            "2.000 tick",
-            "3.000 d1 done",
-            "3.000 d2 done",
-            "3.000 tick",
-            "3.000 main done"
-        ]
-    );
+    assert_eq!(log.lines(), TICKER_AND_DELAYS.lines);
     snapshot!("core_ticker", sim.trace().render());
 }
+
+/// The `spawn_order` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/virtual_loop.py spawn_order`).
+pub const SPAWN_ORDER: Scenario = Scenario {
+    name: "spawn_order",
+    lines: &[
+        "0.000 main before yield",
+        "0.000 a 0",
+        "0.000 b 0",
+        "0.000 callback 1",
+        "0.000 callback 2",
+        "0.000 main after yield",
+        "0.000 later 0",
+        "0.000 a 1",
+        "0.000 b 1",
+        "0.000 a 2",
+        "0.000 main done",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn spawned_tasks_and_callbacks_run_in_asyncio_order() {
@@ -123,22 +158,7 @@ fn spawned_tasks_and_callbacks_run_in_asyncio_order() {
             l.say("main done");
         })
         .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 main before yield",
-            "0.000 a 0",
-            "0.000 b 0",
-            "0.000 callback 1",
-            "0.000 callback 2",
-            "0.000 main after yield",
-            "0.000 later 0",
-            "0.000 a 1",
-            "0.000 b 1",
-            "0.000 a 2",
-            "0.000 main done"
-        ]
-    );
+    assert_eq!(log.lines(), SPAWN_ORDER.lines);
 }
 
 /// Logs when dropped: shows the moment a cancelled task's destructors run.
@@ -149,6 +169,19 @@ impl Drop for Cleanup {
         self.0.say(format!("{} cleanup", self.1));
     }
 }
+
+/// The `cancel_after_five` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/virtual_loop.py cancel_after_five`).
+pub const CANCEL_AFTER_FIVE: Scenario = Scenario {
+    name: "cancel_after_five",
+    lines: &[
+        "0.000 long start",
+        "5.000 main cancelled it",
+        "5.000 long cleanup",
+        "5.000 main saw cancelled",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn cancelling_a_10s_task_after_5s() {
@@ -170,17 +203,23 @@ fn cancelling_a_10s_task_after_5s() {
         l.say("main saw cancelled");
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 long start",
-            "5.000 main cancelled it",
-            "5.000 long cleanup",
-            "5.000 main saw cancelled"
-        ]
-    );
+    assert_eq!(log.lines(), CANCEL_AFTER_FIVE.lines);
     snapshot!("core_cancel_after_5s", sim.trace().render());
 }
+
+/// The `wait_for_timeout` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/virtual_loop.py wait_for_timeout`) but for the swaps.
+pub const WAIT_FOR_TIMEOUT: Scenario = Scenario {
+    name: "wait_for_timeout",
+    lines: &["1.000 main timeout", "1.000 two cleanup", "6.000 main done"],
+    asyncio_swaps: &[Swapped {
+        lines: ["1.000 main timeout", "1.000 two cleanup"],
+        why: "CPython's wait_for also waits for the cancelled task to finish, so its \
+              cleanup prints first; seedloop's timeout drops the Task (requesting the \
+              cancel) and returns at once, and the task's future is dropped at its next \
+              scheduling point, the same instant",
+    }],
+};
 
 #[test]
 fn wait_for_a_2s_task_with_a_1s_timeout_cancels_it() {
@@ -201,14 +240,7 @@ fn wait_for_a_2s_task_with_a_1s_timeout_cancels_it() {
         l.say("main done");
     })
     .unwrap();
-    // CPython's wait_for also waits for the cancelled task to finish, so its
-    // cleanup prints first. Here `timeout` drops the Task (requesting the
-    // cancel) and returns at once; the task's future is dropped at its next
-    // scheduling point, the same instant.
-    assert_eq!(
-        log.lines(),
-        ["1.000 main timeout", "1.000 two cleanup", "6.000 main done"]
-    );
+    assert_eq!(log.lines(), WAIT_FOR_TIMEOUT.lines);
     snapshot!("core_wait_for_timeout", sim.trace().render());
 }
 

@@ -1,4 +1,4 @@
-//! The scenarios of `sync_locks.rs` and `sync_events.rs` that do not depend
+//! The scenarios of `sync/locks.rs` and `sync/events.rs` that do not depend
 //! on exact virtual times, run under sim and real mode by one body each:
 //! Lock, Semaphore, BoundedSemaphore, Event, Condition and Barrier.
 //!
@@ -20,7 +20,7 @@ use seedloop::time::Instant;
 use seedloop::{call_later, sleep, spawn, timeout, yield_now};
 
 use crate::common::py;
-use crate::conformance::{Lines, Relay};
+use crate::harness::{Lines, Relay};
 
 crate::conformance! {
     // ---- Lock ----

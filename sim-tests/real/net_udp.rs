@@ -6,7 +6,7 @@ use std::rc::Rc;
 use seedloop::net::UdpSocket;
 use seedloop::{spawn, yield_now};
 
-use crate::real_net_tcp::real;
+use crate::net_tcp::real;
 
 #[test]
 fn real_udp_round_trips_with_send_to_and_recv_from() {

@@ -317,7 +317,7 @@ fn a_panic_names_the_task_the_seed_and_the_replay_command() {
     let text = err.to_string();
     assert!(text.contains("seed 11 with policy random"), "{text}");
     assert!(
-        text.contains("cargo test -- core_semantics::a_panic_names_the_task_the_seed_and_the_replay_command --exact"),
+        text.contains("cargo test -- semantics::a_panic_names_the_task_the_seed_and_the_replay_command --exact"),
         "{text}"
     );
     snapshot!("core_panic_report", text);

@@ -1,4 +1,4 @@
-//! The core scenarios of `core_scenarios.rs` and `core_semantics.rs` that do
+//! The core scenarios of `core/scenarios.rs` and `core/semantics.rs` that do
 //! not depend on exact virtual times, run under sim and real mode by one
 //! body each. Orders are asserted exactly; times only from below.
 
@@ -13,7 +13,7 @@ use seedloop::{
     call_at, call_later, call_soon, sleep, spawn, timeout, to_thread, yield_now, JoinError,
 };
 
-use crate::conformance::{run_on, Env, Lines};
+use crate::harness::{run_on, Env, Lines};
 
 /// Logs when dropped: shows when a cancelled task's destructors run.
 struct Cleanup(Lines, &'static str);

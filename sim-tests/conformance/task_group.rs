@@ -1,8 +1,8 @@
-//! The TaskGroup scenarios of `combinators_group.rs` that do not depend on
+//! The TaskGroup scenarios of `combinators/group.rs` that do not depend on
 //! exact virtual times, run under sim and real mode by one body each: the
 //! first failure cancels the siblings and the body, nested groups, the
 //! owner's cancellation, spawn errors, a timeout around a scope. As in
-//! `conformance_combinators.rs`, orders are forced by the program's own waits
+//! `combinators.rs`, orders are forced by the program's own waits
 //! (relays, gates, children that end at once); sleeps only make time pass.
 
 use seedloop::sync::Event;
@@ -10,7 +10,7 @@ use seedloop::task::{Builder, ChildError, Failure, GroupError, Promise, SpawnErr
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, yield_now, JoinError};
 
-use crate::conformance::{gated, leg, DropLog, Lines, Relay};
+use crate::harness::{gated, leg, DropLog, Lines, Relay};
 
 fn failed_tasks(err: &GroupError<String>) -> Vec<String> {
     err.failures()

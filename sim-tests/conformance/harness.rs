@@ -10,7 +10,7 @@
 //! To add scenarios (for combinators, primitives, …), write a file with
 //!
 //! ```ignore
-//! use crate::conformance::{Env, Lines};
+//! use crate::harness::{Env, Lines};
 //! crate::conformance! {
 //!     async fn my_scenario(env: Env) {
 //!         // the same code for sim and real
@@ -18,7 +18,7 @@
 //! }
 //! ```
 //!
-//! and add `mod conformance_<topic>;` to `main.rs`. Use [`run_on`] directly
+//! and add `mod <topic>;` to `sim-tests/conformance/main.rs`. Use [`run_on`] directly
 //! to check something after a run has ended.
 //!
 //! A body must be deterministic in real mode too: let the program's own waits
@@ -125,7 +125,7 @@ macro_rules! conformance {
             $(#[$meta])*
             #[test]
             fn $name() {
-                $crate::conformance::on_both(|$env: $crate::conformance::Env| async move $body)
+                $crate::harness::on_both(|$env: $crate::harness::Env| async move $body)
             }
         )*
     };

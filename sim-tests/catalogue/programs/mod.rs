@@ -3,18 +3,20 @@
 //!
 //! Each file holds the buggy program (`pub async fn <name>()`) and a fixed
 //! version (`pub async fn <name>_fixed()`). Their tests, in
-//! `sim-tests/bug_catalogue/`, show that every exploration policy finds each
-//! bug, that bounded exhaustive search finds it within its bound, that
+//! `sim-tests/catalogue/bugs.rs`, show that every exploration policy finds
+//! each bug, that bounded exhaustive search finds it within its bound, that
 //! shrinking reduces it to its essential deviations from FIFO, and that the
-//! fix holds. Every program
-//! passes under FIFO (asyncio's order) for every seed: each bug needs at least
-//! one scheduling decision asyncio would not make.
+//! fix holds. Every program passes under FIFO (asyncio's order) for every
+//! seed: each bug needs at least one scheduling decision asyncio would not
+//! make.
 //!
-//! This module is compiled twice: by the `sim` integration test (`mod bugs;`
-//! in `sim-tests/main.rs`) and by `examples/bug_table.rs` through
-//! `#[path = "../sim-tests/bugs/mod.rs"]`, which `cargo test --all-targets`
-//! builds in test mode too; so no tests live here. The table the example
-//! prints is in `docs/bugs.md`.
+//! This module is compiled three times: by the `catalogue` test binary
+//! (`mod programs;` in `sim-tests/catalogue/main.rs`), by the `check` test
+//! binary (whose shrinking test uses `aba_slot`), and by
+//! `examples/bug_table.rs` through
+//! `#[path = "../sim-tests/catalogue/programs/mod.rs"]`, which
+//! `cargo test --all-targets` builds in test mode too; so no tests live here.
+//! The table the example prints is in `docs/bugs.md`.
 
 use std::future::Future;
 use std::pin::Pin;

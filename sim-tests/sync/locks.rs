@@ -12,7 +12,28 @@ use seedloop::time::Instant;
 use seedloop::{call_later, sleep, spawn, timeout, yield_now, Policy, Sim};
 
 use crate::common::{fifo, py, secs, Log};
+use crate::oracle::Scenario;
 use crate::snapshot;
+
+/// The `lock_guard_and_explicit` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/sync_scenarios.py lock_guard_and_explicit`).
+pub const LOCK_GUARD_AND_EXPLICIT: Scenario = Scenario {
+    name: "lock_guard_and_explicit",
+    lines: &[
+        "0.000 acquiring the lock before starting coroutines",
+        "0.000 lock acquired: True",
+        "0.000 waiting for coroutines",
+        "0.000 coro1 waiting for the lock",
+        "0.000 coro2 waiting for the lock",
+        "0.100 callback releasing lock",
+        "0.100 coro1 acquired lock",
+        "0.100 coro1 released lock",
+        "0.100 coro2 acquired lock",
+        "0.100 coro2 released lock",
+        "0.100 main done, locked: False",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn lock_tutorial_one_with_the_guard_one_with_acquire_and_release() {
@@ -52,22 +73,7 @@ fn lock_tutorial_one_with_the_guard_one_with_acquire_and_release() {
         l.say(format!("main done, locked: {}", py(lock.is_locked())));
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 acquiring the lock before starting coroutines",
-            "0.000 lock acquired: True",
-            "0.000 waiting for coroutines",
-            "0.000 coro1 waiting for the lock",
-            "0.000 coro2 waiting for the lock",
-            "0.100 callback releasing lock",
-            "0.100 coro1 acquired lock",
-            "0.100 coro1 released lock",
-            "0.100 coro2 acquired lock",
-            "0.100 coro2 released lock",
-            "0.100 main done, locked: False"
-        ]
-    );
+    assert_eq!(log.lines(), LOCK_GUARD_AND_EXPLICIT.lines);
     snapshot!("sync_lock_tutorial", sim.trace().render());
 }
 

@@ -51,8 +51,8 @@ macro_rules! bug_tests {
             use seedloop::{Policy, Sim};
 
             use super::{$fixed, $program};
-            use $crate::bug_catalogue::bug_tests::{failed, failure_of, trace_dir};
-            use $crate::bugs::{run_length, Program, CATALOGUE};
+            use $crate::bug_tests::{failed, failure_of, trace_dir};
+            use $crate::programs::{run_length, Program, CATALOGUE};
 
             const PROGRAM: Program = || Box::pin($program());
             const FIXED: Program = || Box::pin($fixed());

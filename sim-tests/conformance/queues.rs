@@ -1,4 +1,4 @@
-//! The scenarios of `queues.rs` that do not depend on exact virtual times,
+//! The scenarios of `queues/queues.rs` that do not depend on exact virtual times,
 //! run under sim and real mode by one body each: Queue, PriorityQueue and
 //! LifoQueue orders, task_done/join, hand-off to waiting getters, cancelled
 //! getters and putters, shutdown. Orders are forced by the queues' own waits
@@ -11,7 +11,7 @@ use seedloop::queue::{
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, yield_now};
 
-use crate::conformance::Lines;
+use crate::harness::Lines;
 
 crate::conformance! {
     async fn queue_producer_and_consumer_over_a_bounded_queue(env: Env) {

@@ -351,15 +351,15 @@ fn shrinking_trades_two_deviations_for_one_where_it_can() {
     // PCT finds aba_slot (seed 0) with picks whose greedy shrink stopped at
     // three deviations; merging a later deviation into an earlier one
     // reaches the two the bug needs (its exhaustive bound).
-    let bug = crate::bugs::CATALOGUE
+    let bug = crate::programs::CATALOGUE
         .iter()
         .find(|b| b.name == "aba_slot")
         .unwrap();
-    let program = crate::bugs::aba_slot::aba_slot;
+    let program = crate::programs::aba_slot::aba_slot;
     let f = failure(
         Check::new()
             .policy(Policy::Pct { depth: 2 })
-            .expected_steps(crate::bugs::run_length(bug.program))
+            .expected_steps(crate::programs::run_length(bug.program))
             .seeds(0..100)
             .threads(1)
             .trace_dir(std::env::temp_dir().join("seedloop-tests"))

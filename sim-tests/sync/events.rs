@@ -10,7 +10,29 @@ use seedloop::task::Builder;
 use seedloop::{call_later, sleep, spawn, yield_now, Policy, Sim};
 
 use crate::common::{fifo, py, secs, Log};
+use crate::oracle::Scenario;
 use crate::snapshot;
+
+/// The `event_runners` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/sync_scenarios.py event_runners`).
+pub const EVENT_RUNNERS: Scenario = Scenario {
+    name: "event_runners",
+    lines: &[
+        "0.000 event set: False",
+        "0.000 ann ready",
+        "0.000 bob ready",
+        "0.000 cy ready",
+        "0.200 starter fires",
+        "0.200 ann off",
+        "0.200 bob off",
+        "0.200 cy off",
+        "0.700 bob finished",
+        "0.950 cy finished",
+        "1.200 ann finished",
+        "1.200 event set: True",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn event_tutorial_runners_start_together_when_the_starter_fires_at_200ms() {
@@ -44,23 +66,7 @@ fn event_tutorial_runners_start_together_when_the_starter_fires_at_200ms() {
         l.say(format!("event set: {}", py(start.is_set())));
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 event set: False",
-            "0.000 ann ready",
-            "0.000 bob ready",
-            "0.000 cy ready",
-            "0.200 starter fires",
-            "0.200 ann off",
-            "0.200 bob off",
-            "0.200 cy off",
-            "0.700 bob finished",
-            "0.950 cy finished",
-            "1.200 ann finished",
-            "1.200 event set: True"
-        ]
-    );
+    assert_eq!(log.lines(), EVENT_RUNNERS.lines);
     snapshot!("sync_event_runners", sim.trace().render());
 }
 
@@ -134,6 +140,35 @@ fn set_wakes_every_waiter_in_order_and_clear_does_not_unwake_them() {
     assert!(trace.contains("main Event#1 set woke 3"), "{trace}");
 }
 
+/// The `condition_notify` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/sync_scenarios.py condition_notify`).
+pub const CONDITION_NOTIFY: Scenario = Scenario {
+    name: "condition_notify",
+    lines: &[
+        "0.000 consumer 0 is waiting",
+        "0.000 consumer 1 is waiting",
+        "0.000 consumer 2 is waiting",
+        "0.000 consumer 3 is waiting",
+        "0.000 consumer 4 is waiting",
+        "0.000 starting manipulate_condition",
+        "0.100 notifying 1 consumers",
+        "0.100 consumer 0 triggered",
+        "0.100 ending consumer 0",
+        "0.200 notifying 2 consumers",
+        "0.200 consumer 1 triggered",
+        "0.200 ending consumer 1",
+        "0.200 consumer 2 triggered",
+        "0.200 ending consumer 2",
+        "0.300 notifying remaining consumers",
+        "0.300 ending manipulate_condition",
+        "0.300 consumer 3 triggered",
+        "0.300 ending consumer 3",
+        "0.300 consumer 4 triggered",
+        "0.300 ending consumer 4",
+    ],
+    asyncio_swaps: &[],
+};
+
 #[test]
 fn condition_tutorial_notify_one_then_two_then_all() {
     let log = Log::new();
@@ -182,33 +217,24 @@ fn condition_tutorial_notify_one_then_two_then_all() {
         manipulator.await.unwrap();
     })
     .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 consumer 0 is waiting",
-            "0.000 consumer 1 is waiting",
-            "0.000 consumer 2 is waiting",
-            "0.000 consumer 3 is waiting",
-            "0.000 consumer 4 is waiting",
-            "0.000 starting manipulate_condition",
-            "0.100 notifying 1 consumers",
-            "0.100 consumer 0 triggered",
-            "0.100 ending consumer 0",
-            "0.200 notifying 2 consumers",
-            "0.200 consumer 1 triggered",
-            "0.200 ending consumer 1",
-            "0.200 consumer 2 triggered",
-            "0.200 ending consumer 2",
-            "0.300 notifying remaining consumers",
-            "0.300 ending manipulate_condition",
-            "0.300 consumer 3 triggered",
-            "0.300 ending consumer 3",
-            "0.300 consumer 4 triggered",
-            "0.300 ending consumer 4"
-        ]
-    );
+    assert_eq!(log.lines(), CONDITION_NOTIFY.lines);
     snapshot!("sync_condition_notify", sim.trace().render());
 }
+
+/// The `condition_wait_for` tutorial's lines; CPython prints the same
+/// (`python3 sim-tests/asyncio/sync_scenarios.py condition_wait_for`).
+pub const CONDITION_WAIT_FOR: Scenario = Scenario {
+    name: "condition_wait_for",
+    lines: &[
+        "0.000 waiter checks: 0 item(s)",
+        "0.100 x added",
+        "0.100 waiter checks: 1 item(s)",
+        "0.250 y added",
+        "0.250 waiter checks: 2 item(s)",
+        "0.250 waiter got x,y",
+    ],
+    asyncio_swaps: &[],
+};
 
 #[test]
 fn condition_tutorial_wait_for_two_items_in_a_shared_list() {
@@ -244,17 +270,7 @@ fn condition_tutorial_wait_for_two_items_in_a_shared_list() {
             y.await.unwrap();
         })
         .unwrap();
-    assert_eq!(
-        log.lines(),
-        [
-            "0.000 waiter checks: 0 item(s)",
-            "0.100 x added",
-            "0.100 waiter checks: 1 item(s)",
-            "0.250 y added",
-            "0.250 waiter checks: 2 item(s)",
-            "0.250 waiter got x,y"
-        ]
-    );
+    assert_eq!(log.lines(), CONDITION_WAIT_FOR.lines);
 }
 
 #[test]

@@ -20,7 +20,7 @@ use seedloop::task::{
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, yield_now, JoinError, Task};
 
-use crate::conformance::{at_once, gated, leg, Lines, Relay};
+use crate::harness::{at_once, gated, leg, Lines, Relay};
 
 type Boxed<T> = Pin<Box<dyn Future<Output = T>>>;
 
