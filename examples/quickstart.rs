@@ -19,8 +19,9 @@ use std::time::Duration;
 use seedloop::task::Builder;
 use seedloop::{sleep, yield_now, Policy, Sim};
 
-/// The program under test: returns the final balance.
-async fn two_withdrawals() -> i64 {
+/// The program under test: returns the final balance. (The quick start's
+/// snapshot tests run it too: sim-tests/core/docs_samples.rs.)
+pub async fn two_withdrawals() -> i64 {
     let balance = Rc::new(Cell::new(100i64));
     let customer = |name: &'static str| {
         let balance = balance.clone();

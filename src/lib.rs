@@ -60,3 +60,31 @@ pub use time::{sleep, timeout};
 
 /// Runs an `async fn` test under many schedules; see [`check::Check`].
 pub use seedloop_macros::test;
+
+/// The guide's pages and the README, compiled and run as doctests: every
+/// `rust` block in them is code that works (`cargo test --doc`).
+#[cfg(doctest)]
+mod guide {
+    #[doc = include_str!("../README.md")]
+    struct Readme;
+    #[doc = include_str!("../docs/quickstart.md")]
+    struct Quickstart;
+    #[doc = include_str!("../docs/asyncio.md")]
+    struct Asyncio;
+    #[doc = include_str!("../docs/determinism.md")]
+    struct Determinism;
+    #[doc = include_str!("../docs/replay.md")]
+    struct Replay;
+    #[doc = include_str!("../docs/sync.md")]
+    struct Sync;
+    #[doc = include_str!("../docs/queues.md")]
+    struct Queues;
+    #[doc = include_str!("../docs/exploring.md")]
+    struct Exploring;
+    #[doc = include_str!("../docs/real-mode.md")]
+    struct RealMode;
+    #[doc = include_str!("../docs/bugs.md")]
+    struct Bugs;
+    #[doc = include_str!("../docs/architecture.md")]
+    struct Architecture;
+}

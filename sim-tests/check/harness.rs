@@ -422,3 +422,22 @@ async fn racy_count() -> u32 {
     }
     n.get()
 }
+
+/// The failure report docs/exploring.md shows: the lost update of three
+/// adders, as a test named `bank::lost_update` reports it (the trace
+/// directory written as `target/seedloop`).
+#[test]
+fn the_report_in_the_docs() {
+    let dir = std::env::temp_dir().join("seedloop-docs-report");
+    let err = Check::new()
+        .seeds(0..200)
+        .threads(1)
+        .name("bank::lost_update")
+        .trace_dir(&dir)
+        .try_run(|| lost_update(3))
+        .unwrap_err();
+    let text = err
+        .to_string()
+        .replace(&dir.display().to_string(), "target/seedloop");
+    crate::snapshot!("check_failure_report", text);
+}

@@ -12,6 +12,11 @@ mod oracle;
 
 mod architecture;
 mod determinism;
+mod docs_samples;
+/// The main demonstration's program, for the quick start's snapshots.
+#[path = "../../examples/quickstart.rs"]
+#[allow(dead_code)]
+mod quickstart;
 mod scenarios;
 mod semantics;
 
