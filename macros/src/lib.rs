@@ -24,7 +24,8 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// deviations from FIFO, instead of seeds), `threads = N`,
 /// `expected_steps = N` (PCT's estimate of the run's length),
 /// `max_runs = N`, `step_limit = N`, `shrink = bool`, `shrink_budget = N`,
-/// `isolate_panics = bool`, `self_check_every_seed = bool`. The `SEEDLOOP_*`
+/// `isolate_panics = bool`, `self_check_every_seed = bool`,
+/// `self_check_sample = N`. The `SEEDLOOP_*`
 /// environment variables override them; see `docs/exploring.md`.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -161,7 +162,7 @@ fn replace_placeholders(ts: TokenStream, body: &TokenStream, ret: &TokenStream) 
 /// The arguments, each with the `Check` builder call it becomes.
 const ARGUMENTS: &str = "seeds = N, policy = \"..\", exhaustive = K, threads = N, \
     expected_steps = N, max_runs = N, step_limit = N, shrink = bool, shrink_budget = N, \
-    isolate_panics = bool, self_check_every_seed = bool";
+    isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N";
 
 /// Parses `key = value, ...` into `Check` builder calls.
 fn parse_args(attr: TokenStream) -> Result<String, Error> {
@@ -183,7 +184,7 @@ fn parse_args(attr: TokenStream) -> Result<String, Error> {
         calls += &match k.as_str() {
             "seeds" => format!(".seeds(0..{})", int(value, &v)?),
             "exhaustive" | "threads" | "expected_steps" | "max_runs" | "step_limit"
-            | "shrink_budget" => {
+            | "shrink_budget" | "self_check_sample" => {
                 format!(".{k}({})", int(value, &v)?)
             }
             "shrink" | "isolate_panics" | "self_check_every_seed" => {

@@ -441,3 +441,88 @@ fn the_report_in_the_docs() {
         .replace(&dir.display().to_string(), "target/seedloop");
     crate::snapshot!("check_failure_report", text);
 }
+
+/// Spawning in a `HashSet`'s order (randomly seeded per set) is caught by
+/// default: a passing sweep self-checks a sample of its seeds.
+#[test]
+fn nondeterminism_is_caught_by_default() {
+    let err = Check::new()
+        .seeds(0..50)
+        .try_run(|| async {
+            let names: std::collections::HashSet<String> =
+                (0..8).map(|i| format!("t{i}")).collect();
+            for name in names {
+                Builder::new().name(name).spawn(async {}).await.unwrap();
+            }
+        })
+        .unwrap_err();
+    let CheckError::Nondeterministic { seed, determinism } = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(*seed, 0);
+    let Determinism::Differs { first, second, .. } = determinism else {
+        panic!("{err}")
+    };
+    assert_ne!(first, second);
+    assert!(err.to_string().contains("docs/determinism.md"), "{err}");
+}
+
+/// A schedule that fails in the search and passes on replay keeps its
+/// failure: the message, the schedule, the trace, and the first event where
+/// a failing run and the replay of its schedule part.
+#[test]
+fn a_failure_that_does_not_replay_keeps_its_message() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join("seedloop-tests-flaky");
+    let err = Check::new()
+        .seeds(0..10)
+        .threads(1)
+        .trace_dir(&dir)
+        .try_run(|| async {
+            yield_now().await;
+            // Global state outside the run: every other run fails.
+            if RUNS.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                panic!("the cache was stale");
+            }
+        })
+        .unwrap_err();
+    let CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    let text = err.to_string();
+    assert!(text.contains("the cache was stale"), "{text}");
+    assert!(text.contains("NOT DETERMINISTIC"), "{text}");
+    assert!(text.contains("schedule sl1:0:"), "{text}");
+    assert!(f.trace_file.is_some(), "{text}");
+    let Determinism::Differs { first, second, .. } = &f.determinism else {
+        panic!("{text}")
+    };
+    assert!(first.contains("panic"), "{first}");
+    assert!(second.contains("finish"), "{second}");
+}
+
+/// A failure that happened once and never again is still reported with
+/// its message and schedule.
+#[test]
+fn a_failure_that_never_comes_back_is_still_reported() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    static FAILED: AtomicBool = AtomicBool::new(false);
+    let err = Check::new()
+        .seeds(0..10)
+        .threads(1)
+        .try_run(|| async {
+            if !FAILED.swap(true, Ordering::Relaxed) {
+                panic!("only the first time");
+            }
+        })
+        .unwrap_err();
+    let CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    assert!(err.to_string().contains("only the first time"), "{err}");
+    assert!(
+        matches!(f.determinism, Determinism::FailedOnce { .. }),
+        "{err}"
+    );
+}

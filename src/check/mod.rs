@@ -661,7 +661,9 @@ impl Check {
             None => (
                 search_error,
                 found.clone(),
-                Determinism::FailedOnce { reruns: 2 },
+                Determinism::FailedOnce {
+                    reruns: 1 + if seeded { RERUNS } else { 0 },
+                },
                 None,
             ),
         };
