@@ -9,7 +9,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::completion::ChildTasks;
-use super::object::{id_list, ObjectLabel};
+use super::object::id_list;
+use crate::sync::object::ObjectName;
 use super::JoinError;
 use crate::runtime::context::with_core;
 
@@ -86,7 +87,7 @@ enum GatherState<O> {
 
 /// The engine both `Gather` and `TryGather` drive; `O` is a child's output.
 struct Gathering<O> {
-    label: ObjectLabel,
+    label: ObjectName,
     children: ChildTasks<O>,
     outputs: Vec<Option<O>>,
     state: GatherState<O>,
@@ -99,7 +100,7 @@ impl<O: 'static> Gathering<O> {
         I: IntoIterator,
         I::Item: Future<Output = O> + 'static,
     {
-        let label = ObjectLabel::new("Gather");
+        let label = ObjectName::new("Gather");
         let mut children = ChildTasks::new(label.name());
         with_core(what, |core| {
             for fut in futures {

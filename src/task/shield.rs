@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::object::ObjectLabel;
+use crate::sync::object::ObjectName;
 use super::{JoinError, Task};
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::{try_with_core, with_core};
@@ -65,7 +65,7 @@ where
     F::Output: 'static,
 {
     let task = with_core("seedloop::task::shield", |core| core.spawn(None, fut));
-    let label = ObjectLabel::new("Shield");
+    let label = ObjectName::new("Shield");
     let inner = task.id();
     label.record("start", || inner.to_string());
     Shield {
@@ -81,7 +81,7 @@ where
 /// The future returned by [`shield`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shield<T> {
-    label: ObjectLabel,
+    label: ObjectName,
     blocker: Rc<Shielding>,
     /// `None` once the output was returned.
     task: Option<Task<T>>,
