@@ -75,28 +75,28 @@ impl<T> Future for QueuePut<'_, T> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let sh = this.shared;
-        if let Some(key) = this.key {
-            let polled = sh.state.borrow_mut().putters.poll_granted(key, cx);
-            return match polled {
-                Poll::Pending => {
-                    with_runtime(|rt| sh.note_wait(rt, &sh.waits.put));
-                    Poll::Pending
-                }
-                Poll::Ready(seat) => {
-                    this.key = None;
-                    match seat {
-                        PutSeat::Put => Poll::Ready(Ok(())),
-                        _ => Poll::Ready(Err(QueueShutDown)),
-                    }
-                }
-            };
-        }
-        let item = this
-            .item
-            .take()
-            .expect("a QueuePut was polled after it completed");
         with_runtime(|rt| {
             let mut st = sh.state.borrow_mut();
+            if let Some(key) = this.key {
+                return match st.putters.poll_granted(key, cx) {
+                    Poll::Pending => {
+                        drop(st);
+                        sh.note_wait(rt, &sh.waits.put);
+                        Poll::Pending
+                    }
+                    Poll::Ready(seat) => {
+                        this.key = None;
+                        match seat {
+                            PutSeat::Put => Poll::Ready(Ok(())),
+                            _ => Poll::Ready(Err(QueueShutDown)),
+                        }
+                    }
+                };
+            }
+            let item = this
+                .item
+                .take()
+                .expect("a QueuePut was polled after it completed");
             if st.shut_down {
                 drop(st);
                 drop(item); // not put; dropped after the borrow
@@ -124,8 +124,17 @@ impl<T> Future for QueuePut<'_, T> {
 }
 
 impl<T> Drop for QueuePut<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
+        if let Some(key) = self.key.take() {
+            self.abandon(key);
+        }
+    }
+}
+
+impl<T> QueuePut<'_, T> {
+    /// Dropped while it had an entry in the wait list.
+    fn abandon(&mut self, key: WaitKey) {
         let sh = self.shared;
         let mut st = sh.state.borrow_mut();
         let removed = st.putters.remove(key);
@@ -195,58 +204,64 @@ impl<T> Future for QueueGet<'_, T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let sh = self.shared;
-        let mut st = sh.state.borrow_mut();
-        let (item, admitted) = match self.key {
-            Some(key) => match st.getters.poll_granted(key, cx) {
-                Poll::Pending => {
-                    drop(st);
-                    with_runtime(|rt| sh.note_wait(rt, &sh.waits.get));
-                    return Poll::Pending;
-                }
-                Poll::Ready(seat) => {
-                    self.key = None;
-                    match seat {
-                        GetSeat::Item(item) => {
-                            st.in_flight -= 1;
-                            (item.item, st.admit(sh.maxsize))
-                        }
-                        _ => {
-                            drop(st);
-                            return Poll::Ready(Err(QueueShutDown));
+        with_runtime(|rt| {
+            let mut st = sh.state.borrow_mut();
+            let (item, admitted) = match self.key {
+                Some(key) => match st.getters.poll_granted(key, cx) {
+                    Poll::Pending => {
+                        drop(st);
+                        sh.note_wait(rt, &sh.waits.get);
+                        return Poll::Pending;
+                    }
+                    Poll::Ready(seat) => {
+                        self.key = None;
+                        match seat {
+                            GetSeat::Item(item) => {
+                                st.in_flight -= 1;
+                                (item.item, st.admit(sh.maxsize))
+                            }
+                            _ => return Poll::Ready(Err(QueueShutDown)),
                         }
                     }
-                }
-            },
-            None => match st.take(sh.maxsize) {
-                Some(taken) => taken,
-                None if st.shut_down => return Poll::Ready(Err(QueueShutDown)),
-                None => {
-                    return with_runtime(|rt| {
+                },
+                None => match st.take(sh.maxsize) {
+                    Some(taken) => taken,
+                    None if st.shut_down => return Poll::Ready(Err(QueueShutDown)),
+                    None => {
                         let task = rt.and_then(Core::current_task);
                         self.key = Some(st.getters.push(GetSeat::Waiting(task), cx.waker()));
                         sh.publish(&st);
                         drop(st);
                         sh.record(rt, "wait", || "to get: empty".to_string());
                         sh.note_wait(rt, &sh.waits.get);
-                        Poll::Pending
-                    });
-                }
-            },
-        };
-        let len = st.len() - usize::from(admitted.is_some());
-        sh.publish(&st);
-        drop(st);
-        with_runtime(|rt| sh.record_get(rt, len, &admitted));
-        if let Some(a) = admitted {
-            a.wake();
-        }
-        Poll::Ready(Ok(item))
+                        return Poll::Pending;
+                    }
+                },
+            };
+            let len = st.len() - usize::from(admitted.is_some());
+            sh.publish(&st);
+            drop(st);
+            sh.record_get(rt, len, &admitted);
+            if let Some(a) = admitted {
+                a.wake();
+            }
+            Poll::Ready(Ok(item))
+        })
     }
 }
 
 impl<T> Drop for QueueGet<'_, T> {
+    #[inline]
     fn drop(&mut self) {
-        let Some(key) = self.key.take() else { return };
+        if let Some(key) = self.key.take() {
+            self.abandon(key);
+        }
+    }
+}
+
+impl<T> QueueGet<'_, T> {
+    /// Dropped while it had an entry in the wait list.
+    fn abandon(&mut self, key: WaitKey) {
         let sh = self.shared;
         let mut st = sh.state.borrow_mut();
         let passed = match st.getters.remove(key).map(|(_, s)| s) {

@@ -118,6 +118,7 @@ impl<T> QueueState<T> {
 
     /// Takes in a new item: it counts as unfinished, and goes to the first
     /// waiting getter or into the store.
+    #[inline]
     pub fn accept(&mut self, item: T) -> Woken {
         self.unfinished += 1;
         let seq = self.next_seq;
@@ -127,6 +128,7 @@ impl<T> QueueState<T> {
 
     /// Hands an item to the first waiting getter, or stores it (`back`: it
     /// is an earlier item coming back).
+    #[inline]
     pub fn deliver(&mut self, item: Sequenced<T>, back: bool) -> Woken {
         if self.getters.is_empty() {
             if back {
@@ -147,10 +149,15 @@ impl<T> QueueState<T> {
     }
 
     /// Room was freed: the first waiting putter's item enters the queue.
+    #[inline]
     pub fn admit(&mut self, maxsize: usize) -> Option<Admitted> {
         if self.putters.is_empty() || self.is_full(maxsize) {
             return None;
         }
+        self.admit_first()
+    }
+
+    fn admit_first(&mut self) -> Option<Admitted> {
         let mut entering = None;
         let waker = self.putters.grant_front(|seat| {
             if let PutSeat::Waiting(t, item) = std::mem::replace(seat, PutSeat::Put) {
@@ -166,6 +173,7 @@ impl<T> QueueState<T> {
     }
 
     /// Takes the next stored item; its room goes to the first waiting putter.
+    #[inline]
     pub fn take(&mut self, maxsize: usize) -> Option<(T, Option<Admitted>)> {
         let item = self.items.pop()?;
         Some((item.item, self.admit(maxsize)))
@@ -174,6 +182,7 @@ impl<T> QueueState<T> {
 
 impl<T> Shared<T> {
     /// Keeps the deadlock report's copy of the counts current.
+    #[inline]
     pub fn publish(&self, st: &QueueState<T>) {
         let s = &self.waits.status;
         s.len.set(st.len());
@@ -189,12 +198,14 @@ impl<T> Shared<T> {
         }
     }
 
+    #[inline]
     pub fn record(&self, rt: Option<&Core>, action: &'static str, detail: impl FnOnce() -> String) {
         if let Some(rt) = rt {
             object::record(rt, &self.waits.status.name, action, detail);
         }
     }
 
+    #[inline]
     pub fn note_wait(&self, rt: Option<&Core>, view: &Rc<QueueWait>) {
         if let Some(rt) = rt {
             object::note_wait(rt, &self.waits.status.name, view.clone());
@@ -202,6 +213,7 @@ impl<T> Shared<T> {
     }
 
     /// Records an accepted item: whom it was handed to, or the new size.
+    #[inline]
     pub fn record_put(&self, rt: Option<&Core>, handed: &Woken, len: usize) {
         self.record(rt, "put", || match (handed, rt) {
             (Some((_, to)), Some(rt)) => format!("to {}", task_name(rt, *to)),
@@ -211,6 +223,7 @@ impl<T> Shared<T> {
 
     /// Records a get that left `len` items, and the waiting putter's item
     /// that entered in its place (the queue then holds `len + 1`).
+    #[inline]
     pub fn record_get(&self, rt: Option<&Core>, len: usize, admitted: &Option<Admitted>) {
         if !rt.is_some_and(Core::tracing) {
             return;

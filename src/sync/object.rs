@@ -71,6 +71,7 @@ fn numbered(kind: &'static str, core: &Core) -> Rc<str> {
 
 /// Records `<name> <action> <detail>` by the current actor, if tracing is on.
 /// `detail` is only built when it will be recorded.
+#[inline]
 pub(crate) fn record(
     core: &Core,
     name: &ObjectName,
@@ -109,12 +110,10 @@ pub(crate) fn task_name(core: &Core, id: Option<TaskId>) -> String {
 
 /// Runs `f` with the current runtime if there is one, `None` otherwise
 /// (a primitive used outside a runtime, or dropped after its run ended).
+/// One thread-local access; `f` runs outside it, so it may enter the
+/// runtime again (wake tasks, record events).
+#[inline]
 pub(crate) fn with_runtime<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
-    let mut f = Some(f);
-    let inside =
-        crate::runtime::context::try_with_core(|core| (f.take().expect("called once"))(Some(core)));
-    match inside {
-        Some(r) => r,
-        None => (f.take().expect("not called inside"))(None),
-    }
+    let core = crate::runtime::context::try_with_core(Rc::clone);
+    f(core.as_deref())
 }

@@ -73,6 +73,7 @@ impl<V> Default for WaitList<V> {
 
 impl<V> WaitList<V> {
     /// Queues a waiter at the back.
+    #[inline]
     pub fn push(&mut self, value: V, waker: &Waker) -> WaitKey {
         let key = self.entries.insert(Entry {
             value,
@@ -91,11 +92,13 @@ impl<V> WaitList<V> {
     }
 
     /// How many entries are queued (granted ones not counted).
+    #[inline]
     pub fn len(&self) -> usize {
         self.queued
     }
 
     /// Whether no entry is queued.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.queued == 0
     }
@@ -109,6 +112,7 @@ impl<V> WaitList<V> {
     /// Grants the first queued entry: `grant` stores what it gets in its
     /// value. Returns the waker to wake (after the caller's borrows end), or
     /// `None` if nobody is queued.
+    #[inline]
     pub fn grant_front(&mut self, grant: impl FnOnce(&mut V)) -> Option<Waker> {
         let h = self.head?;
         self.unlink(h);
@@ -156,6 +160,7 @@ impl<V> WaitList<V> {
     /// # Panics
     /// If `key` is stale: a waiter's entry is only removed by the waiter
     /// itself (here, or when it is dropped), so a stale key is a bug.
+    #[inline]
     pub fn poll_granted(&mut self, key: WaitKey, cx: &mut Context<'_>) -> Poll<V> {
         let e = self
             .entries
@@ -203,11 +208,13 @@ impl<V> WaitList<V> {
         self.entries.get(key).expect("linked entries are live")
     }
 
+    #[inline]
     fn linked_mut(&mut self, key: SlabKey) -> &mut Entry<V> {
         self.entries.get_mut(key).expect("linked entries are live")
     }
 
     /// Takes a queued entry out of the FIFO links (it stays in the slab).
+    #[inline]
     fn unlink(&mut self, key: SlabKey) {
         let e = self.linked_mut(key);
         let (prev, next) = (e.prev.take(), e.next.take());
