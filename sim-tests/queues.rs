@@ -253,7 +253,8 @@ fn a_waiting_putter_keeps_its_place_ahead_of_a_later_put_nowait() {
     .unwrap();
     let trace = sim.trace().render();
     assert!(
-        trace.contains("main Queue#1 get size 1/2\n0.000000 main Queue#1 put from putter, size 2/2"),
+        trace
+            .contains("main Queue#1 get size 1/2\n0.000000 main Queue#1 put from putter, size 2/2"),
         "{trace}"
     );
 }
@@ -337,7 +338,10 @@ fn a_waiting_putters_item_goes_straight_to_a_waiting_getter() {
     })
     .unwrap();
     let trace = sim.trace().render();
-    assert!(trace.contains("g1 Queue#1 put from putter to g2"), "{trace}");
+    assert!(
+        trace.contains("g1 Queue#1 put from putter to g2"),
+        "{trace}"
+    );
 }
 
 /// A putter cancelled while it waits leaves the line and takes its item
@@ -376,7 +380,10 @@ fn a_putter_cancelled_before_its_room_frees_leaves_and_after_keeps_its_item_put(
     .unwrap();
     let trace = sim.trace().render();
     assert!(trace.contains("p2 Queue#1 leave"), "{trace}");
-    assert!(trace.contains("main Queue#1 put from p1, size 1/1"), "{trace}");
+    assert!(
+        trace.contains("main Queue#1 put from p1, size 1/1"),
+        "{trace}"
+    );
     assert!(!trace.contains("p1 Queue#1 leave"), "{trace}");
 }
 

@@ -231,8 +231,16 @@ fn queue_case(
                     sleep(ms(s.delay)).await;
                     let id = (p, i);
                     created.borrow_mut().push(id);
-                    let item = Item { id, ledger: ledger.clone(), taken: false };
-                    let attempt = Attempt { id, ledger: ledger.clone(), finished: false };
+                    let item = Item {
+                        id,
+                        ledger: ledger.clone(),
+                        taken: false,
+                    };
+                    let attempt = Attempt {
+                        id,
+                        ledger: ledger.clone(),
+                        finished: false,
+                    };
                     let _w = Waiting::raise(&putting);
                     let put = match s.patience {
                         None => q.put(item).await,
@@ -280,8 +288,15 @@ fn queue_case(
         cancel_as_planned(&plans, &tasks).await;
         // Settled: nobody waits to get while there are items, nor to put
         // while there is room.
-        assert!(getting.get() == 0 || q.is_empty(), "a getter waits beside {} item(s)", q.len());
-        assert!(putting.get() == 0 || q.is_full(), "a putter waits beside free room");
+        assert!(
+            getting.get() == 0 || q.is_empty(),
+            "a getter waits beside {} item(s)",
+            q.len()
+        );
+        assert!(
+            putting.get() == 0 || q.is_full(),
+            "a putter waits beside free room"
+        );
         assert!(bounded(&q), "{} items in a Queue({maxsize})", q.len());
         q.shutdown(false);
         for t in tasks {
@@ -292,22 +307,39 @@ fn queue_case(
             q.task_done().unwrap();
         }
         q.join().await;
-        assert_eq!(q.task_done(), Err(TooManyTaskDone), "an item was counted but not delivered");
+        assert_eq!(
+            q.task_done(),
+            Err(TooManyTaskDone),
+            "an item was counted but not delivered"
+        );
     })?;
     let (taken, dropped) = (sorted(&ledger.taken), sorted(&ledger.dropped));
     let (put_ok, abandoned) = (sorted(&ledger.put_ok), sorted(&ledger.abandoned));
     let mut all: Vec<ItemId> = taken.iter().chain(&dropped).copied().collect();
     all.sort();
-    assert_eq!(all, sorted(&created), "an item was lost, or taken twice, or taken and dropped");
+    assert_eq!(
+        all,
+        sorted(&created),
+        "an item was lost, or taken twice, or taken and dropped"
+    );
     for id in &put_ok {
-        assert!(taken.binary_search(id).is_ok(), "item {id:?} was put (Ok) but never taken");
+        assert!(
+            taken.binary_search(id).is_ok(),
+            "item {id:?} was put (Ok) but never taken"
+        );
     }
     for id in &dropped {
-        assert!(abandoned.binary_search(id).is_ok(), "item {id:?} was dropped, yet its put said Ok");
+        assert!(
+            abandoned.binary_search(id).is_ok(),
+            "item {id:?} was dropped, yet its put said Ok"
+        );
     }
     let trace = sim.trace().render();
     Ok(QueueCoverage {
-        put_then_dropped: abandoned.iter().filter(|id| taken.binary_search(id).is_ok()).count(),
+        put_then_dropped: abandoned
+            .iter()
+            .filter(|id| taken.binary_search(id).is_ok())
+            .count(),
         handed_then_dropped: trace.matches("pass on item").count(),
     })
 }

@@ -73,7 +73,10 @@ impl<T> Items<T> {
         match self {
             Items::Fifo(q) => q.push_back(item),
             Items::Lifo(v) => v.push(item),
-            Items::Priority(h, compare) => h.push(Ranked { item, compare: *compare }),
+            Items::Priority(h, compare) => h.push(Ranked {
+                item,
+                compare: *compare,
+            }),
         }
     }
 
@@ -98,7 +101,10 @@ impl<T> Items<T> {
                 let at = v.partition_point(|s| s.seq < item.seq);
                 v.insert(at, item);
             }
-            Items::Priority(h, compare) => h.push(Ranked { item, compare: *compare }),
+            Items::Priority(h, compare) => h.push(Ranked {
+                item,
+                compare: *compare,
+            }),
         }
     }
 
@@ -147,12 +153,10 @@ mod tests {
 
     fn fill(mut s: Items<u32>, items: &[u32]) -> Items<u32> {
         for (seq, &item) in items.iter().enumerate() {
-            s.push(
-                Sequenced {
-                    seq: seq as u64,
-                    item,
-                },
-            );
+            s.push(Sequenced {
+                seq: seq as u64,
+                item,
+            });
         }
         s
     }
@@ -211,12 +215,10 @@ mod tests {
         let mut p: Items<Job> = Items::priority();
         let jobs = [(1, "a"), (0, "b"), (1, "c"), (0, "d"), (1, "e")];
         for (seq, (prio, name)) in jobs.into_iter().enumerate() {
-            p.push(
-                Sequenced {
-                    seq: seq as u64,
-                    item: Job { prio, name },
-                },
-            );
+            p.push(Sequenced {
+                seq: seq as u64,
+                item: Job { prio, name },
+            });
         }
         let got: Vec<_> = std::iter::from_fn(|| p.pop().map(|x| x.item.name)).collect();
         assert_eq!(got, ["b", "d", "a", "c", "e"]);

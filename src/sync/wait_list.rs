@@ -318,7 +318,11 @@ mod tests {
         assert_eq!(second.0.load(Ordering::Relaxed), 1);
         assert_eq!(first.0.load(Ordering::Relaxed), 0);
         assert_eq!(list.poll_granted(a, &mut cx), Poll::Ready(11));
-        assert_eq!(list.phase(a), None, "picking the grant up removes the entry");
+        assert_eq!(
+            list.phase(a),
+            None,
+            "picking the grant up removes the entry"
+        );
         assert_eq!(list.poll_granted(b, &mut cx), Poll::Pending);
         assert_eq!(queued(&list), [2]);
     }

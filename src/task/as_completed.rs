@@ -12,9 +12,9 @@ use futures::Stream;
 
 use super::completion::ChildTasks;
 use super::object::id_list;
-use crate::sync::object::ObjectName;
 use super::{JoinError, Task};
 use crate::runtime::context::with_core;
+use crate::sync::object::ObjectName;
 use crate::time::{sleep_until, Elapsed, Instant, Sleep};
 
 /// An item of [`as_completed`] that is not an output.

@@ -10,9 +10,9 @@ use std::task::{Context, Poll};
 
 use super::completion::ChildTasks;
 use super::object::id_list;
-use crate::sync::object::ObjectName;
 use super::JoinError;
 use crate::runtime::context::with_core;
+use crate::sync::object::ObjectName;
 
 /// Why a [`gather`] or [`try_gather`] gave no results: the first child to
 /// fail, in the order the children ended (not argument order).

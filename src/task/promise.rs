@@ -10,10 +10,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::object::ObjectName;
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// Why a [`Promise`] holds no value.
 ///

@@ -7,11 +7,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use crate::sync::object::ObjectName;
 use super::{JoinError, Task};
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::{try_with_core, with_core};
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// What a task blocked on a shield waits for, for deadlock reports.
 struct Shielding {

@@ -11,11 +11,11 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::object::id_list;
-use crate::sync::object::ObjectName;
 use super::{JoinError, Task};
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 use crate::time::{sleep, Sleep};
 
 /// When [`wait`] returns. asyncio: `FIRST_COMPLETED`, `FIRST_EXCEPTION`,

@@ -17,10 +17,10 @@ use std::task::{Context, Poll};
 
 use super::completion::ChildTasks;
 use super::join::TaskRef;
-use crate::sync::object::ObjectName;
 use crate::runtime::blocker::WaitOn;
 use crate::runtime::context::{try_with_core, with_core};
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// Where a group is. Legal transitions:
 ///
