@@ -72,6 +72,7 @@ impl<'a, T> QueuePut<'a, T> {
 impl<T> Future for QueuePut<'_, T> {
     type Output = Result<(), QueueShutDown>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let sh = this.shared;
@@ -202,6 +203,7 @@ impl<'a, T> QueueGet<'a, T> {
 impl<T> Future for QueueGet<'_, T> {
     type Output = Result<T, QueueShutDown>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let sh = self.shared;
         with_runtime(|rt| {
@@ -329,6 +331,7 @@ impl<'a, T> QueueJoin<'a, T> {
 impl<T> Future for QueueJoin<'_, T> {
     type Output = ();
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let sh = self.shared;
         with_runtime(|rt| {

@@ -85,6 +85,7 @@ pub(crate) fn record(
 
 /// Notes that the current task waits on `blocker` (for the deadlock report),
 /// numbering the object first so the report can name it.
+#[inline]
 pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>) {
     name.numbered(core);
     core.note_wait(WaitOn::Object(blocker));
