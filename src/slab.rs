@@ -55,6 +55,7 @@ impl<T> Slab<T> {
     /// # Panics
     /// With 2^32 - 1 entries alive at once (index `u32::MAX` is never used,
     /// so a key can be packed next to a reserved all-ones value).
+    #[inline]
     pub fn insert(&mut self, value: T) -> SlabKey {
         self.len += 1;
         if let Some(index) = self.free.pop() {
@@ -104,6 +105,7 @@ impl<T> Slab<T> {
     }
 
     /// Takes the entry `key` names out; the key (and every copy) goes stale.
+    #[inline]
     pub fn remove(&mut self, key: SlabKey) -> Option<T> {
         let slot = self.slots.get_mut(key.index as usize)?;
         if slot.generation != key.generation {

@@ -176,7 +176,24 @@ crate::conformance! {
         assert!(q.is_empty());
     }
 
-    async fn a_putter_cancelled_after_room_was_reserved_for_it_passes_the_room_on(env: Env) {
+    async fn a_waiting_putter_keeps_its_place_ahead_of_a_later_put_nowait(env: Env) {
+        let _ = env;
+        let q = Queue::new(2);
+        q.put_nowait(1).unwrap();
+        q.put_nowait(2).unwrap();
+        let q2 = q.clone();
+        let putter = spawn(async move { q2.put(3).await });
+        yield_now().await; // the putter waits: the queue is full
+        assert_eq!(q.get_nowait(), Ok(1));
+        assert_eq!(q.put_nowait(9), Err(QueueFull(9)), "3 took the room");
+        assert_eq!(q.get_nowait(), Ok(2));
+        q.put_nowait(4).unwrap();
+        assert_eq!(q.get_nowait(), Ok(3));
+        assert_eq!(q.get_nowait(), Ok(4));
+        assert_eq!(putter.await.unwrap(), Ok(()));
+    }
+
+    async fn a_putter_cancelled_before_its_room_frees_leaves_and_after_keeps_its_item_put(env: Env) {
         let _ = env;
         let q = Queue::new(1);
         q.put_nowait(0).unwrap();
@@ -184,19 +201,22 @@ crate::conformance! {
             let q = q.clone();
             spawn(async move { q.put(x).await })
         };
-        let (p1, p2) = (putter(1), putter(2));
-        yield_now().await; // both wait: the queue is full
-        assert_eq!(q.get_nowait(), Ok(0)); // the room goes to p1 ...
-        assert!(q.is_full(), "... so it is not free for newcomers");
-        assert_eq!(q.put_nowait(9), Err(QueueFull(9)));
-        p1.cancel(); // ... which gives it up: p2 gets it
-        assert_eq!(p2.await.unwrap(), Ok(()));
+        let (p1, p2, p3) = (putter(1), putter(2), putter(3));
+        yield_now().await; // all three wait: the queue is full
+        p2.cancel();
+        assert!(p2.await.unwrap_err().is_cancelled());
+        assert_eq!(q.get_nowait(), Ok(0)); // p1's item enters
+        p1.cancel();
         assert!(p1.await.unwrap_err().is_cancelled());
-        assert_eq!(q.get_nowait(), Ok(2), "p1's item was never put");
+        assert_eq!(q.put_nowait(9), Err(QueueFull(9)));
+        assert_eq!(q.get_nowait(), Ok(1), "p1's item was put");
+        assert_eq!(p3.await.unwrap(), Ok(()));
+        assert_eq!(q.get_nowait(), Ok(3), "p2's never was");
         assert_eq!(q.get_nowait(), Err(QueueEmpty));
-        assert_eq!(q.task_done(), Ok(()));
-        assert_eq!(q.task_done(), Ok(()));
-        assert_eq!(q.task_done(), Err(TooManyTaskDone), "two items were put");
+        for _ in 0..3 {
+            assert_eq!(q.task_done(), Ok(()));
+        }
+        assert_eq!(q.task_done(), Err(TooManyTaskDone), "three items were put");
     }
 
     async fn queue_shutdown_fails_putters_at_once_and_getters_once_empty(env: Env) {

@@ -1,7 +1,8 @@
 //! Queue, PriorityQueue and LifoQueue: the tutorial ports (checked against
 //! CPython: `sim-tests/asyncio/queue_scenarios.py SCENARIO`), orderings,
-//! hand-off to waiting getters (gh-83055), cancellation, shutdown, and the
-//! misuse errors with their messages.
+//! hand-off to waiting getters and from waiting putters (gh-83055, both
+//! sides), cancellation, shutdown, and the misuse errors with their
+//! messages.
 
 use seedloop::queue::{
     LifoQueue, PriorityQueue, Queue, QueueEmpty, QueueFull, QueueShutDown, TooManyTaskDone,
@@ -230,8 +231,135 @@ fn a_getter_cancelled_after_it_was_handed_an_item_puts_it_back_in_place() {
     assert!(trace.contains("g3 Queue#1 pass on item to g4"), "{trace}");
 }
 
+/// CPython gh-83055, the putter side: in asyncio, room freed while a putter
+/// waits only wakes it, and a `put_nowait` before it runs takes the room
+/// (the queue yields 4, 3). In seedloop the waiting putter's item enters the
+/// queue the moment its room frees: 3, 4.
 #[test]
-fn a_putter_cancelled_after_room_was_reserved_for_it_passes_the_room_on() {
+fn a_waiting_putter_keeps_its_place_ahead_of_a_later_put_nowait() {
+    let mut sim = fifo();
+    sim.run(async {
+        let q = Queue::new(2);
+        q.put_nowait(1).unwrap();
+        q.put_nowait(2).unwrap();
+        let q2 = q.clone();
+        let putter = Builder::new()
+            .name("putter")
+            .spawn(async move { q2.put(3).await });
+        yield_now().await; // the putter waits: the queue is full
+        assert_eq!(q.get_nowait(), Ok(1)); // 3 enters in 1's room ...
+        assert_eq!(q.len(), 2);
+        assert!(q.is_full(), "... so a newcomer finds the queue full");
+        assert_eq!(q.put_nowait(9), Err(QueueFull(9)));
+        assert_eq!(q.get_nowait(), Ok(2));
+        q.put_nowait(4).unwrap();
+        assert!(!putter.is_finished(), "its put is done; it has not run yet");
+        let mut got = Vec::new();
+        while let Ok(x) = q.get_nowait() {
+            got.push(x);
+        }
+        assert_eq!(got, [3, 4], "the putter that waited first goes first");
+        assert_eq!(putter.await.unwrap(), Ok(()));
+    })
+    .unwrap();
+    let trace = sim.trace().render();
+    assert!(
+        trace
+            .contains("main Queue#1 get size 1/2\n0.000000 main Queue#1 put from putter, size 2/2"),
+        "{trace}"
+    );
+}
+
+/// The same for equal items in a PriorityQueue (ties come out in the order
+/// they entered, and the waiting putter's entered first) and for a
+/// LifoQueue (the waiting putter's item is in before the later one).
+#[test]
+fn a_waiting_putter_keeps_its_place_in_priority_ties_and_in_a_lifo_queue() {
+    fifo()
+        .run(async {
+            // Ordered by the number only: ties are equal items.
+            #[derive(Debug, PartialEq, Eq)]
+            struct Job(u8, &'static str);
+            impl PartialOrd for Job {
+                fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+                    Some(self.cmp(o))
+                }
+            }
+            impl Ord for Job {
+                fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+                    self.0.cmp(&o.0)
+                }
+            }
+            let pq = PriorityQueue::new(2);
+            pq.put_nowait(Job(0, "a")).unwrap();
+            pq.put_nowait(Job(0, "b")).unwrap();
+            let p2 = pq.clone();
+            let putter = spawn(async move { p2.put(Job(1, "waited")).await });
+            yield_now().await;
+            assert_eq!(pq.get_nowait(), Ok(Job(0, "a")));
+            assert_eq!(pq.get_nowait(), Ok(Job(0, "b")));
+            pq.put_nowait(Job(1, "later")).unwrap();
+            assert_eq!(pq.get_nowait(), Ok(Job(1, "waited")));
+            assert_eq!(pq.get_nowait(), Ok(Job(1, "later")));
+            assert_eq!(putter.await.unwrap(), Ok(()));
+
+            // LIFO: [1, 2] and a putter of 3 waiting. Taking 2 lets 3 in at
+            // once, so it is the next out; 4, put later, is newer still.
+            let lifo = LifoQueue::new(2);
+            lifo.put_nowait(1).unwrap();
+            lifo.put_nowait(2).unwrap();
+            let l2 = lifo.clone();
+            let putter = spawn(async move { l2.put(3).await });
+            yield_now().await;
+            assert_eq!(lifo.get_nowait(), Ok(2));
+            assert_eq!(lifo.get_nowait(), Ok(3), "3 entered when 2 left");
+            lifo.put_nowait(4).unwrap();
+            assert_eq!(lifo.get_nowait(), Ok(4));
+            assert_eq!(lifo.get_nowait(), Ok(1));
+            assert_eq!(putter.await.unwrap(), Ok(()));
+        })
+        .unwrap();
+}
+
+/// Room freed while a getter waits for the putter's item: the item goes
+/// straight to that getter, in the same step.
+#[test]
+fn a_waiting_putters_item_goes_straight_to_a_waiting_getter() {
+    let mut sim = fifo();
+    sim.run(async {
+        let q = Queue::new(1);
+        let getter = |name: &'static str| {
+            let q = q.clone();
+            Builder::new()
+                .name(name)
+                .spawn(async move { q.get().await })
+        };
+        let (g1, g2) = (getter("g1"), getter("g2"));
+        yield_now().await; // both wait
+        let q2 = q.clone();
+        let putter = Builder::new()
+            .name("putter")
+            .spawn(async move { q2.put("b").await });
+        q.put_nowait("a").unwrap(); // handed to g1: the queue is full
+        yield_now().await; // the putter waits; then g1 runs: b goes to g2
+        assert_eq!(g1.await.unwrap(), Ok("a"));
+        assert_eq!(g2.await.unwrap(), Ok("b"));
+        assert_eq!(putter.await.unwrap(), Ok(()));
+        assert!(q.is_empty());
+    })
+    .unwrap();
+    let trace = sim.trace().render();
+    assert!(
+        trace.contains("g1 Queue#1 put from putter to g2"),
+        "{trace}"
+    );
+}
+
+/// A putter cancelled while it waits leaves the line and takes its item
+/// away; one cancelled after its room freed (its item entered) leaves the
+/// item put, and the room used: nothing is lost and nothing is put twice.
+#[test]
+fn a_putter_cancelled_before_its_room_frees_leaves_and_after_keeps_its_item_put() {
     let mut sim = fifo();
     sim.run(async {
         let q = Queue::new(1);
@@ -242,23 +370,32 @@ fn a_putter_cancelled_after_room_was_reserved_for_it_passes_the_room_on() {
                 .name(name)
                 .spawn(async move { q.put(x).await })
         };
-        let (p1, p2) = (putter("p1", 1), putter("p2", 2));
-        yield_now().await; // both wait: the queue is full
-        assert_eq!(q.get_nowait(), Ok(0)); // the room goes to p1 ...
-        assert!(q.is_full(), "... so it is not free for newcomers");
-        assert_eq!(q.put_nowait(9), Err(QueueFull(9)));
-        p1.cancel(); // ... which gives it up: p2 gets it
-        assert_eq!(p2.await.unwrap(), Ok(()));
+        let (p1, p2, p3) = (putter("p1", 1), putter("p2", 2), putter("p3", 3));
+        yield_now().await; // all three wait: the queue is full
+        p2.cancel(); // still waiting: it leaves, its item is not put
+        assert!(p2.await.unwrap_err().is_cancelled());
+        assert_eq!(q.get_nowait(), Ok(0)); // p1's item enters ...
+        p1.cancel(); // ... so cancelling p1 now leaves it put
         assert!(p1.await.unwrap_err().is_cancelled());
-        assert_eq!(q.get_nowait(), Ok(2), "p1's item was never put");
+        assert!(q.is_full(), "p1's item holds the room");
+        assert_eq!(q.put_nowait(9), Err(QueueFull(9)));
+        assert_eq!(q.get_nowait(), Ok(1), "p1's item was put");
+        assert_eq!(p3.await.unwrap(), Ok(()));
+        assert_eq!(q.get_nowait(), Ok(3), "p2's never was");
         assert_eq!(q.get_nowait(), Err(QueueEmpty));
-        assert_eq!(q.task_done(), Ok(()));
-        assert_eq!(q.task_done(), Ok(()));
-        assert_eq!(q.task_done(), Err(TooManyTaskDone), "two items were put");
+        for _ in 0..3 {
+            assert_eq!(q.task_done(), Ok(()));
+        }
+        assert_eq!(q.task_done(), Err(TooManyTaskDone), "three items were put");
     })
     .unwrap();
     let trace = sim.trace().render();
-    assert!(trace.contains("p1 Queue#1 pass on room to p2"), "{trace}");
+    assert!(trace.contains("p2 Queue#1 leave"), "{trace}");
+    assert!(
+        trace.contains("main Queue#1 put from p1, size 1/1"),
+        "{trace}"
+    );
+    assert!(!trace.contains("p1 Queue#1 leave"), "{trace}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! Cancel-correctness, as properties: tasks use the primitives with random
 //! delays and timeouts, and are cancelled at random moments, under several
-//! seeds and policies. Whatever happens, nothing is lost (items put = got +
-//! left; permits constant; a notification reaches exactly the waiters it
+//! seeds and policies. Whatever happens, nothing is lost (every queue item
+//! is taken exactly once, or dropped because its put never happened;
+//! permits constant; a notification reaches exactly the waiters it
 //! should), no waiter is left behind, and no task stays blocked when the
 //! state would let it go on.
 
@@ -122,6 +123,256 @@ fn check_runs(seed: u64, run: impl Fn(&mut Sim) -> Result<(), seedloop::SimError
     }
 }
 
+/// An item of the queue property: who put it, and where it went.
+type ItemId = (usize, usize);
+
+/// Where each item of one queue case went.
+#[derive(Default)]
+struct Ledger {
+    /// Taken out of the queue (by a getter, or left and drained at the end).
+    taken: RefCell<Vec<ItemId>>,
+    /// Dropped without ever being taken: its put did not happen.
+    dropped: RefCell<Vec<ItemId>>,
+    /// Puts that returned `Ok`.
+    put_ok: RefCell<Vec<ItemId>>,
+    /// Puts that never returned `Ok` (cancelled, timed out, shut down).
+    abandoned: RefCell<Vec<ItemId>>,
+}
+
+/// A queue item that tells the ledger whether it was taken or dropped.
+struct Item {
+    id: ItemId,
+    ledger: Rc<Ledger>,
+    taken: bool,
+}
+
+impl Item {
+    fn take(mut self) -> ItemId {
+        self.taken = true;
+        self.ledger.taken.borrow_mut().push(self.id);
+        self.id
+    }
+}
+
+impl Drop for Item {
+    fn drop(&mut self) {
+        if !self.taken {
+            self.ledger.dropped.borrow_mut().push(self.id);
+        }
+    }
+}
+
+/// One put attempt: unless `finish`ed, it counts as abandoned when dropped
+/// (also when the putting task is cancelled inside `put`).
+struct Attempt {
+    id: ItemId,
+    ledger: Rc<Ledger>,
+    finished: bool,
+}
+
+impl Attempt {
+    fn finish(mut self) {
+        self.finished = true;
+        self.ledger.put_ok.borrow_mut().push(self.id);
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if !self.finished {
+            self.ledger.abandoned.borrow_mut().push(self.id);
+        }
+    }
+}
+
+/// How often one queue case went down the cancellation paths that hand
+/// something on.
+#[derive(Default, Debug)]
+struct QueueCoverage {
+    /// Putters dropped after their item had entered the queue.
+    put_then_dropped: usize,
+    /// Getters dropped after they were handed an item.
+    handed_then_dropped: usize,
+}
+
+fn sorted(v: &RefCell<Vec<ItemId>>) -> Vec<ItemId> {
+    let mut v = v.borrow().clone();
+    v.sort();
+    v
+}
+
+/// Producers put and consumers get with random delays, timeouts and
+/// cancellations; then checks that every item was either taken exactly
+/// once or dropped because its put never happened, that a put that
+/// returned `Ok` was never dropped, that the queue never held more than
+/// `maxsize`, and that nobody was left waiting beside items or room.
+fn queue_case(
+    sim: &mut Sim,
+    maxsize: usize,
+    producers: &[Plan],
+    consumers: &[Plan],
+) -> Result<QueueCoverage, seedloop::SimError> {
+    let ledger = Rc::new(Ledger::default());
+    let created = Rc::new(RefCell::new(Vec::new()));
+    let l = ledger.clone();
+    let c = created.clone();
+    sim.run(async move {
+        let (ledger, created) = (l, c);
+        let q = Queue::new(maxsize);
+        let bounded = move |q: &Queue<Item>| maxsize == 0 || q.len() <= maxsize;
+        let (putting, getting) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
+        let mut tasks: Vec<Task<()>> = Vec::new();
+        for (p, plan) in producers.iter().enumerate() {
+            let (q, ledger, created, putting) =
+                (q.clone(), ledger.clone(), created.clone(), putting.clone());
+            let steps = plan.steps.clone();
+            tasks.push(spawn(async move {
+                for (i, s) in steps.into_iter().enumerate() {
+                    sleep(ms(s.delay)).await;
+                    let id = (p, i);
+                    created.borrow_mut().push(id);
+                    let item = Item {
+                        id,
+                        ledger: ledger.clone(),
+                        taken: false,
+                    };
+                    let attempt = Attempt {
+                        id,
+                        ledger: ledger.clone(),
+                        finished: false,
+                    };
+                    let _w = Waiting::raise(&putting);
+                    let put = match s.patience {
+                        None => q.put(item).await,
+                        Some(t) => match timeout(ms(t), q.put(item)).await {
+                            Ok(r) => r,
+                            Err(_) => continue,
+                        },
+                    };
+                    assert!(bounded(&q), "{} items in a Queue({maxsize})", q.len());
+                    match put {
+                        Ok(()) => attempt.finish(),
+                        Err(QueueShutDown) => return,
+                    }
+                }
+            }));
+        }
+        for plan in consumers {
+            let (q, getting) = (q.clone(), getting.clone());
+            let steps = plan.steps.clone();
+            tasks.push(spawn(async move {
+                for s in steps.iter().cycle() {
+                    sleep(ms(s.delay)).await;
+                    let _w = Waiting::raise(&getting);
+                    let item = match s.patience {
+                        None => q.get().await,
+                        Some(t) => match timeout(ms(t), q.get()).await {
+                            Ok(r) => r,
+                            Err(_) => continue,
+                        },
+                    };
+                    assert!(bounded(&q), "{} items in a Queue({maxsize})", q.len());
+                    match item {
+                        Ok(item) => {
+                            item.take();
+                            q.task_done().unwrap();
+                        }
+                        Err(QueueShutDown) => return,
+                    }
+                    drop(_w);
+                    sleep(ms(s.hold)).await;
+                }
+            }));
+        }
+        let plans: Vec<Plan> = producers.iter().chain(consumers).cloned().collect();
+        cancel_as_planned(&plans, &tasks).await;
+        // Settled: nobody waits to get while there are items, nor to put
+        // while there is room.
+        assert!(
+            getting.get() == 0 || q.is_empty(),
+            "a getter waits beside {} item(s)",
+            q.len()
+        );
+        assert!(
+            putting.get() == 0 || q.is_full(),
+            "a putter waits beside free room"
+        );
+        assert!(bounded(&q), "{} items in a Queue({maxsize})", q.len());
+        q.shutdown(false);
+        for t in tasks {
+            let _ = t.await;
+        }
+        while let Ok(item) = q.get_nowait() {
+            item.take();
+            q.task_done().unwrap();
+        }
+        q.join().await;
+        assert_eq!(
+            q.task_done(),
+            Err(TooManyTaskDone),
+            "an item was counted but not delivered"
+        );
+    })?;
+    let (taken, dropped) = (sorted(&ledger.taken), sorted(&ledger.dropped));
+    let (put_ok, abandoned) = (sorted(&ledger.put_ok), sorted(&ledger.abandoned));
+    let mut all: Vec<ItemId> = taken.iter().chain(&dropped).copied().collect();
+    all.sort();
+    assert_eq!(
+        all,
+        sorted(&created),
+        "an item was lost, or taken twice, or taken and dropped"
+    );
+    for id in &put_ok {
+        assert!(
+            taken.binary_search(id).is_ok(),
+            "item {id:?} was put (Ok) but never taken"
+        );
+    }
+    for id in &dropped {
+        assert!(
+            abandoned.binary_search(id).is_ok(),
+            "item {id:?} was dropped, yet its put said Ok"
+        );
+    }
+    let trace = sim.trace().render();
+    Ok(QueueCoverage {
+        put_then_dropped: abandoned
+            .iter()
+            .filter(|id| taken.binary_search(id).is_ok())
+            .count(),
+        handed_then_dropped: trace.matches("pass on item").count(),
+    })
+}
+
+/// The property's random cancellations do reach the paths where a waiter
+/// is dropped after it was served: a putter after its item entered the
+/// queue (its item must stay put: dropping or re-offering it would break
+/// `queue_case`'s ledger or bound), a getter after it was handed an item
+/// (which must be handed on). Deterministic: a fixed proptest seed.
+#[test]
+fn queue_cancellations_reach_the_hand_on_paths() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::{RngAlgorithm, TestRng, TestRunner};
+    let mut runner = TestRunner::new_with_rng(
+        ProptestConfig::default(),
+        TestRng::deterministic_rng(RngAlgorithm::ChaCha),
+    );
+    let case = (any::<u64>(), 1..4usize, plans(5), plans(4));
+    let mut total = QueueCoverage::default();
+    for _ in 0..48 {
+        let (seed, maxsize, producers, consumers) =
+            case.new_tree(&mut runner).expect("a case").current();
+        for mut sim in schedules(seed) {
+            let c = queue_case(&mut sim, maxsize, &producers, &consumers)
+                .unwrap_or_else(|e| panic!("{e}"));
+            total.put_then_dropped += c.put_then_dropped;
+            total.handed_then_dropped += c.handed_then_dropped;
+        }
+    }
+    assert!(total.put_then_dropped > 0, "{total:?}");
+    assert!(total.handed_then_dropped > 0, "{total:?}");
+}
+
 proptest! {
     #![proptest_config(config())]
 
@@ -201,83 +452,11 @@ proptest! {
         producers in plans(5),
         consumers in plans(4),
     ) {
-        check_runs(seed, |sim| sim.run(async {
-            let q = Queue::new(maxsize);
-            let accepted = Rc::new(RefCell::new(Vec::new()));
-            let got = Rc::new(RefCell::new(Vec::new()));
-            let (putting, getting) = (Rc::new(Cell::new(0)), Rc::new(Cell::new(0)));
-            let mut tasks: Vec<Task<()>> = Vec::new();
-            for (p, plan) in producers.iter().enumerate() {
-                let (q, accepted, putting) = (q.clone(), accepted.clone(), putting.clone());
-                let steps = plan.steps.clone();
-                tasks.push(spawn(async move {
-                    for (i, s) in steps.into_iter().enumerate() {
-                        sleep(ms(s.delay)).await;
-                        let item = (p, i);
-                        let _w = Waiting::raise(&putting);
-                        let put = match s.patience {
-                            None => q.put(item).await,
-                            Some(t) => match timeout(ms(t), q.put(item)).await {
-                                Ok(r) => r,
-                                Err(_) => continue,
-                            },
-                        };
-                        match put {
-                            Ok(()) => accepted.borrow_mut().push(item),
-                            Err(QueueShutDown) => return,
-                        }
-                    }
-                }));
+        for mut sim in schedules(seed) {
+            if let Err(e) = queue_case(&mut sim, maxsize, &producers, &consumers) {
+                panic!("{e}");
             }
-            for plan in &consumers {
-                let (q, got, getting) = (q.clone(), got.clone(), getting.clone());
-                let steps = plan.steps.clone();
-                tasks.push(spawn(async move {
-                    for s in steps.iter().cycle() {
-                        sleep(ms(s.delay)).await;
-                        let _w = Waiting::raise(&getting);
-                        let item = match s.patience {
-                            None => q.get().await,
-                            Some(t) => match timeout(ms(t), q.get()).await {
-                                Ok(r) => r,
-                                Err(_) => continue,
-                            },
-                        };
-                        match item {
-                            Ok(item) => {
-                                got.borrow_mut().push(item);
-                                q.task_done().unwrap();
-                            }
-                            Err(QueueShutDown) => return,
-                        }
-                        drop(_w);
-                        sleep(ms(s.hold)).await;
-                    }
-                }));
-            }
-            let plans: Vec<Plan> = producers.iter().chain(&consumers).cloned().collect();
-            cancel_as_planned(&plans, &tasks).await;
-            // Settled: nobody waits to get while there are items, nor to put
-            // while there is room.
-            assert!(getting.get() == 0 || q.is_empty(), "a getter waits beside {} item(s)", q.len());
-            assert!(putting.get() == 0 || q.is_full(), "a putter waits beside free room");
-            q.shutdown(false);
-            for t in tasks {
-                let _ = t.await;
-            }
-            let mut left = Vec::new();
-            while let Ok(item) = q.get_nowait() {
-                left.push(item);
-                q.task_done().unwrap();
-            }
-            let mut out: Vec<_> = got.borrow().iter().copied().chain(left).collect();
-            let mut accepted = accepted.borrow().clone();
-            out.sort();
-            accepted.sort();
-            assert_eq!(out, accepted, "items put != items got + items left");
-            q.join().await;
-            assert_eq!(q.task_done(), Err(TooManyTaskDone));
-        }));
+        }
     }
 
     #[test]

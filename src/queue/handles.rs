@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-use super::error::{QueueEmpty, QueueFull, QueueShutDown, TooManyTaskDone};
-use super::order::{Fifo, Lifo, Priority};
+use super::error::{QueueEmpty, QueueFull, TooManyTaskDone};
+use super::futures::{QueueGet, QueueJoin, QueuePut};
+use super::order::Items;
 use super::shared::QueueCore;
 
 macro_rules! queue_type {
@@ -14,7 +15,7 @@ macro_rules! queue_type {
     ) => {
         $(#[$meta])*
         pub struct $name<T> {
-            core: QueueCore<T, $store<T>>,
+            core: QueueCore<T>,
         }
 
         impl<T> Clone for $name<T> {
@@ -44,20 +45,24 @@ macro_rules! queue_type {
             /// assert!(q.is_empty());
             /// ```
             pub fn new(maxsize: usize) -> Self {
-                $name { core: QueueCore::new(maxsize) }
+                $name { core: QueueCore::new(maxsize, Items::$store()) }
             }
 
             /// Puts an item, waiting for room while the queue is full. An item
-            /// put while getters wait goes straight to the first of them.
+            /// put while getters wait goes straight to the first of them;
+            /// putters that wait for room are served in the order they
+            /// started waiting, each item entering the queue as soon as room
+            /// frees for it. Returns a [`QueuePut`].
             ///
             /// # Errors
-            /// [`QueueShutDown`] if the queue is (or while waiting, gets) shut
-            /// down; the item is dropped.
+            /// [`QueueShutDown`](super::QueueShutDown) if the queue is (or
+            /// while waiting, gets) shut down; the item is dropped.
             ///
             /// # Cancel safety
-            /// Cancel-correct: if the future is dropped before it completes,
-            /// the item was not put (it is dropped with the future), and room
-            /// that had been reserved for it goes to the next putter.
+            /// Cancel-correct: if the future is dropped while it still waits
+            /// for room, the item was not put (it is dropped with the
+            /// future); once room freed for it, its item is in the queue.
+            /// See [`QueuePut`].
             ///
             /// ```
             /// use seedloop::Sim;
@@ -68,16 +73,18 @@ macro_rules! queue_type {
             ///     assert!(q.is_full());
             /// }).unwrap();
             /// ```
-            pub async fn put(&self, item: T) -> Result<(), QueueShutDown> {
-                self.core.put(item).await
+            pub fn put(&self, item: T) -> QueuePut<'_, T> {
+                self.core.put(item)
             }
 
             /// Takes the next item, waiting while the queue is empty. Getters
             /// are served in the order they started waiting, each with the
-            /// item handed to it (no newcomer takes it first).
+            /// item handed to it (no newcomer takes it first). Returns a
+            /// [`QueueGet`].
             ///
             /// # Errors
-            /// [`QueueShutDown`] if the queue is shut down and empty.
+            /// [`QueueShutDown`](super::QueueShutDown) if the queue is shut
+            /// down and empty.
             ///
             /// # Cancel safety
             /// Cancel-correct: if the future is dropped before it completes, no
@@ -95,8 +102,8 @@ macro_rules! queue_type {
             ///     assert_eq!(getter.await.unwrap(), Ok("hello"));
             /// }).unwrap();
             /// ```
-            pub async fn get(&self) -> Result<T, QueueShutDown> {
-                self.core.get().await
+            pub fn get(&self) -> QueueGet<'_, T> {
+                self.core.get()
             }
 
             /// Puts an item if there is room now.
@@ -104,7 +111,8 @@ macro_rules! queue_type {
             /// # Errors
             /// [`QueueFull`] with the item if the queue is full, or shut down.
             /// Putters already waiting keep their turn: while one waits, the
-            /// queue is full for newcomers.
+            /// queue is full for newcomers (room that frees goes to the
+            /// waiting putter's item first).
             ///
             /// ```
             #[doc = concat!("use seedloop::queue::{", stringify!($name), ", QueueFull};")]
@@ -156,8 +164,7 @@ macro_rules! queue_type {
             }
 
             /// Whether a new item would have to wait: the queue holds `maxsize`
-            /// items (counting room reserved for waiting putters). Never true
-            /// for an unbounded queue. asyncio: `full()`.
+            /// items. Never true for an unbounded queue. asyncio: `full()`.
             ///
             /// ```
             #[doc = concat!("let q = seedloop::queue::", stringify!($name), "::new(1);")]
@@ -197,6 +204,7 @@ macro_rules! queue_type {
 
             /// Waits until every item put has been marked with
             /// [`task_done`](Self::task_done) (at once if none is pending).
+            /// Returns a [`QueueJoin`].
             ///
             /// # Cancel safety
             /// Cancel-safe: dropping it just stops waiting.
@@ -217,8 +225,8 @@ macro_rules! queue_type {
             ///     assert!(q.is_empty());
             /// }).unwrap();
             /// ```
-            pub async fn join(&self) {
-                self.core.join().await
+            pub fn join(&self) -> QueueJoin<'_, T> {
+                self.core.join()
             }
 
             /// Shuts the queue down: `put` fails from now on, waiting putters
@@ -285,7 +293,7 @@ queue_type!(
     /// }).unwrap();
     /// ```
     #[doc(alias = "asyncio.Queue")]
-    Queue, Fifo
+    Queue, fifo
 );
 
 queue_type!(
@@ -308,7 +316,7 @@ queue_type!(
     /// assert_eq!(q.get_nowait(), Ok((2, "normal")));
     /// ```
     #[doc(alias = "asyncio.PriorityQueue")]
-    PriorityQueue, Priority, Ord
+    PriorityQueue, priority, Ord
 );
 
 queue_type!(
@@ -323,5 +331,5 @@ queue_type!(
     /// assert_eq!(q.get_nowait(), Ok(3));
     /// ```
     #[doc(alias = "asyncio.LifoQueue")]
-    LifoQueue, Lifo
+    LifoQueue, lifo
 );

@@ -4,9 +4,11 @@
 //! The three share one core and differ only in the order items come out.
 //! Like the [`sync`](crate::sync) primitives they are fair (getters and
 //! putters are served in the order they started waiting; an item put while
-//! getters wait is handed to the first of them), cancel-correct (a dropped
-//! `get` puts back an item it was handed; a dropped `put` passes on room
-//! reserved for it) and observable (trace events, and deadlock report lines
+//! getters wait is handed to the first of them, and room freed while
+//! putters wait takes the first waiting putter's item at once),
+//! cancel-correct (a dropped `get` puts back an item it was handed; a
+//! dropped `put` either never put its item or already did, never half) and
+//! observable (trace events, and deadlock report lines
 //! such as `Queue#1 get: empty, 1 waiting to get`). See `docs/queues.md`
 //! for the differences from asyncio.
 //!
@@ -31,10 +33,12 @@
 //! ```
 
 mod error;
+mod futures;
 mod handles;
 mod order;
 mod shared;
 mod status;
 
 pub use error::{QueueEmpty, QueueFull, QueueShutDown, TooManyTaskDone};
+pub use futures::{QueueGet, QueueJoin, QueuePut};
 pub use handles::{LifoQueue, PriorityQueue, Queue};

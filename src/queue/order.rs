@@ -1,7 +1,12 @@
 //! The three orderings behind the one queue core: FIFO, LIFO, and
-//! smallest-first. Each keeps items with the sequence number they were
-//! accepted with, so an item put back (handed to a getter that was dropped
-//! before it took it) returns to the place it would have had.
+//! smallest-first, as one store ([`Items`]). Each keeps items with the
+//! sequence number they were accepted with, so an item put back (handed to
+//! a getter that was dropped before it took it) returns to the place it
+//! would have had.
+//!
+//! One enum rather than a type parameter: the queue's futures
+//! ([`QueuePut`](super::QueuePut) and the rest) are then one type for all
+//! three queues, and the FIFO path stays a direct call.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -12,136 +17,141 @@ pub(crate) struct Sequenced<T> {
     pub item: T,
 }
 
-/// Where a queue keeps its items.
-pub(crate) trait Store<T> {
+/// Where a queue keeps its items, in its ordering.
+pub(crate) enum Items<T> {
+    /// First in, first out: asyncio's `Queue`.
+    Fifo(VecDeque<Sequenced<T>>),
+    /// Last in, first out: asyncio's `LifoQueue`. In `seq` order, the
+    /// newest at the end.
+    Lifo(Vec<Sequenced<T>>),
+    /// Smallest first, equal items in the order they were put: asyncio's
+    /// `PriorityQueue` (whose heap leaves ties to the items' own order).
+    /// The heap, and the items' comparison (`T::cmp`).
+    Priority(BinaryHeap<Ranked<T>>, fn(&T, &T) -> Ordering),
+}
+
+impl<T> Items<T> {
+    /// An empty FIFO store.
+    pub fn fifo() -> Self {
+        Items::Fifo(VecDeque::new())
+    }
+
+    /// An empty LIFO store.
+    pub fn lifo() -> Self {
+        Items::Lifo(Vec::new())
+    }
+
+    /// An empty smallest-first store.
+    pub fn priority() -> Self
+    where
+        T: Ord,
+    {
+        Items::Priority(BinaryHeap::new(), T::cmp)
+    }
+
     /// The queue's display name in traces (`Queue`, `PriorityQueue`, `LifoQueue`).
-    const KIND: &'static str;
-    fn new() -> Self;
-    fn len(&self) -> usize;
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Items::Fifo(_) => "Queue",
+            Items::Lifo(_) => "LifoQueue",
+            Items::Priority(..) => "PriorityQueue",
+        }
+    }
+
+    #[inline]
+    pub fn len(&self) -> usize {
+        match self {
+            Items::Fifo(q) => q.len(),
+            Items::Lifo(v) => v.len(),
+            Items::Priority(h, _) => h.len(),
+        }
+    }
+
     /// Adds a newly accepted item (its `seq` is the highest so far).
-    fn push(&mut self, item: Sequenced<T>);
+    #[inline]
+    pub fn push(&mut self, item: Sequenced<T>) {
+        match self {
+            Items::Fifo(q) => q.push_back(item),
+            Items::Lifo(v) => v.push(item),
+            Items::Priority(h, compare) => h.push(Ranked {
+                item,
+                compare: *compare,
+            }),
+        }
+    }
+
     /// Takes the next item in this ordering.
-    fn pop(&mut self) -> Option<Sequenced<T>>;
+    #[inline]
+    pub fn pop(&mut self) -> Option<Sequenced<T>> {
+        match self {
+            Items::Fifo(q) => q.pop_front(),
+            Items::Lifo(v) => v.pop(),
+            Items::Priority(h, _) => h.pop().map(|r| r.item),
+        }
+    }
+
     /// Puts back an item accepted earlier (any `seq`), where it belongs.
-    fn put_back(&mut self, item: Sequenced<T>);
-    /// Takes every item out (for an immediate shutdown).
-    fn drain(&mut self) -> Vec<T>;
-}
+    pub fn put_back(&mut self, item: Sequenced<T>) {
+        match self {
+            Items::Fifo(q) => {
+                let at = q.partition_point(|s| s.seq < item.seq);
+                q.insert(at, item);
+            }
+            Items::Lifo(v) => {
+                let at = v.partition_point(|s| s.seq < item.seq);
+                v.insert(at, item);
+            }
+            Items::Priority(h, compare) => h.push(Ranked {
+                item,
+                compare: *compare,
+            }),
+        }
+    }
 
-/// First in, first out: asyncio's `Queue`.
-pub(crate) struct Fifo<T>(VecDeque<Sequenced<T>>);
-
-impl<T> Store<T> for Fifo<T> {
-    const KIND: &'static str = "Queue";
-    fn new() -> Self {
-        Fifo(VecDeque::new())
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push(&mut self, item: Sequenced<T>) {
-        self.0.push_back(item);
-    }
-    fn pop(&mut self) -> Option<Sequenced<T>> {
-        self.0.pop_front()
-    }
-    fn put_back(&mut self, item: Sequenced<T>) {
-        let at = self.0.partition_point(|s| s.seq < item.seq);
-        self.0.insert(at, item);
-    }
-    fn drain(&mut self) -> Vec<T> {
-        self.0.drain(..).map(|s| s.item).collect()
+    /// Takes every item out (for an immediate shutdown): a priority queue's
+    /// smallest first, the others oldest first.
+    pub fn drain(&mut self) -> Vec<T> {
+        match self {
+            Items::Fifo(q) => q.drain(..).map(|s| s.item).collect(),
+            Items::Lifo(v) => v.drain(..).map(|s| s.item).collect(),
+            Items::Priority(h, _) => std::iter::from_fn(|| h.pop().map(|r| r.item.item)).collect(),
+        }
     }
 }
-
-/// Last in, first out: asyncio's `LifoQueue`. The vector is in `seq` order,
-/// the newest at the end.
-pub(crate) struct Lifo<T>(Vec<Sequenced<T>>);
-
-impl<T> Store<T> for Lifo<T> {
-    const KIND: &'static str = "LifoQueue";
-    fn new() -> Self {
-        Lifo(Vec::new())
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push(&mut self, item: Sequenced<T>) {
-        self.0.push(item);
-    }
-    fn pop(&mut self) -> Option<Sequenced<T>> {
-        self.0.pop()
-    }
-    fn put_back(&mut self, item: Sequenced<T>) {
-        let at = self.0.partition_point(|s| s.seq < item.seq);
-        self.0.insert(at, item);
-    }
-    fn drain(&mut self) -> Vec<T> {
-        self.0.drain(..).map(|s| s.item).collect()
-    }
-}
-
-/// Smallest first, equal items in the order they were put: asyncio's
-/// `PriorityQueue` (whose heap leaves ties to the items' own order).
-pub(crate) struct Priority<T>(BinaryHeap<Ranked<T>>);
 
 /// A heap entry: `BinaryHeap` pops the greatest, so the smallest item (then
-/// the oldest) compares greatest.
-pub(crate) struct Ranked<T>(Sequenced<T>);
+/// the oldest) compares greatest. It carries the item type's comparison, so
+/// that the store needs no `T: Ord` bound of its own.
+pub(crate) struct Ranked<T> {
+    item: Sequenced<T>,
+    compare: fn(&T, &T) -> Ordering,
+}
 
-impl<T: Ord> Ord for Ranked<T> {
+impl<T> Ord for Ranked<T> {
     fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .0
-            .item
-            .cmp(&self.0.item)
-            .then(other.0.seq.cmp(&self.0.seq))
+        (self.compare)(&other.item.item, &self.item.item).then(other.item.seq.cmp(&self.item.seq))
     }
 }
 
-impl<T: Ord> PartialOrd for Ranked<T> {
+impl<T> PartialOrd for Ranked<T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl<T: Ord> PartialEq for Ranked<T> {
+impl<T> PartialEq for Ranked<T> {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other) == Ordering::Equal
     }
 }
 
-impl<T: Ord> Eq for Ranked<T> {}
-
-impl<T: Ord> Store<T> for Priority<T> {
-    const KIND: &'static str = "PriorityQueue";
-    fn new() -> Self {
-        Priority(BinaryHeap::new())
-    }
-    fn len(&self) -> usize {
-        self.0.len()
-    }
-    fn push(&mut self, item: Sequenced<T>) {
-        self.0.push(Ranked(item));
-    }
-    fn pop(&mut self) -> Option<Sequenced<T>> {
-        self.0.pop().map(|r| r.0)
-    }
-    fn put_back(&mut self, item: Sequenced<T>) {
-        self.0.push(Ranked(item));
-    }
-    fn drain(&mut self) -> Vec<T> {
-        // Smallest first, so an immediate shutdown drops them in queue order.
-        std::iter::from_fn(|| self.0.pop().map(|r| r.0.item)).collect()
-    }
-}
+impl<T> Eq for Ranked<T> {}
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn fill<S: Store<u32>>(items: &[u32]) -> S {
-        let mut s = S::new();
+    fn fill(mut s: Items<u32>, items: &[u32]) -> Items<u32> {
         for (seq, &item) in items.iter().enumerate() {
             s.push(Sequenced {
                 seq: seq as u64,
@@ -151,27 +161,27 @@ mod tests {
         s
     }
 
-    fn order<S: Store<u32>>(mut s: S) -> Vec<u32> {
+    fn order(mut s: Items<u32>) -> Vec<u32> {
         std::iter::from_fn(|| s.pop().map(|x| x.item)).collect()
     }
 
     #[test]
     fn each_ordering_pops_in_its_order() {
-        assert_eq!(order(fill::<Fifo<u32>>(&[3, 1, 2])), [3, 1, 2]);
-        assert_eq!(order(fill::<Lifo<u32>>(&[3, 1, 2])), [2, 1, 3]);
-        assert_eq!(order(fill::<Priority<u32>>(&[3, 1, 2])), [1, 2, 3]);
+        assert_eq!(order(fill(Items::fifo(), &[3, 1, 2])), [3, 1, 2]);
+        assert_eq!(order(fill(Items::lifo(), &[3, 1, 2])), [2, 1, 3]);
+        assert_eq!(order(fill(Items::priority(), &[3, 1, 2])), [1, 2, 3]);
     }
 
     #[test]
     fn put_back_restores_the_place_by_sequence() {
-        let mut f = fill::<Fifo<u32>>(&[10, 11, 12]);
+        let mut f = fill(Items::fifo(), &[10, 11, 12]);
         let a = f.pop().unwrap();
         let b = f.pop().unwrap();
         f.put_back(b);
         f.put_back(a);
         assert_eq!(order(f), [10, 11, 12]);
 
-        let mut l = fill::<Lifo<u32>>(&[10, 11, 12]);
+        let mut l = fill(Items::lifo(), &[10, 11, 12]);
         let c = l.pop().unwrap();
         l.put_back(c);
         assert_eq!(order(l), [12, 11, 10]);
@@ -202,7 +212,7 @@ mod tests {
 
     #[test]
     fn priority_ties_come_out_in_put_order() {
-        let mut p: Priority<Job> = Priority::new();
+        let mut p: Items<Job> = Items::priority();
         let jobs = [(1, "a"), (0, "b"), (1, "c"), (0, "d"), (1, "e")];
         for (seq, (prio, name)) in jobs.into_iter().enumerate() {
             p.push(Sequenced {

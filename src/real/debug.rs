@@ -125,10 +125,7 @@ impl DebugMonitor {
 }
 
 fn display_name(header: &TaskHeader) -> String {
-    match &header.name {
-        Some(name) => name.to_string(),
-        None => header.id.to_string(),
-    }
+    crate::trace::display_name(header.name.as_deref(), "", Some(header.id.0))
 }
 
 /// The hook object the core holds; the runtime keeps the monitor too.

@@ -9,7 +9,7 @@ use std::task::{Context, Poll, Waker};
 
 use super::error::{BrokenBarrier, ZeroParties};
 use super::object::{self, with_runtime, ObjectName};
-use super::wait_list::{Phase, WaitKey, WaitList};
+use super::wait_list::{WaitKey, WaitList};
 use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
 
@@ -236,21 +236,15 @@ impl Future for BarrierWait<'_> {
         let mut step = Step::Resumed;
         let mut st = core.state.borrow_mut();
         let outcome = match self.key {
-            Some(key) => match st.seats.phase(key) {
-                Some(Phase::Granted) => {
-                    let Some((_, Seat::Done { result, inside })) = st.seats.remove(key) else {
-                        unreachable!("a released barrier seat holds its result")
-                    };
+            Some(key) => match st.seats.poll_granted(key, cx) {
+                Poll::Ready(Seat::Done { result, inside }) => {
                     if inside {
                         wakers = core.leave(&mut st);
                     }
                     Poll::Ready(result)
                 }
-                Some(Phase::Queued) => {
-                    st.seats.set_waker(key, cx.waker());
-                    Poll::Pending
-                }
-                None => unreachable!("a queued barrier seat lost its entry"),
+                Poll::Ready(_) => unreachable!("a released barrier seat holds its result"),
+                Poll::Pending => Poll::Pending,
             },
             None => match st.phase {
                 BarrierPhase::Broken => Poll::Ready(Err(BrokenBarrier)),

@@ -298,21 +298,14 @@ impl<'a, T> Future for ConditionWait<'a, T> {
                 }
                 Stage::Waiting { key, lock } => {
                     let mut waiters = core.waiters.borrow_mut();
-                    match waiters.phase(key) {
-                        Some(Phase::Granted) => {
-                            waiters.remove(key);
-                            drop(waiters);
-                            self.stage = Stage::Relocking(lock.lock());
-                        }
-                        Some(Phase::Queued) => {
-                            waiters.set_waker(key, cx.waker());
-                            drop(waiters);
-                            self.stage = Stage::Waiting { key, lock };
-                            core.note_wait();
-                            return Poll::Pending;
-                        }
-                        None => unreachable!("a queued condition waiter lost its entry"),
+                    let polled = waiters.poll_granted(key, cx);
+                    drop(waiters);
+                    if polled.is_pending() {
+                        self.stage = Stage::Waiting { key, lock };
+                        core.note_wait();
+                        return Poll::Pending;
                     }
+                    self.stage = Stage::Relocking(lock.lock());
                 }
                 Stage::Relocking(mut relock) => {
                     return match Pin::new(&mut relock).poll(cx) {

@@ -157,16 +157,13 @@ impl Future for EventWait<'_> {
         let core = &self.event.core;
         let mut st = core.state.borrow_mut();
         match self.key {
-            Some(key) => match st.waiters.phase(key) {
-                Some(Phase::Granted) => {
-                    st.waiters.remove(key);
+            Some(key) => {
+                if st.waiters.poll_granted(key, cx).is_ready() {
                     drop(st);
                     self.key = None;
                     return Poll::Ready(());
                 }
-                Some(Phase::Queued) => st.waiters.set_waker(key, cx.waker()),
-                None => unreachable!("a queued event waiter lost its entry"),
-            },
+            }
             None if st.set => return Poll::Ready(()),
             None => {
                 let key = st.waiters.push((), cx.waker());

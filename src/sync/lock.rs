@@ -452,9 +452,8 @@ impl LockCore {
             let mut st = self.state.borrow_mut();
             match *waiter {
                 Waiter::Done => panic!("a lock future was polled after it completed"),
-                Waiter::Queued(key) => match st.waiters.phase(key) {
-                    Some(Phase::Granted) => {
-                        st.waiters.remove(key);
+                Waiter::Queued(key) => {
+                    if st.waiters.poll_granted(key, cx).is_ready() {
                         if let Owner::Held(h) = &mut st.owner {
                             h.resumed = true;
                         }
@@ -465,9 +464,7 @@ impl LockCore {
                         }
                         return Poll::Ready(());
                     }
-                    Some(Phase::Queued) => st.waiters.set_waker(key, cx.waker()),
-                    None => unreachable!("a queued lock waiter lost its entry"),
-                },
+                }
                 Waiter::Idle => {
                     let task = core.and_then(Core::current_task);
                     if let Owner::Free = st.owner {

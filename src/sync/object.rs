@@ -8,10 +8,13 @@ use std::rc::Rc;
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::ids::TaskId;
 use crate::runtime::Core;
-use crate::trace::EventKind;
+use crate::trace::{display_name, EventKind};
 
-/// A primitive's display name: its kind and a number from the runtime,
-/// given at construction inside a runtime, or at first use otherwise.
+/// The numbered display name of an object the trace and the reports talk
+/// about: a primitive (`Lock#3`, `Queue#1`) or a combinator (`Gather#2`,
+/// `Promise#4`). The one such type: numbered by the runtime
+/// (`Core::new_object_id`) at construction inside a runtime, or at first
+/// use inside one otherwise; until then it reads `Kind#?`.
 pub(crate) struct ObjectName {
     kind: &'static str,
     name: OnceCell<Rc<str>>,
@@ -35,22 +38,40 @@ impl ObjectName {
         self.name.get_or_init(|| numbered(self.kind, core))
     }
 
-    /// The name for a report: `Lock#?` if it was never numbered (it cannot
-    /// be: blocking numbers it, but a report must not panic).
+    /// The name, numbering it now if it has no number yet and a runtime is
+    /// current; outside a runtime an unnumbered object reads `Kind#?` (and
+    /// is numbered later).
+    pub fn name(&self) -> Rc<str> {
+        if let Some(name) = self.name.get() {
+            return name.clone();
+        }
+        crate::runtime::context::try_with_core(|core| self.get(core))
+            .unwrap_or_else(|| display_name(None, self.kind, None).into())
+    }
+
+    /// The name for a report, never numbering: `Lock#?` if it was never
+    /// numbered (blocking numbers it, but a report must not panic).
     pub fn show(&self) -> String {
         match self.name.get() {
             Some(n) => n.to_string(),
-            None => format!("{}#?", self.kind),
+            None => display_name(None, self.kind, None),
         }
+    }
+
+    /// Records `<name> <action> <detail>` for the current actor of the
+    /// current runtime, if any; `detail` is only built when tracing is on.
+    pub fn record(&self, action: &'static str, detail: impl FnOnce() -> String) {
+        crate::runtime::context::try_with_core(|core| record(core, self, action, detail));
     }
 }
 
 fn numbered(kind: &'static str, core: &Core) -> Rc<str> {
-    format!("{kind}#{}", core.new_object_id()).into()
+    display_name(None, kind, Some(core.new_object_id())).into()
 }
 
 /// Records `<name> <action> <detail>` by the current actor, if tracing is on.
 /// `detail` is only built when it will be recorded.
+#[inline]
 pub(crate) fn record(
     core: &Core,
     name: &ObjectName,
@@ -64,6 +85,7 @@ pub(crate) fn record(
 
 /// Notes that the current task waits on `blocker` (for the deadlock report),
 /// numbering the object first so the report can name it.
+#[inline]
 pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>) {
     name.numbered(core);
     core.note_wait(WaitOn::Object(blocker));
@@ -89,12 +111,10 @@ pub(crate) fn task_name(core: &Core, id: Option<TaskId>) -> String {
 
 /// Runs `f` with the current runtime if there is one, `None` otherwise
 /// (a primitive used outside a runtime, or dropped after its run ended).
+/// One thread-local access; `f` runs outside it, so it may enter the
+/// runtime again (wake tasks, record events).
+#[inline]
 pub(crate) fn with_runtime<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
-    let mut f = Some(f);
-    let inside =
-        crate::runtime::context::try_with_core(|core| (f.take().expect("called once"))(Some(core)));
-    match inside {
-        Some(r) => r,
-        None => (f.take().expect("not called inside"))(None),
-    }
+    let core = crate::runtime::context::try_with_core(Rc::clone);
+    f(core.as_deref())
 }

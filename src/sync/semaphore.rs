@@ -407,21 +407,16 @@ impl SemCore {
     ) -> Poll<SemaphorePermit> {
         let mut st = self.state.borrow_mut();
         match *key {
-            Some(k) => match st.waiters.phase(k) {
-                Some(Phase::Granted) => {
-                    st.waiters.remove(k);
+            Some(k) => {
+                if st.waiters.poll_granted(k, cx).is_ready() {
                     let left = st.available;
                     drop(st);
                     *key = None;
                     self.record_acquire(left);
                     return Poll::Ready(self.permit());
                 }
-                Some(Phase::Queued) => {
-                    st.waiters.set_waker(k, cx.waker());
-                    drop(st);
-                }
-                None => unreachable!("a queued semaphore waiter lost its entry"),
-            },
+                drop(st);
+            }
             None => {
                 if let Some(left) = st.available.checked_sub(1) {
                     st.available = left;

@@ -4,7 +4,8 @@
 //! must wait, and later *grants* it what it waited for (the lock, a permit,
 //! an item, a notification) by taking it out of the queue order, storing the
 //! grant in the entry's value and waking its task. The waiting future then
-//! finds its entry granted at its next poll and removes it.
+//! finds its entry granted at its next poll ([`WaitList::poll_granted`]) and
+//! removes it.
 //!
 //! Because the grant is stored in the entry, nobody can take it away in
 //! between: a newcomer never overtakes a queued waiter (no barging). And
@@ -12,13 +13,13 @@
 //! that is cancelled leaves nothing behind; if it had already been granted,
 //! [`WaitList::remove`] says so and the primitive hands the grant on.
 //!
-//! Entries live in a slab with generation-checked keys and are linked in
-//! FIFO order, so push, grant and remove are all O(1).
+//! Entries live in the runtime's one generation-checked [`Slab`] and are
+//! linked in FIFO order by their keys, so push, grant and remove are all
+//! O(1), and a key kept past its entry's removal finds nothing.
 
-use std::task::Waker;
+use std::task::{Context, Poll, Waker};
 
-/// "No entry" in the links.
-const NIL: u32 = u32::MAX;
+use crate::slab::{Slab, SlabKey};
 
 /// Where an entry stands.
 ///
@@ -38,43 +39,33 @@ pub(crate) enum Phase {
     Granted,
 }
 
-/// A waiter's handle to its entry. Stale keys (of removed entries) find nothing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct WaitKey {
-    index: u32,
-    generation: u32,
-}
+/// A waiter's handle to its entry: a slab key. Stale keys (of removed
+/// entries) find nothing.
+pub(crate) type WaitKey = SlabKey;
 
 struct Entry<V> {
     value: V,
     waker: Option<Waker>,
     phase: Phase,
-    prev: u32,
-    next: u32,
-}
-
-struct Slot<V> {
-    generation: u32,
-    entry: Option<Entry<V>>,
+    prev: Option<SlabKey>,
+    next: Option<SlabKey>,
 }
 
 /// A FIFO of waiters, each carrying a value `V` (who waits, and the grant
 /// once it is granted). See the module docs.
 pub(crate) struct WaitList<V> {
-    slots: Vec<Slot<V>>,
-    free: Vec<u32>,
-    head: u32,
-    tail: u32,
+    entries: Slab<Entry<V>>,
+    head: Option<SlabKey>,
+    tail: Option<SlabKey>,
     queued: usize,
 }
 
 impl<V> Default for WaitList<V> {
     fn default() -> Self {
         WaitList {
-            slots: Vec::new(),
-            free: Vec::new(),
-            head: NIL,
-            tail: NIL,
+            entries: Slab::default(),
+            head: None,
+            tail: None,
             queued: 0,
         }
     }
@@ -82,46 +73,32 @@ impl<V> Default for WaitList<V> {
 
 impl<V> WaitList<V> {
     /// Queues a waiter at the back.
+    #[inline]
     pub fn push(&mut self, value: V, waker: &Waker) -> WaitKey {
-        let entry = Entry {
+        let key = self.entries.insert(Entry {
             value,
             waker: Some(waker.clone()),
             phase: Phase::Queued,
             prev: self.tail,
-            next: NIL,
-        };
-        let index = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize].entry = Some(entry);
-                i
-            }
-            None => {
-                let i = u32::try_from(self.slots.len()).expect("fewer than 2^32 waiters");
-                self.slots.push(Slot {
-                    generation: 0,
-                    entry: Some(entry),
-                });
-                i
-            }
-        };
+            next: None,
+        });
         match self.tail {
-            NIL => self.head = index,
-            t => self.entry_mut(t).next = index,
+            None => self.head = Some(key),
+            Some(t) => self.linked_mut(t).next = Some(key),
         }
-        self.tail = index;
+        self.tail = Some(key);
         self.queued += 1;
-        WaitKey {
-            index,
-            generation: self.slots[index as usize].generation,
-        }
+        key
     }
 
     /// How many entries are queued (granted ones not counted).
+    #[inline]
     pub fn len(&self) -> usize {
         self.queued
     }
 
     /// Whether no entry is queued.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.queued == 0
     }
@@ -129,22 +106,17 @@ impl<V> WaitList<V> {
     /// The value of the first queued entry.
     #[cfg(test)]
     pub fn front(&self) -> Option<&V> {
-        match self.head {
-            NIL => None,
-            h => Some(&self.entry(h).value),
-        }
+        self.head.map(|h| &self.linked(h).value)
     }
 
     /// Grants the first queued entry: `grant` stores what it gets in its
     /// value. Returns the waker to wake (after the caller's borrows end), or
     /// `None` if nobody is queued.
+    #[inline]
     pub fn grant_front(&mut self, grant: impl FnOnce(&mut V)) -> Option<Waker> {
-        let h = self.head;
-        if h == NIL {
-            return None;
-        }
+        let h = self.head?;
         self.unlink(h);
-        let e = self.entry_mut(h);
+        let e = self.linked_mut(h);
         e.phase = Phase::Granted;
         grant(&mut e.value);
         e.waker.take()
@@ -156,36 +128,55 @@ impl<V> WaitList<V> {
     pub fn grant_where(&mut self, mut grant: impl FnMut(&mut V) -> bool) -> Vec<Waker> {
         let mut wakers = Vec::new();
         let mut at = self.head;
-        while at != NIL {
-            let next = self.entry(at).next;
-            if grant(&mut self.entry_mut(at).value) {
-                self.unlink(at);
-                let e = self.entry_mut(at);
+        while let Some(key) = at {
+            let e = self.linked_mut(key);
+            at = e.next;
+            if grant(&mut e.value) {
+                self.unlink(key);
+                let e = self.linked_mut(key);
                 e.phase = Phase::Granted;
                 wakers.extend(e.waker.take());
             }
-            at = next;
         }
         wakers
     }
 
     /// Where the entry stands, or `None` for a stale key.
+    #[cfg(test)]
     pub fn phase(&self, key: WaitKey) -> Option<Phase> {
-        self.get(key).map(|e| e.phase)
+        self.entries.get(key).map(|e| e.phase)
     }
 
     /// The entry's value, or `None` for a stale key.
     #[cfg(test)]
     pub fn value(&self, key: WaitKey) -> Option<&V> {
-        self.get(key).map(|e| &e.value)
+        self.entries.get(key).map(|e| &e.value)
     }
 
-    /// Remembers the waker of the entry's latest poll.
-    pub fn set_waker(&mut self, key: WaitKey, waker: &Waker) {
-        if let Some(e) = self.get_mut(key) {
-            match &e.waker {
-                Some(w) if w.will_wake(waker) => {}
-                _ => e.waker = Some(waker.clone()),
+    /// The poll of a waiter that has queued its entry: once the entry is
+    /// granted, removes it and gives its value (the grant) back; while it is
+    /// still queued, remembers `cx`'s waker and stays pending.
+    ///
+    /// # Panics
+    /// If `key` is stale: a waiter's entry is only removed by the waiter
+    /// itself (here, or when it is dropped), so a stale key is a bug.
+    #[inline]
+    pub fn poll_granted(&mut self, key: WaitKey, cx: &mut Context<'_>) -> Poll<V> {
+        let e = self
+            .entries
+            .get_mut(key)
+            .expect("a waiter lost its wait-list entry");
+        match e.phase {
+            Phase::Granted => {
+                let e = self.entries.remove(key).expect("found above");
+                Poll::Ready(e.value)
+            }
+            Phase::Queued => {
+                match &e.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => e.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
             }
         }
     }
@@ -193,14 +184,11 @@ impl<V> WaitList<V> {
     /// Takes an entry out for good (its waiter took its grant, or gave up),
     /// returning where it stood and its value; `None` for a stale key.
     pub fn remove(&mut self, key: WaitKey) -> Option<(Phase, V)> {
-        let phase = self.get(key)?.phase;
+        let phase = self.entries.get(key)?.phase;
         if phase == Phase::Queued {
-            self.unlink(key.index);
+            self.unlink(key);
         }
-        let slot = &mut self.slots[key.index as usize];
-        let entry = slot.entry.take().expect("checked above");
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(key.index);
+        let entry = self.entries.remove(key).expect("checked above");
         Some((phase, entry.value))
     }
 
@@ -209,60 +197,35 @@ impl<V> WaitList<V> {
     pub fn iter(&self) -> impl Iterator<Item = &V> + '_ {
         let mut at = self.head;
         std::iter::from_fn(move || {
-            if at == NIL {
-                return None;
-            }
-            let e = self.entry(at);
+            let e = self.linked(at?);
             at = e.next;
             Some(&e.value)
         })
     }
 
-    fn get(&self, key: WaitKey) -> Option<&Entry<V>> {
-        match self.slots.get(key.index as usize) {
-            Some(s) if s.generation == key.generation => s.entry.as_ref(),
-            _ => None,
-        }
+    #[cfg(test)]
+    fn linked(&self, key: SlabKey) -> &Entry<V> {
+        self.entries.get(key).expect("linked entries are live")
     }
 
-    fn get_mut(&mut self, key: WaitKey) -> Option<&mut Entry<V>> {
-        match self.slots.get_mut(key.index as usize) {
-            Some(s) if s.generation == key.generation => s.entry.as_mut(),
-            _ => None,
-        }
+    #[inline]
+    fn linked_mut(&mut self, key: SlabKey) -> &mut Entry<V> {
+        self.entries.get_mut(key).expect("linked entries are live")
     }
 
-    fn entry(&self, index: u32) -> &Entry<V> {
-        self.slots[index as usize]
-            .entry
-            .as_ref()
-            .expect("linked entries are live")
-    }
-
-    fn entry_mut(&mut self, index: u32) -> &mut Entry<V> {
-        self.slots[index as usize]
-            .entry
-            .as_mut()
-            .expect("linked entries are live")
-    }
-
-    /// Takes a queued entry out of the FIFO links (it stays in its slot).
-    fn unlink(&mut self, index: u32) {
-        let (prev, next) = {
-            let e = self.entry(index);
-            (e.prev, e.next)
-        };
+    /// Takes a queued entry out of the FIFO links (it stays in the slab).
+    #[inline]
+    fn unlink(&mut self, key: SlabKey) {
+        let e = self.linked_mut(key);
+        let (prev, next) = (e.prev.take(), e.next.take());
         match prev {
-            NIL => self.head = next,
-            p => self.entry_mut(p).next = next,
+            None => self.head = next,
+            Some(p) => self.linked_mut(p).next = next,
         }
         match next {
-            NIL => self.tail = prev,
-            n => self.entry_mut(n).prev = prev,
+            None => self.tail = prev,
+            Some(n) => self.linked_mut(n).prev = prev,
         }
-        let e = self.entry_mut(index);
-        e.prev = NIL;
-        e.next = NIL;
         self.queued -= 1;
     }
 }
@@ -337,9 +300,40 @@ mod tests {
             w.wake();
         }
         assert_eq!(count.0.load(Ordering::Relaxed), 3);
-        let (_, other) = waker();
-        let k = list.push(7, &w);
-        list.set_waker(k, &other);
+        list.push(7, &w);
         assert_eq!(queued(&list), [1, 3, 5, 7]);
+    }
+
+    #[test]
+    fn poll_granted_waits_while_queued_and_gives_the_grant_once_granted() {
+        let (first, w1) = waker();
+        let (second, w2) = waker();
+        let mut list = WaitList::default();
+        let a = list.push(1, &w1);
+        let b = list.push(2, &w1);
+        let mut cx = Context::from_waker(&w2);
+        assert_eq!(list.poll_granted(a, &mut cx), Poll::Pending);
+        // The latest poll's waker is the one woken at the grant.
+        list.grant_front(|v| *v += 10).unwrap().wake();
+        assert_eq!(second.0.load(Ordering::Relaxed), 1);
+        assert_eq!(first.0.load(Ordering::Relaxed), 0);
+        assert_eq!(list.poll_granted(a, &mut cx), Poll::Ready(11));
+        assert_eq!(
+            list.phase(a),
+            None,
+            "picking the grant up removes the entry"
+        );
+        assert_eq!(list.poll_granted(b, &mut cx), Poll::Pending);
+        assert_eq!(queued(&list), [2]);
+    }
+
+    #[test]
+    #[should_panic(expected = "lost its wait-list entry")]
+    fn poll_granted_on_a_stale_key_is_a_bug() {
+        let (_, w) = waker();
+        let mut list = WaitList::default();
+        let a = list.push(1, &w);
+        list.remove(a);
+        let _ = list.poll_granted(a, &mut Context::from_waker(&w));
     }
 }

@@ -11,9 +11,10 @@ use std::time::Duration;
 use futures::Stream;
 
 use super::completion::ChildTasks;
-use super::object::{id_list, ObjectLabel};
+use super::object::id_list;
 use super::{JoinError, Task};
 use crate::runtime::context::with_core;
+use crate::sync::object::ObjectName;
 use crate::time::{sleep_until, Elapsed, Instant, Sleep};
 
 /// An item of [`as_completed`] that is not an output.
@@ -117,7 +118,7 @@ where
     I::Item: Future + 'static,
     <I::Item as Future>::Output: 'static,
 {
-    let label = ObjectLabel::new("AsCompleted");
+    let label = ObjectName::new("AsCompleted");
     let mut children = ChildTasks::new(label.name());
     with_core("seedloop::task::as_completed", |core| {
         for fut in futures {
@@ -138,7 +139,7 @@ where
 /// The stream returned by [`as_completed`].
 #[must_use = "streams do nothing unless polled; dropping AsCompleted cancels its children"]
 pub struct AsCompleted<T> {
-    label: ObjectLabel,
+    label: ObjectName,
     children: ChildTasks<T>,
     deadline: Option<Sleep>,
     state: StreamState,

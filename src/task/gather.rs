@@ -9,9 +9,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::completion::ChildTasks;
-use super::object::{id_list, ObjectLabel};
+use super::object::id_list;
 use super::JoinError;
 use crate::runtime::context::with_core;
+use crate::sync::object::ObjectName;
 
 /// Why a [`gather`] or [`try_gather`] gave no results: the first child to
 /// fail, in the order the children ended (not argument order).
@@ -86,7 +87,7 @@ enum GatherState<O> {
 
 /// The engine both `Gather` and `TryGather` drive; `O` is a child's output.
 struct Gathering<O> {
-    label: ObjectLabel,
+    label: ObjectName,
     children: ChildTasks<O>,
     outputs: Vec<Option<O>>,
     state: GatherState<O>,
@@ -99,7 +100,7 @@ impl<O: 'static> Gathering<O> {
         I: IntoIterator,
         I::Item: Future<Output = O> + 'static,
     {
-        let label = ObjectLabel::new("Gather");
+        let label = ObjectName::new("Gather");
         let mut children = ChildTasks::new(label.name());
         with_core(what, |core| {
             for fut in futures {

@@ -10,10 +10,10 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::object::ObjectLabel;
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// Why a [`Promise`] holds no value.
 ///
@@ -116,7 +116,7 @@ enum PromiseState<T, E> {
 type DoneCallback<T, E> = Box<dyn FnOnce(&Result<T, PromiseError<E>>)>;
 
 struct PromiseCell<T, E> {
-    label: ObjectLabel,
+    label: ObjectName,
     state: RefCell<PromiseState<T, E>>,
     /// Blocked awaiters, in the order they started waiting.
     waiters: RefCell<Vec<(u64, Waker)>>,
@@ -202,7 +202,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
     pub fn new() -> Promise<T, E> {
         Promise {
             cell: Rc::new(PromiseCell {
-                label: ObjectLabel::new("Promise"),
+                label: ObjectName::new("Promise"),
                 state: RefCell::new(PromiseState::Unset),
                 waiters: RefCell::default(),
                 next_waiter: Cell::new(0),

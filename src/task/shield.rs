@@ -7,11 +7,11 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::object::ObjectLabel;
 use super::{JoinError, Task};
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::{try_with_core, with_core};
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// What a task blocked on a shield waits for, for deadlock reports.
 struct Shielding {
@@ -67,7 +67,7 @@ where
     let task = with_core("seedloop::task::shield", |core| {
         Task::spawn_on(core, None, fut)
     });
-    let label = ObjectLabel::new("Shield");
+    let label = ObjectName::new("Shield");
     let inner = task.id();
     label.record("start", || inner.to_string());
     Shield {
@@ -83,7 +83,7 @@ where
 /// The future returned by [`shield`].
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shield<T> {
-    label: ObjectLabel,
+    label: ObjectName,
     blocker: Rc<Shielding>,
     /// `None` once the output was returned.
     task: Option<Task<T>>,

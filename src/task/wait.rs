@@ -10,11 +10,12 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use super::object::{id_list, ObjectLabel};
+use super::object::id_list;
 use super::{JoinError, Task};
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::context::try_with_core;
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 use crate::time::{sleep, Sleep};
 
 /// When [`wait`] returns. asyncio: `FIRST_COMPLETED`, `FIRST_EXCEPTION`,
@@ -184,7 +185,7 @@ pub struct Wait<T> {
     when: ReturnWhen,
     timer: Option<Sleep>,
     is_error: fn(&T) -> bool,
-    label: ObjectLabel,
+    label: ObjectName,
     status: Rc<WaitStatus>,
     returned: bool,
 }
@@ -200,7 +201,7 @@ impl<T> Wait<T> {
         I: IntoIterator<Item = Task<T>>,
     {
         let tasks: Vec<Task<T>> = tasks.into_iter().collect();
-        let label = ObjectLabel::new("Wait");
+        let label = ObjectName::new("Wait");
         let timer = timeout.map(sleep);
         label.record("start", || {
             let until = timer

@@ -6,10 +6,12 @@
 mod chrome;
 mod event;
 mod hash;
+mod name;
 mod render;
 
 pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent};
 pub(crate) use hash::Fnv64;
+pub(crate) use name::display_name;
 
 use std::rc::Rc;
 
@@ -57,10 +59,8 @@ impl Trace {
 
     /// The display name of a task: its name if it has one, else `#id`.
     pub fn task_name(&self, id: TaskId) -> String {
-        match self.names.get(id.0 as usize) {
-            Some(Some(name)) => name.to_string(),
-            _ => id.to_string(),
-        }
+        let own = self.names.get(id.0 as usize).and_then(|n| n.as_deref());
+        display_name(own, "", Some(id.0))
     }
 
     /// The last `n` events, rendered one per line.

@@ -17,10 +17,10 @@ use std::task::{Context, Poll};
 
 use super::completion::ChildTasks;
 use super::join::TaskRef;
-use super::object::ObjectLabel;
 use crate::runtime::blocker::WaitOn;
 use crate::runtime::context::{try_with_core, with_core};
 use crate::runtime::ids::TaskId;
+use crate::sync::object::ObjectName;
 
 /// Where a group is. Legal transitions:
 ///
@@ -49,7 +49,7 @@ enum GroupState {
 
 /// What the scope, every `TaskGroup` handle and the children share.
 struct GroupInner<E> {
-    label: ObjectLabel,
+    label: ObjectName,
     state: Cell<GroupState>,
     /// The children's wrapper tasks: `Ok(())` when the child returned `Ok`
     /// (its value went to its `GroupTask`), `Err(e)` when it failed.
@@ -137,7 +137,7 @@ impl<E: 'static> TaskGroup<E> {
         B: FnOnce(TaskGroup<E>) -> Fut,
         Fut: Future<Output = Result<R, E>>,
     {
-        let label = ObjectLabel::new("TaskGroup");
+        let label = ObjectName::new("TaskGroup");
         label.record("open", String::new);
         let group = TaskGroup {
             inner: Rc::new(GroupInner {

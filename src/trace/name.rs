@@ -1,0 +1,33 @@
+//! The one naming rule of traces, reports and debug output: a thing's own
+//! name if it has one, else its kind and number (`#3` for a task, `Lock#3`
+//! for a primitive), or `Lock#?` while it has no number yet.
+
+use std::fmt::Write;
+
+/// `name` if there is one, else `kind#number` (`kind#?` without a number).
+/// Tasks have no kind: an unnamed task is `#3`.
+pub(crate) fn display_name(name: Option<&str>, kind: &str, number: Option<u64>) -> String {
+    if let Some(name) = name {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(kind.len() + 4);
+    out.push_str(kind);
+    match number {
+        Some(n) => write!(out, "#{n}").expect("writing to a String"),
+        None => out.push_str("#?"),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_name;
+
+    #[test]
+    fn an_own_name_wins_else_kind_and_number() {
+        assert_eq!(display_name(Some("writer"), "", Some(3)), "writer");
+        assert_eq!(display_name(None, "", Some(3)), "#3");
+        assert_eq!(display_name(None, "Lock", Some(3)), "Lock#3");
+        assert_eq!(display_name(None, "Lock", None), "Lock#?");
+    }
+}
