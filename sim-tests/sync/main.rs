@@ -13,6 +13,7 @@ mod oracle;
 mod deadlock_reports;
 mod events;
 mod locks;
+mod named;
 mod properties;
 
 /// The `cargo test --test sync …` commands of the docs match tests here.

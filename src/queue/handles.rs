@@ -48,6 +48,19 @@ macro_rules! queue_type {
                 $name { core: QueueCore::new(maxsize, Items::$store()) }
             }
 
+            /// Names it: traces and deadlock reports say
+            #[doc = concat!("`", stringify!($name), " \"<name>\"` instead of `", stringify!($name), "#<n>`.")]
+            /// A by-value builder, for construction.
+            ///
+            /// ```
+            #[doc = concat!("let q = seedloop::queue::", stringify!($name), "::<u32>::new(4).named(\"jobs\");")]
+            /// assert!(format!("{q:?}").contains("jobs"));
+            /// ```
+            pub fn named(self, name: &str) -> Self {
+                self.core.set_name(name);
+                self
+            }
+
             /// Puts an item, waiting for room while the queue is full. An item
             /// put while getters wait goes straight to the first of them;
             /// putters that wait for room are served in the order they

@@ -261,6 +261,10 @@ impl<T> QueueCore<T> {
         }
     }
 
+    pub fn set_name(&self, name: &str) {
+        self.shared.waits.status.name.set_own(name);
+    }
+
     pub fn name(&self) -> String {
         self.shared.waits.status.name.show()
     }

@@ -64,6 +64,18 @@ impl fmt::Debug for Barrier {
 }
 
 impl Barrier {
+    /// Names it: traces and deadlock reports say `Barrier "<name>"`
+    /// instead of `Barrier#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// let b = seedloop::sync::Barrier::new(2).unwrap().named("round");
+    /// assert!(format!("{b:?}").contains("Barrier \\\"round\\\""));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A barrier for `parties` tasks.
     ///
     /// # Errors

@@ -80,6 +80,18 @@ impl<T> fmt::Debug for Condition<T> {
 }
 
 impl<T> Condition<T> {
+    /// Names it: traces and deadlock reports say `Condition "<name>"`
+    /// instead of `Condition#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// let c = seedloop::sync::Condition::new(()).named("ready");
+    /// assert!(format!("{c:?}").contains("Condition \\\"ready\\\""));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A condition with a new lock guarding `value`.
     ///
     /// ```

@@ -48,6 +48,18 @@ impl fmt::Debug for Event {
 }
 
 impl Event {
+    /// Names it: traces and deadlock reports say `Event "<name>"`
+    /// instead of `Event#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// let e = seedloop::sync::Event::new().named("started");
+    /// assert!(format!("{e:?}").contains("Event \\\"started\\\""));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A new event, not set.
     ///
     /// ```

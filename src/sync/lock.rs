@@ -75,6 +75,19 @@ impl<T> fmt::Debug for Lock<T> {
 }
 
 impl<T> Lock<T> {
+    /// Names it: traces and deadlock reports say `Lock "<name>"`
+    /// instead of `Lock#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// use seedloop::{Sim, sync::Lock};
+    /// let lock = Lock::new(0).named("accounts");
+    /// assert!(format!("{lock:?}").contains("Lock \\\"accounts\\\""));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A new, unlocked lock guarding `value`.
     ///
     /// ```

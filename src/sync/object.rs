@@ -2,22 +2,26 @@
 //! (`Lock#3`), recording its steps in the trace, and noting what a blocked
 //! task waits on for the deadlock report.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::ids::TaskId;
 use crate::runtime::Core;
-use crate::trace::{display_name, EventKind};
+use crate::trace::{display_name, named_object, EventKind};
 
-/// The numbered display name of an object the trace and the reports talk
-/// about: a primitive (`Lock#3`, `Queue#1`) or a combinator (`Gather#2`,
-/// `Promise#4`). The one such type: numbered by the runtime
-/// (`Core::new_object_id`) at construction inside a runtime, or at first
-/// use inside one otherwise; until then it reads `Kind#?`.
+/// The display name of an object the trace and the reports talk about: a
+/// primitive (`Lock#3`, `Queue#1`, or `Lock "accounts"` once named) or a
+/// combinator (`Gather#2`, `Promise#4`). The one such type: numbered by the
+/// runtime (`Core::new_object_id`) at construction inside a runtime, or at
+/// first use inside one otherwise; until then it reads `Kind#?`. A named
+/// object still takes its number, so naming one object never renumbers the
+/// others.
 pub(crate) struct ObjectName {
     kind: &'static str,
     name: OnceCell<Rc<str>>,
+    /// The user's name for it (`.named("accounts")`), shown instead.
+    own: RefCell<Option<Rc<str>>>,
 }
 
 impl ObjectName {
@@ -26,11 +30,24 @@ impl ObjectName {
         if let Some(n) = crate::runtime::context::try_with_core(|core| numbered(kind, core)) {
             let _ = name.set(n);
         }
-        ObjectName { kind, name }
+        ObjectName {
+            kind,
+            name,
+            own: RefCell::new(None),
+        }
+    }
+
+    /// Gives the object the user's name: traces and reports say
+    /// `Lock "accounts"` from now on.
+    pub fn set_own(&self, name: &str) {
+        *self.own.borrow_mut() = Some(named_object(self.kind, name).into());
     }
 
     /// The name, numbering the object now if it has no number yet.
     pub fn get(&self, core: &Core) -> Rc<str> {
+        if let Some(own) = &*self.own.borrow() {
+            return own.clone();
+        }
         self.numbered(core).clone()
     }
 
@@ -42,6 +59,9 @@ impl ObjectName {
     /// current; outside a runtime an unnumbered object reads `Kind#?` (and
     /// is numbered later).
     pub fn name(&self) -> Rc<str> {
+        if let Some(own) = &*self.own.borrow() {
+            return own.clone();
+        }
         if let Some(name) = self.name.get() {
             return name.clone();
         }
@@ -52,6 +72,9 @@ impl ObjectName {
     /// The name for a report, never numbering: `Lock#?` if it was never
     /// numbered (blocking numbers it, but a report must not panic).
     pub fn show(&self) -> String {
+        if let Some(own) = &*self.own.borrow() {
+            return own.to_string();
+        }
         match self.name.get() {
             Some(n) => n.to_string(),
             None => display_name(None, self.kind, None),

@@ -69,6 +69,18 @@ pub struct BoundedSemaphore {
 }
 
 impl Semaphore {
+    /// Names it: traces and deadlock reports say `Semaphore "<name>"`
+    /// instead of `Semaphore#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// let s = seedloop::sync::Semaphore::new(2).named("db pool");
+    /// assert!(format!("{s:?}").contains("db pool"));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A semaphore with `permits` permits. asyncio: `Semaphore(value)`.
     ///
     /// ```
@@ -148,6 +160,18 @@ impl Semaphore {
 }
 
 impl BoundedSemaphore {
+    /// Names it: traces and deadlock reports say `BoundedSemaphore "<name>"`
+    /// instead of `BoundedSemaphore#<n>`. A by-value builder, for construction.
+    ///
+    /// ```
+    /// let s = seedloop::sync::BoundedSemaphore::new(2).named("db pool");
+    /// assert!(format!("{s:?}").contains("db pool"));
+    /// ```
+    pub fn named(self, name: &str) -> Self {
+        self.core.name.set_own(name);
+        self
+    }
+
     /// A bounded semaphore with `permits` permits, which is also its bound.
     ///
     /// ```

@@ -11,7 +11,7 @@ mod render;
 
 pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent};
 pub(crate) use hash::Fnv64;
-pub(crate) use name::display_name;
+pub(crate) use name::{display_name, named_object};
 
 use std::rc::Rc;
 

@@ -19,9 +19,21 @@ pub(crate) fn display_name(name: Option<&str>, kind: &str, number: Option<u64>) 
     out
 }
 
+/// A named object as traces and reports show it: `Lock "accounts"`. The
+/// name is quoted like a named task in a report (`"writer"`), so it never
+/// reads as a kind or a number.
+pub(crate) fn named_object(kind: &str, name: &str) -> String {
+    format!("{kind} {name:?}")
+}
+
 #[cfg(test)]
 mod tests {
-    use super::display_name;
+    use super::{display_name, named_object};
+
+    #[test]
+    fn a_named_object_quotes_its_name_after_its_kind() {
+        assert_eq!(named_object("Lock", "accounts"), "Lock \"accounts\"");
+    }
 
     #[test]
     fn an_own_name_wins_else_kind_and_number() {
