@@ -75,7 +75,15 @@ impl<'a> Contender<'a> {
 /// runs once, in turn (so load that comes and goes hits all alike). Prints
 /// each one's median ns per op and the median of its per-round ratio to the
 /// first contender. Returns the medians, in order.
+///
+/// For profiling one runtime alone, `BENCH_ONLY=<part of a name>` runs only
+/// the matching contenders (ratios are then to the first of those).
 pub fn compare(reps: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
+    let only = std::env::var("BENCH_ONLY").ok();
+    let mut contenders: Vec<&mut Contender<'_>> = contenders
+        .iter_mut()
+        .filter(|c| only.as_deref().is_none_or(|o| c.name.contains(o)))
+        .collect();
     for c in contenders.iter_mut() {
         (c.run)();
     }
@@ -87,7 +95,9 @@ pub fn compare(reps: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
             ns[i].push(t.elapsed().as_nanos() as f64 / c.ops as f64);
         }
     }
-    let reference = ns[0].clone();
+    let Some(reference) = ns.first().cloned() else {
+        return Vec::new();
+    };
     let mut medians = Vec::new();
     for (c, v) in contenders.iter().zip(&ns) {
         let ratios: Vec<f64> = v.iter().zip(&reference).map(|(x, r)| x / r).collect();
