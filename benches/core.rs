@@ -1,10 +1,15 @@
 //! Core executor benchmarks, side by side with peers in one process.
 //!
-//! `cargo bench --bench core` prints, for each workload, the median of
-//! several repetitions as ns per operation, and seedloop's ratio to each peer
-//! (below 1.0 = seedloop is faster). Targets (issue 2): spawn+join ≤ 150 ns
-//! per task; a sleeping task ≤ 300 ns per timer; ≥ 200,000 whole runs/s of
-//! the small racy program.
+//! `cargo bench --bench core` (or `-- spawn`, `-- timers`, `-- runs` for one
+//! workload) runs every contender once to warm up, then several rounds in
+//! which each contender runs once in turn, and prints each one's median ns
+//! per operation with the median of its per-round ratio to seedloop (tracing
+//! off): `seedloop/this` for a peer (below 1.0 = seedloop is faster),
+//! `this/untraced` for seedloop with tracing on (the cost of tracing).
+//!
+//! Targets (issue 9): spawn+join at or below async-executor's
+//! `LocalExecutor`; 100,000 sleeping tasks at most half of tokio's paused
+//! clock per timer; tracing at most 2x.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -16,7 +21,7 @@ use std::time::Duration;
 
 use seedloop::{Policy, Sim};
 
-use common::{measure, row};
+use common::{compare, measure, wanted, Contender, Versus};
 
 const REPS: usize = 9;
 
@@ -31,7 +36,7 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 fn spawn_join(n: u64) {
     println!("spawn and join {n} trivial tasks");
     let seedloop = |tracing: bool| {
-        measure(REPS, n, || {
+        move || {
             let mut sim = Sim::new(1)
                 .policy(Policy::Fifo)
                 .tracing(tracing)
@@ -45,56 +50,76 @@ fn spawn_join(n: u64) {
                 black_box(sum)
             })
             .unwrap();
-        })
+        }
     };
-    let off = seedloop(false);
-    let on = seedloop(true);
     let rt = tokio_rt();
-    let tokio = measure(REPS, n, || {
-        rt.block_on(async {
-            let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
-            let mut sum = 0;
-            for t in tasks {
-                sum += t.await.unwrap();
-            }
-            black_box(sum)
-        });
-    });
     let ex = async_executor::LocalExecutor::new();
-    let async_ex = measure(REPS, n, || {
-        futures::executor::block_on(ex.run(async {
-            let tasks: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
-            let mut sum = 0;
-            for t in tasks {
-                sum += t.await;
-            }
-            black_box(sum)
-        }));
-    });
-    row("seedloop sim (tracing off)", off, None);
-    row("seedloop sim (tracing on)", on, None);
-    row("tokio current-thread", tokio, Some(off));
-    row("async-executor LocalExecutor", async_ex, Some(off));
+    compare(
+        REPS,
+        &mut [
+            Contender::new(
+                "seedloop sim (tracing off)",
+                n,
+                Versus::Reference,
+                seedloop(false),
+            ),
+            Contender::new(
+                "seedloop sim (tracing on)",
+                n,
+                Versus::Variant,
+                seedloop(true),
+            ),
+            Contender::new("tokio current-thread", n, Versus::Peer, || {
+                rt.block_on(async {
+                    let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(async move { i })).collect();
+                    let mut sum = 0;
+                    for t in tasks {
+                        sum += t.await.unwrap();
+                    }
+                    black_box(sum)
+                });
+            }),
+            Contender::new("async-executor LocalExecutor", n, Versus::Peer, || {
+                futures::executor::block_on(ex.run(async {
+                    let tasks: Vec<_> = (0..n).map(|i| ex.spawn(async move { i })).collect();
+                    let mut sum = 0;
+                    for t in tasks {
+                        sum += t.await;
+                    }
+                    black_box(sum)
+                }));
+            }),
+        ],
+    );
 }
 
-/// Deterministic pseudo-random durations, 1 ms to 10 s.
+/// `n` deterministic pseudo-random durations from 1 ms to 10 s, all
+/// distinct (whole microseconds: tokio's wheel rounds them up to its
+/// millisecond ticks, seedloop keeps them exact).
 fn durations(n: u64) -> Vec<Duration> {
+    const RANGE: u64 = 9_999_001; // microseconds in 1 ms ..= 10 s
+    assert!(n <= RANGE / 2);
+    let mut seen = std::collections::HashSet::new();
     let mut x = 0x9e37_79b9_7f4a_7c15u64;
-    (0..n)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            Duration::from_millis(1 + x % 10_000)
-        })
-        .collect()
+    let mut out = Vec::with_capacity(n as usize);
+    while out.len() < n as usize {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let micros = 1_000 + x % RANGE;
+        if seen.insert(micros) {
+            out.push(Duration::from_micros(micros));
+        }
+    }
+    out
 }
 
 fn timers(n: u64) {
-    println!("{n} tasks each sleeping 1 ms to 10 s of virtual time");
+    println!("{n} tasks each sleeping a distinct 1 ms to 10 s of virtual time, Policy::Fifo");
     let ds = durations(n);
     let seedloop = |tracing: bool| {
-        measure(REPS, n, || {
+        let ds = &ds;
+        move || {
             let mut sim = Sim::new(1)
                 .policy(Policy::Fifo)
                 .tracing(tracing)
@@ -109,25 +134,42 @@ fn timers(n: u64) {
                 }
             })
             .unwrap();
-        })
+        }
     };
-    let off = seedloop(false);
-    let on = seedloop(true);
-    let tokio = measure(REPS, n, || {
-        let rt = tokio_rt();
-        rt.block_on(async {
-            let tasks: Vec<_> = ds
-                .iter()
-                .map(|&d| tokio::spawn(tokio::time::sleep(d)))
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
-            }
-        });
-    });
-    row("seedloop sim (tracing off)", off, None);
-    row("seedloop sim (tracing on)", on, None);
-    row("tokio current-thread, paused clock", tokio, Some(off));
+    compare(
+        REPS,
+        &mut [
+            Contender::new(
+                "seedloop sim (tracing off)",
+                n,
+                Versus::Reference,
+                seedloop(false),
+            ),
+            Contender::new(
+                "seedloop sim (tracing on)",
+                n,
+                Versus::Variant,
+                seedloop(true),
+            ),
+            Contender::new(
+                "tokio current-thread, paused clock",
+                n,
+                Versus::Peer,
+                || {
+                    let rt = tokio_rt();
+                    rt.block_on(async {
+                        let tasks: Vec<_> = ds
+                            .iter()
+                            .map(|&d| tokio::spawn(tokio::time::sleep(d)))
+                            .collect();
+                        for t in tasks {
+                            t.await.unwrap();
+                        }
+                    });
+                },
+            ),
+        ],
+    );
 }
 
 /// The small racy program: 4 tasks × 10 × (read, yield, write).
@@ -171,7 +213,14 @@ fn main() {
     // `cargo test --benches` runs this with `--bench`-less args; keep it quick then.
     let quick = std::env::args().any(|a| a == "--quick") || cfg!(debug_assertions);
     let n = if quick { 2_000 } else { 100_000 };
-    spawn_join(n);
-    timers(n);
-    whole_runs(if quick { 100 } else { 20_000 });
+    // `cargo bench --bench core -- timers` (or `spawn`, `runs`) runs one workload.
+    if wanted("spawn") {
+        spawn_join(n);
+    }
+    if wanted("timers") {
+        timers(n);
+    }
+    if wanted("runs") {
+        whole_runs(if quick { 100 } else { 20_000 });
+    }
 }

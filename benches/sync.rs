@@ -1,12 +1,12 @@
 //! Sync and queue benchmarks, side by side with tokio in one process.
 //!
-//! `cargo bench --bench sync` prints, for each workload, the median of
-//! several repetitions as ns per operation, and seedloop's ratio to tokio
-//! (below 1.0 = seedloop is faster). Targets: a round trip between two
-//! tasks through two `Queue(1)`s ahead of tokio's `mpsc::channel(1)` (issue
-//! 9: the ratio below 1.0; issue 4 asked ≤ 150 ns against tokio's ~170 ns
-//! on the reference machine); lock hand-off between 4 tasks reported
-//! against tokio's `Mutex`. docs/queues.md has the before/after figures.
+//! `cargo bench --bench sync` (or `-- queue`, `-- lock`) prints, for each
+//! workload, the median of several interleaved rounds as ns per operation,
+//! seedloop's ratio to tokio (`seedloop/this`, below 1.0 = seedloop is
+//! faster) and the cost of tracing (`this/untraced`). Targets: a round trip between two tasks
+//! through two `Queue(1)`s ahead of tokio's `mpsc::channel(1)` (issue 9;
+//! issue 4 asked ≤ 150 ns against tokio's ~170 ns on the reference machine); lock hand-off between 4 tasks
+//! reported against tokio's `Mutex`.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -17,7 +17,7 @@ use seedloop::queue::Queue;
 use seedloop::sync::Lock;
 use seedloop::{spawn, yield_now, Policy, Sim};
 
-use common::{measure, row};
+use common::{compare, Contender, Versus};
 
 const REPS: usize = 5;
 
@@ -76,16 +76,31 @@ async fn tokio_ping_pong(n: u64) {
 
 fn ping_pong(n: u64, traced: u64) {
     println!("round trips between two tasks through two Queue(1)s / mpsc::channel(1)");
-    let off = measure(REPS, n, || sim(false).run(seedloop_ping_pong(n)).unwrap());
-    // A traced run keeps every event: fewer round trips, to bound memory.
-    let on = measure(REPS, traced, || {
-        sim(true).run(seedloop_ping_pong(traced)).unwrap()
-    });
     let rt = tokio_rt();
-    let tokio = measure(REPS, n, || rt.block_on(tokio_ping_pong(n)));
-    row(&format!("seedloop Queue (tracing off, {n})"), off, None);
-    row(&format!("seedloop Queue (tracing on, {traced})"), on, None);
-    row("tokio mpsc::channel(1), current-thread", tokio, Some(off));
+    compare(
+        REPS,
+        &mut [
+            Contender::new(
+                format!("seedloop Queue (tracing off, {n})"),
+                n,
+                Versus::Reference,
+                || sim(false).run(seedloop_ping_pong(n)).unwrap(),
+            ),
+            // A traced run keeps every event: fewer round trips, to bound memory.
+            Contender::new(
+                format!("seedloop Queue (tracing on, {traced})"),
+                traced,
+                Versus::Variant,
+                || sim(true).run(seedloop_ping_pong(traced)).unwrap(),
+            ),
+            Contender::new(
+                "tokio mpsc::channel(1), current-thread",
+                n,
+                Versus::Peer,
+                || rt.block_on(tokio_ping_pong(n)),
+            ),
+        ],
+    );
 }
 
 /// `tasks` tasks take the lock `n` times in all, each holding it across a
@@ -132,17 +147,27 @@ async fn tokio_lock_hand_off(n: u64, tasks: u64) {
 
 fn lock_hand_off(n: u64, traced: u64) {
     println!("lock hand-off between 4 tasks (each holds the lock across a yield)");
-    let off = measure(REPS, n, || {
-        sim(false).run(seedloop_lock_hand_off(n, 4)).unwrap()
-    });
-    let on = measure(REPS, traced, || {
-        sim(true).run(seedloop_lock_hand_off(traced, 4)).unwrap()
-    });
     let rt = tokio_rt();
-    let tokio = measure(REPS, n, || rt.block_on(tokio_lock_hand_off(n, 4)));
-    row(&format!("seedloop Lock (tracing off, {n})"), off, None);
-    row(&format!("seedloop Lock (tracing on, {traced})"), on, None);
-    row("tokio Mutex, current-thread", tokio, Some(off));
+    compare(
+        REPS,
+        &mut [
+            Contender::new(
+                format!("seedloop Lock (tracing off, {n})"),
+                n,
+                Versus::Reference,
+                || sim(false).run(seedloop_lock_hand_off(n, 4)).unwrap(),
+            ),
+            Contender::new(
+                format!("seedloop Lock (tracing on, {traced})"),
+                traced,
+                Versus::Variant,
+                || sim(true).run(seedloop_lock_hand_off(traced, 4)).unwrap(),
+            ),
+            Contender::new("tokio Mutex, current-thread", n, Versus::Peer, || {
+                rt.block_on(tokio_lock_hand_off(n, 4))
+            }),
+        ],
+    );
 }
 
 fn main() {

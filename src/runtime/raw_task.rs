@@ -5,8 +5,9 @@
 //! (to read the output). The future lives inline in the cell, pinned there
 //! for its whole life: one allocation per task (see `poll` for the argument).
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
@@ -15,6 +16,10 @@ use super::ids::{TaskId, TaskKey};
 use super::state::TaskState;
 
 /// What the executor and the `Task` handle share about a task, whatever its type.
+///
+/// Kept small (it is copied into place at every spawn, and the loop reads it
+/// at every poll): what few tasks use (cancel requests with reasons, done
+/// hooks) is allocated on first use.
 pub(crate) struct TaskHeader {
     pub id: TaskId,
     pub name: Option<Rc<str>>,
@@ -22,10 +27,13 @@ pub(crate) struct TaskHeader {
     pub state: Cell<TaskState>,
     pub cancel_requested: Cell<bool>,
     /// How many cancel requests are pending, and the first one's reason.
-    pub cancels: CancelRequests,
+    pub cancels: Lazy<CancelRequests>,
     pub join_waker: RefCell<Option<Waker>>,
     /// Run once, in registration order, when the task reaches a final state.
-    pub done_hooks: RefCell<Vec<DoneHook>>,
+    /// Boxed: one pointer in the header instead of a `Vec`'s three words,
+    /// for the many tasks that never get a hook.
+    #[allow(clippy::box_collection)]
+    pub done_hooks: RefCell<Option<Box<Vec<DoneHook>>>>,
     pub panic_message: RefCell<Option<Rc<str>>>,
     /// Someone awaited the task and got its `JoinError::Panicked` (debug
     /// mode reports a panic nobody observed).
@@ -37,6 +45,27 @@ pub(crate) struct TaskHeader {
 /// which their children complete). It runs inside the loop, synchronously:
 /// it must not block or poll anything, only note and wake.
 pub(crate) type DoneHook = Box<dyn FnOnce(&TaskHeader)>;
+
+/// A `T` allocated on first use: a pointer until then. Reads through it
+/// (`Deref`) allocate the default value if there is none yet; [`Lazy::get`]
+/// does not.
+#[derive(Default)]
+pub(crate) struct Lazy<T>(OnceCell<Box<T>>);
+
+impl<T> Lazy<T> {
+    /// The value, if it was ever used.
+    pub fn get(&self) -> Option<&T> {
+        self.0.get().map(|b| &**b)
+    }
+}
+
+impl<T: Default> Deref for Lazy<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.0.get_or_init(Box::default)
+    }
+}
 
 /// The pending cancel requests of a task (asyncio's `cancelling()` count)
 /// and the reason given with the first of them.
@@ -59,8 +88,8 @@ impl TaskHeader {
         if let Some(w) = w {
             w.wake();
         }
-        let hooks = std::mem::take(&mut *self.done_hooks.borrow_mut());
-        for hook in hooks {
+        let hooks = self.done_hooks.borrow_mut().take();
+        for hook in hooks.into_iter().flat_map(|hooks| *hooks) {
             hook(self);
         }
     }
@@ -70,7 +99,10 @@ impl TaskHeader {
         if self.state.get().is_final() {
             hook(self);
         } else {
-            self.done_hooks.borrow_mut().push(hook);
+            self.done_hooks
+                .borrow_mut()
+                .get_or_insert_with(Box::default)
+                .push(hook);
         }
     }
 }
@@ -181,5 +213,30 @@ impl<F: Future> OutputCell<F::Output> for TaskCell<F> {
         if let Stage::Done(out) = &*self.stage.borrow() {
             f(out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lazy_value_is_allocated_on_first_use_only() {
+        let lazy: Lazy<CancelRequests> = Lazy::default();
+        assert!(lazy.get().is_none());
+        assert_eq!(lazy.count.get(), 0);
+        lazy.count.set(2);
+        assert_eq!(lazy.get().map(|c| c.count.get()), Some(2));
+    }
+
+    /// The header is copied into every new task's cell: its rarely used
+    /// parts stay out of line.
+    #[test]
+    fn the_task_header_stays_small() {
+        assert!(
+            std::mem::size_of::<TaskHeader>() <= 128,
+            "TaskHeader is {} bytes",
+            std::mem::size_of::<TaskHeader>()
+        );
     }
 }

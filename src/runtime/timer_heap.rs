@@ -1,17 +1,36 @@
 //! The timer heap: wake-ups and delayed callbacks ordered by (deadline, sequence).
 //!
 //! Two timers due at the same instant fire in the order they were set (asyncio
-//! leaves this undefined; here it is part of the contract). Removing a timer
-//! is O(1): its slab entry goes, and the heap entry is skipped when it surfaces.
+//! leaves this undefined; here it is part of the contract), whether they were
+//! set long before, or for an instant the clock has already reached.
+//!
+//! Each timer is an entry of the runtime's one generation-checked
+//! [`Slab`]: its key is the [`TimerKey`] its owner holds, so a key kept past
+//! its timer (a fired sleep, a cancelled callback) finds nothing. The order
+//! lives in a [`RadixHeap`] of `(deadline, seq, key)` items: the clock only
+//! moves forward, and a radix heap takes monotone keys out in amortised
+//! O(log range) sequential steps, where a binary heap spends O(log n)
+//! scattered ones.
+//!
+//! Removing a timer is O(1): its slab entry goes, and its item in the radix
+//! heap is dropped when the heap comes across it, or in a purge once stale
+//! items outnumber the live timers (amortised O(1) per removal).
+//!
+//! Both modes use it: sim with the virtual clock, real mode with the
+//! monotonic clock (a deadline already past fires at the next turn).
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+mod radix_heap;
+#[cfg(test)]
+mod tests;
+
 use std::rc::Rc;
 use std::task::Waker;
 
 use super::callbacks::CallbackCell;
 use super::ids::TaskId;
+use crate::slab::{Slab, SlabKey};
 use crate::time::Instant;
+use radix_heap::{Item, RadixHeap};
 
 /// What a timer does when it fires.
 pub(crate) enum TimerTarget {
@@ -23,96 +42,81 @@ pub(crate) enum TimerTarget {
 
 /// A handle to a timer in the heap.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct TimerKey {
-    index: u32,
-    generation: u32,
+pub(crate) struct TimerKey(SlabKey);
+
+/// A pending timer, as the slab holds it.
+struct Timer {
+    deadline: Instant,
+    target: TimerTarget,
 }
 
-struct Slot {
-    generation: u32,
-    target: Option<TimerTarget>,
-}
+/// Stale items are purged once there are more than this many beyond twice
+/// the live timers.
+const PURGE_SLACK: usize = 64;
 
 #[derive(Default)]
 pub(crate) struct TimerHeap {
-    heap: BinaryHeap<Reverse<(Instant, u64, u32, u32)>>,
-    slots: Vec<Slot>,
-    free: Vec<u32>,
+    timers: Slab<Timer>,
+    order: RadixHeap<SlabKey>,
     next_seq: u64,
 }
 
 impl TimerHeap {
+    /// Sets a timer; it fires after every timer set earlier for the same
+    /// deadline.
     pub fn insert(&mut self, deadline: Instant, target: TimerTarget) -> TimerKey {
-        let index = match self.free.pop() {
-            Some(i) => {
-                self.slots[i as usize].target = Some(target);
-                i
-            }
-            None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    target: Some(target),
-                });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let generation = self.slots[index as usize].generation;
+        let key = self.timers.insert(Timer { deadline, target });
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Reverse((deadline, seq, index, generation)));
-        TimerKey { index, generation }
+        self.order.push(Item {
+            deadline: deadline.as_nanos(),
+            seq,
+            key,
+        });
+        TimerKey(key)
     }
 
     /// Replaces the waker of a pending wake timer (a future polled by a new waker).
     pub fn update_waker(&mut self, key: TimerKey, waker: &Waker) {
-        if let Some(TimerTarget::Wake { waker: w, .. }) = self.slot_mut(key) {
+        if let Some(Timer {
+            target: TimerTarget::Wake { waker: w, .. },
+            ..
+        }) = self.timers.get_mut(key.0)
+        {
             if !w.will_wake(waker) {
                 *w = waker.clone();
             }
         }
     }
 
-    fn slot_mut(&mut self, key: TimerKey) -> Option<&mut TimerTarget> {
-        let s = self.slots.get_mut(key.index as usize)?;
-        if s.generation != key.generation {
-            return None;
-        }
-        s.target.as_mut()
-    }
-
     /// Forgets a timer that has not fired. Returns its target if it was live.
     pub fn remove(&mut self, key: TimerKey) -> Option<TimerTarget> {
-        let s = self.slots.get_mut(key.index as usize)?;
-        if s.generation != key.generation {
-            return None;
+        let timer = self.timers.remove(key.0)?;
+        self.order.note_removed(timer.deadline.as_nanos());
+        if self.order.len() > 2 * self.timers.len() + PURGE_SLACK {
+            let timers = &self.timers;
+            self.order.retain(|k| timers.contains(*k));
         }
-        let t = s.target.take()?;
-        s.generation = s.generation.wrapping_add(1);
-        self.free.push(key.index);
-        Some(t)
+        Some(timer.target)
     }
 
     /// The earliest live deadline, discarding removed timers on the way.
     pub fn next_deadline(&mut self) -> Option<Instant> {
-        while let Some(Reverse((deadline, _, index, generation))) = self.heap.peek().copied() {
-            if self.slots[index as usize].generation == generation {
-                return Some(deadline);
-            }
-            self.heap.pop();
-        }
-        None
+        let timers = &self.timers;
+        self.order
+            .peek_deadline(|k| timers.contains(*k))
+            .map(Instant::from_nanos)
     }
 
     /// Pops the next timer due at or before `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<TimerTarget> {
         loop {
-            let deadline = self.next_deadline()?;
-            if deadline > now {
-                return None;
-            }
-            let Reverse((_, _, index, generation)) = self.heap.pop().expect("peeked");
-            if let Some(t) = self.remove(TimerKey { index, generation }) {
-                return Some(t);
+            let timers = &self.timers;
+            let item = self
+                .order
+                .pop_due(now.as_nanos(), |k| timers.contains(*k))?;
+            if let Some(timer) = self.timers.remove(item.key) {
+                return Some(timer.target);
             }
         }
     }
@@ -120,8 +124,7 @@ impl TimerHeap {
     /// Drops every timer (end of run). Returns the targets so their wakers and
     /// callbacks are dropped outside any borrow of the heap.
     pub fn drain(&mut self) -> Vec<TimerTarget> {
-        self.heap.clear();
-        self.free.clear();
-        self.slots.drain(..).filter_map(|s| s.target).collect()
+        self.order.clear();
+        self.timers.drain().into_iter().map(|t| t.target).collect()
     }
 }

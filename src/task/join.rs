@@ -422,12 +422,19 @@ fn withdraw_cancel(header: &TaskHeader) -> u32 {
 fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
     match header.state.get() {
         TaskState::Finished => Some(Ok(())),
-        TaskState::Cancelled => Some(Err(match header.cancels.reason.borrow().as_deref() {
-            Some(reason) => JoinError::CancelledWith {
-                reason: reason.to_string(),
+        TaskState::Cancelled => Some(Err(
+            match header
+                .cancels
+                .get()
+                .and_then(|c| c.reason.borrow().clone())
+                .as_deref()
+            {
+                Some(reason) => JoinError::CancelledWith {
+                    reason: reason.to_string(),
+                },
+                None => JoinError::Cancelled,
             },
-            None => JoinError::Cancelled,
-        })),
+        )),
         TaskState::Panicked => Some(Err(JoinError::Panicked {
             message: header
                 .panic_message

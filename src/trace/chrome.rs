@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use super::record::View;
 use super::{Actor, Event, EventKind, Trace};
 use crate::runtime::ids::TaskId;
 
@@ -24,9 +25,10 @@ pub(super) fn render(trace: &Trace) -> String {
     let mut seen: Vec<TaskId> = Vec::new();
     // The time each task last went idle, by id.
     let mut idle_since: Vec<Option<u64>> = Vec::new();
-    for e in trace.events() {
-        let tid = tid(e.actor);
-        if let Actor::Task(id) = e.actor {
+    for n in 0..trace.len() {
+        let (time, actor, kind) = trace.records.get(n);
+        let tid = tid(actor);
+        if let Actor::Task(id) = actor {
             if !seen.contains(&id) {
                 seen.push(id);
                 push(
@@ -38,11 +40,11 @@ pub(super) fn render(trace: &Trace) -> String {
             if idle_since.len() <= i {
                 idle_since.resize(i + 1, None);
             }
-            match e.kind {
-                EventKind::Pending => idle_since[i] = Some(e.time.as_nanos()),
-                EventKind::Poll => {
+            match kind.kind() {
+                Some(EventKind::Pending) => idle_since[i] = Some(time.as_nanos()),
+                Some(EventKind::Poll) => {
                     if let Some(start) = idle_since[i].take() {
-                        push(&mut out, span(tid, "waiting", start, e.time.as_nanos()));
+                        push(&mut out, span(tid, "waiting", start, time.as_nanos()));
                     }
                 }
                 _ => {}
@@ -50,7 +52,7 @@ pub(super) fn render(trace: &Trace) -> String {
         }
         push(
             &mut out,
-            instant(tid, &trace.describe(e), e.time.as_nanos()),
+            instant(tid, &describe(trace, &kind), time.as_nanos()),
         );
     }
     out.push_str("\n]}\n");
@@ -112,13 +114,13 @@ fn json_string(s: &str) -> String {
 
 /// Used by `Trace::describe`: the words after the actor on a text line.
 pub(super) fn words(trace: &Trace, e: &Event) -> String {
-    let line = trace.tail_of(std::slice::from_ref(e));
-    // "<time> <actor> <words>\n": drop the first two fields.
-    line.trim_end()
-        .splitn(3, ' ')
-        .nth(2)
-        .unwrap_or("")
-        .to_string()
+    describe(trace, &View::Kept(&e.kind))
+}
+
+fn describe(trace: &Trace, kind: &View<'_>) -> String {
+    let mut out = String::new();
+    super::render::words(trace, kind, &mut out);
+    out
 }
 
 #[cfg(test)]

@@ -7,16 +7,20 @@ mod chrome;
 mod event;
 mod hash;
 mod name;
+mod record;
 mod render;
 
 pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent};
 pub(crate) use hash::Fnv64;
 pub(crate) use name::{display_name, named_object};
 
+use std::cell::OnceCell;
+use std::fmt;
 use std::rc::Rc;
 
 use crate::runtime::ids::TaskId;
 use crate::time::Instant;
+use record::Records;
 
 /// The events of one run, and the names of its tasks.
 ///
@@ -30,50 +34,106 @@ use crate::time::Instant;
 /// let text = sim.trace().render();
 /// assert!(text.contains("1.000000 loop timer main"));
 /// ```
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct Trace {
-    events: Vec<Event>,
-    /// Names by task id; index 0 is unused.
-    names: Vec<Option<Rc<str>>>,
+    /// The events, compactly (see `record.rs`).
+    records: Records,
+    /// Names of the named tasks, by increasing id.
+    names: Vec<(TaskId, Rc<str>)>,
+    /// The events as [`Event`]s, built on the first call to `events`.
+    events: OnceCell<Vec<Event>>,
+}
+
+impl Clone for Trace {
+    fn clone(&self) -> Self {
+        Trace {
+            records: self.records.clone(),
+            names: self.names.clone(),
+            events: OnceCell::new(),
+        }
+    }
+}
+
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Trace")
+            .field("events", &self.events())
+            .field("names", &self.names)
+            .finish()
+    }
+}
+
+impl Drop for Trace {
+    fn drop(&mut self) {
+        self.records.recycle();
+    }
 }
 
 impl Trace {
     /// The events, in order.
+    ///
+    /// The recorder keeps events in a compact form; the first call builds
+    /// this slice from it (rendering and hashing do not need it).
     pub fn events(&self) -> &[Event] {
-        &self.events
+        self.events.get_or_init(|| {
+            (0..self.records.len())
+                .map(|i| {
+                    let (time, actor, kind) = self.records.get(i);
+                    Event {
+                        seq: i as u64,
+                        time,
+                        actor,
+                        kind: kind.to_kind(),
+                    }
+                })
+                .collect()
+        })
     }
 
     /// How many events were recorded.
     pub fn len(&self) -> usize {
-        self.events.len()
+        self.records.len()
     }
 
     /// Whether nothing was recorded (tracing off, or nothing ran).
     pub fn is_empty(&self) -> bool {
-        self.events.is_empty()
+        self.records.len() == 0
     }
 
     pub(crate) fn truncate(&mut self, len: usize) {
-        self.events.truncate(len);
+        self.records.truncate(len);
+        if let Some(events) = self.events.get_mut() {
+            events.truncate(len);
+        }
     }
 
     /// The display name of a task: its name if it has one, else `#id`.
     pub fn task_name(&self, id: TaskId) -> String {
-        let own = self.names.get(id.0 as usize).and_then(|n| n.as_deref());
-        display_name(own, "", Some(id.0))
+        display_name(self.name_of(id).map(|n| &**n), "", Some(id.0))
+    }
+
+    fn name_of(&self, id: TaskId) -> Option<&Rc<str>> {
+        self.names
+            .binary_search_by_key(&id, |(i, _)| *i)
+            .ok()
+            .map(|i| &self.names[i].1)
     }
 
     /// The last `n` events, rendered one per line.
     pub fn tail(&self, n: usize) -> String {
-        let start = self.events.len().saturating_sub(n);
-        render::lines(self, &self.events[start..])
+        let start = self.len().saturating_sub(n);
+        render::record_lines(self, start..self.len())
     }
 
     /// A stable 64-bit hash of the events: equal traces hash equal on every
     /// machine and toolchain.
     pub fn hash(&self) -> u64 {
+        // The hash of the rendered text, line by line, without building it whole.
         let mut h = Fnv64::new();
-        for line in self.render().lines() {
+        let mut line = String::new();
+        for i in 0..self.len() {
+            line.clear();
+            render::record_line(self, i, &mut line);
             h.write(line.as_bytes());
             h.write(b"\n");
         }
@@ -101,10 +161,6 @@ impl Trace {
         chrome::words(self, event)
     }
 
-    pub(crate) fn tail_of(&self, events: &[Event]) -> String {
-        render::lines(self, events)
-    }
-
     /// The stable text form, one event per line:
     ///
     /// ```text
@@ -123,7 +179,7 @@ impl Trace {
     /// `callback`, `cancel`, `cancelled`, `cancelled (run ended)`, `finish`,
     /// `panic`, `block for`, and `<Object#n> <action>` for primitives.
     pub fn render(&self) -> String {
-        render::lines(self, &self.events)
+        render::record_lines(self, 0..self.len())
     }
 }
 
@@ -139,31 +195,41 @@ impl Recorder {
         Recorder {
             enabled,
             trace: Trace {
-                events: Vec::new(),
-                names: vec![None],
+                records: if enabled {
+                    Records::reusing_spare()
+                } else {
+                    Records::default()
+                },
+                names: Vec::new(),
+                events: OnceCell::new(),
             },
         }
     }
 
-    /// Remembers a task's name for rendering (called for every task, named or not,
-    /// so the table stays indexed by id).
+    /// Remembers a task's name for rendering (`None`: the task renders as
+    /// `#id`). Ids come in increasing order, so this is a push at most.
     pub fn name_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
-        let i = id.0 as usize;
-        if self.trace.names.len() <= i {
-            self.trace.names.resize(i + 1, None);
+        let names = &mut self.trace.names;
+        if names.last().is_none_or(|(last, _)| *last < id) {
+            if let Some(name) = name {
+                names.push((id, name));
+            }
+            return;
         }
-        self.trace.names[i] = name;
+        match (names.binary_search_by_key(&id, |(i, _)| *i), name) {
+            (Ok(i), Some(name)) => names[i].1 = name,
+            (Ok(i), None) => {
+                names.remove(i);
+            }
+            (Err(i), Some(name)) => names.insert(i, (id, name)),
+            (Err(_), None) => {}
+        }
     }
 
+    #[inline]
     pub fn record(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         if self.enabled {
-            let seq = self.trace.events.len() as u64;
-            self.trace.events.push(Event {
-                seq,
-                time,
-                actor,
-                kind,
-            });
+            self.trace.records.push(time, actor, kind);
         }
     }
 

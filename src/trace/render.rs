@@ -1,54 +1,257 @@
 //! The stable text form of events.
 
 use std::fmt::Write;
+use std::ops::Range;
 
-use super::{Actor, CancelCause, Event, EventKind, Trace};
+use super::record::View;
+use super::{Actor, CancelCause, EventKind, Trace};
+use crate::runtime::ids::TaskId;
+use crate::time::Instant;
 
-pub(super) fn lines(trace: &Trace, events: &[Event]) -> String {
-    let mut out = String::with_capacity(events.len() * 32);
-    for e in events {
-        line(trace, e, &mut out);
+/// The recorded events `range` of `trace`, one line each.
+pub(super) fn record_lines(trace: &Trace, range: Range<usize>) -> String {
+    let mut out = String::with_capacity(range.len() * 32);
+    for i in range {
+        record_line(trace, i, &mut out);
         out.push('\n');
     }
     out
 }
 
-fn line(trace: &Trace, e: &Event, out: &mut String) {
-    let actor = match e.actor {
-        Actor::Task(id) => trace.task_name(id),
-        Actor::Loop => "loop".to_string(),
+/// Recorded event `i` of `trace`, without its newline.
+pub(super) fn record_line(trace: &Trace, i: usize, out: &mut String) {
+    let (time, actor, view) = trace.records.get(i);
+    line(trace, time, actor, &view, out);
+}
+
+/// `<time> <actor> <words>`.
+fn line(trace: &Trace, time: Instant, actor: Actor, view: &View<'_>, out: &mut String) {
+    let _ = write!(out, "{time} ");
+    match actor {
+        Actor::Task(id) => name(trace, id, out),
+        Actor::Loop => out.push_str("loop"),
+    }
+    out.push(' ');
+    words(trace, view, out);
+    // Trailing spaces never appear: the verb always follows the actor.
+}
+
+/// A task's display name: its name, or `#id`.
+fn name(trace: &Trace, id: TaskId, out: &mut String) {
+    match trace.name_of(id) {
+        Some(n) => out.push_str(n),
+        None => {
+            let _ = write!(out, "{id}");
+        }
+    }
+}
+
+/// The words after the actor: the verb and its arguments.
+pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
+    let Some(kind) = view.kind() else {
+        if let View::Object {
+            object,
+            action,
+            detail,
+        } = view
+        {
+            object_words(object, action, detail, out);
+        }
+        return;
     };
-    let _ = write!(out, "{} {} ", e.time, actor);
-    let _ = match &e.kind {
+    let _ = match kind {
         EventKind::Spawn { child, name } => match name {
             Some(n) => write!(out, "spawn {child} {n:?}"),
             None => write!(out, "spawn {child}"),
         },
         EventKind::Poll => write!(out, "poll"),
         EventKind::Pending => write!(out, "pending"),
-        EventKind::Wake { task } => write!(out, "wake {}", trace.task_name(*task)),
+        EventKind::Wake { task } => {
+            out.push_str("wake ");
+            name(trace, *task, out);
+            Ok(())
+        }
         EventKind::Sleep { until } => write!(out, "sleep until {until}"),
-        EventKind::TimerFired { task } => write!(out, "timer {}", trace.task_name(*task)),
+        EventKind::TimerFired { task } => {
+            out.push_str("timer ");
+            name(trace, *task, out);
+            Ok(())
+        }
         EventKind::Callback { id } => write!(out, "callback {id}"),
-        EventKind::CancelRequested { task } => write!(out, "cancel {}", trace.task_name(*task)),
+        EventKind::CancelRequested { task } => {
+            out.push_str("cancel ");
+            name(trace, *task, out);
+            Ok(())
+        }
         EventKind::Cancelled { cause } => match cause {
             CancelCause::Requested => write!(out, "cancelled"),
             CancelCause::RunEnded => write!(out, "cancelled (run ended)"),
         },
         EventKind::Finished => write!(out, "finish"),
         EventKind::Panicked { message } => write!(out, "panic {message:?}"),
-        EventKind::Blocked { nanos } => write!(
-            out,
-            "block for {}",
-            crate::time::Instant::from_nanos(*nanos)
-        ),
+        EventKind::Blocked { nanos } => {
+            write!(out, "block for {}", Instant::from_nanos(*nanos))
+        }
         EventKind::Object(o) => {
-            if o.detail.is_empty() {
-                write!(out, "{} {}", o.object, o.action)
-            } else {
-                write!(out, "{} {} {}", o.object, o.action, o.detail)
-            }
+            object_words(&o.object, o.action, &o.detail, out);
+            Ok(())
         }
     };
-    // Trailing spaces never appear: the verb always follows the actor.
+}
+
+/// `<object> <action> [<detail>]`.
+fn object_words(object: &str, action: &str, detail: &str, out: &mut String) {
+    out.push_str(object);
+    out.push(' ');
+    out.push_str(action);
+    if !detail.is_empty() {
+        out.push(' ');
+        out.push_str(detail);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::rc::Rc;
+
+    use crate::runtime::ids::TaskId;
+    use crate::time::Instant;
+    use crate::trace::{Actor, CancelCause, EventKind, Fnv64, Recorder};
+
+    /// Every kind of event, by named and unnamed actors, renders in the
+    /// documented form; `events()` gives them back; the hash is the hash of
+    /// the rendered lines.
+    #[test]
+    fn every_event_kind_renders_as_documented() {
+        let mut r = Recorder::new(true);
+        r.name_task(TaskId(1), Some("main".into()));
+        r.name_task(TaskId(2), None);
+        r.name_task(TaskId(3), Some("worker a".into()));
+        let far = Actor::Task(TaskId(u64::from(u32::MAX) + 7));
+        let at = |s: u64| Instant::from_nanos(s * 1_000_000_000 + 1_500);
+        let main = Actor::Task(TaskId(1));
+        let events = vec![
+            (
+                at(0),
+                main,
+                EventKind::Spawn {
+                    child: TaskId(2),
+                    name: None,
+                },
+            ),
+            (
+                at(0),
+                main,
+                EventKind::Spawn {
+                    child: TaskId(3),
+                    name: Some("worker a".into()),
+                },
+            ),
+            (at(0), Actor::Task(TaskId(2)), EventKind::Poll),
+            (
+                at(0),
+                Actor::Task(TaskId(2)),
+                EventKind::Sleep { until: at(2) },
+            ),
+            (at(0), Actor::Task(TaskId(2)), EventKind::Pending),
+            (at(1), Actor::Loop, EventKind::Callback { id: 4 }),
+            (
+                at(1),
+                Actor::Task(TaskId(3)),
+                EventKind::object("Queue#1", "put", "to #2"),
+            ),
+            (
+                at(1),
+                Actor::Task(TaskId(3)),
+                EventKind::object("Lock#2", "acquire", ""),
+            ),
+            (
+                at(1),
+                Actor::Task(TaskId(3)),
+                EventKind::Wake { task: TaskId(3) },
+            ),
+            (
+                at(1),
+                Actor::Task(TaskId(3)),
+                EventKind::CancelRequested { task: TaskId(2) },
+            ),
+            (
+                at(2),
+                Actor::Loop,
+                EventKind::TimerFired { task: TaskId(2) },
+            ),
+            (
+                at(2),
+                Actor::Task(TaskId(2)),
+                EventKind::Cancelled {
+                    cause: CancelCause::Requested,
+                },
+            ),
+            (
+                at(2),
+                Actor::Task(TaskId(3)),
+                EventKind::Blocked { nanos: 2_000_000 },
+            ),
+            (
+                at(2),
+                Actor::Task(TaskId(3)),
+                EventKind::Panicked {
+                    message: Rc::from("bad \"x\""),
+                },
+            ),
+            (at(3), far, EventKind::Finished),
+            (
+                at(3),
+                main,
+                EventKind::Cancelled {
+                    cause: CancelCause::RunEnded,
+                },
+            ),
+        ];
+        for (time, actor, kind) in events.iter().cloned() {
+            r.record(time, actor, kind);
+        }
+        let trace = r.into_trace();
+        let text = trace.render();
+        assert_eq!(
+            text,
+            "0.000001 main spawn #2\n\
+             0.000001 main spawn #3 \"worker a\"\n\
+             0.000001 #2 poll\n\
+             0.000001 #2 sleep until 2.000001\n\
+             0.000001 #2 pending\n\
+             1.000001 loop callback 4\n\
+             1.000001 worker a Queue#1 put to #2\n\
+             1.000001 worker a Lock#2 acquire\n\
+             1.000001 worker a wake worker a\n\
+             1.000001 worker a cancel #2\n\
+             2.000001 loop timer #2\n\
+             2.000001 #2 cancelled\n\
+             2.000001 worker a block for 0.002000\n\
+             2.000001 worker a panic \"bad \\\"x\\\"\"\n\
+             3.000001 #4294967302 finish\n\
+             3.000001 main cancelled (run ended)\n"
+        );
+        assert_eq!(trace.len(), events.len());
+        for (i, (e, (time, actor, kind))) in trace.events().iter().zip(&events).enumerate() {
+            assert_eq!(
+                (e.seq, e.time, e.actor, &e.kind),
+                (i as u64, *time, *actor, kind)
+            );
+        }
+        let mut h = Fnv64::new();
+        for line in text.lines() {
+            h.write(line.as_bytes());
+            h.write(b"\n");
+        }
+        assert_eq!(trace.hash(), h.finish());
+        assert_eq!(
+            trace.tail(2),
+            text.lines()
+                .skip(14)
+                .map(|l| format!("{l}\n"))
+                .collect::<String>()
+        );
+        assert_eq!(trace.describe(&trace.events()[6]), "Queue#1 put to #2");
+    }
 }

@@ -1,0 +1,559 @@
+//! How the recorder stores events: 24-byte records without destructors.
+//!
+//! A traced run records several events per task step, so the recorder's
+//! cost is mostly memory: an [`Event`](super::Event) is 64 bytes and may own
+//! heap data. A [`Record`] keeps what almost every event is, a time, an actor
+//! and a kind with at most one number, in 24 bytes of plain data.
+//!
+//! A primitive's event (`Queue#1 put to #2`) is a record too: its name and
+//! verb are interned once in a table of labels (keyed by the name's `Rc`
+//! and the verb's address, so a lookup never compares text), and its detail
+//! text is appended, length first, to one shared string. The `Box` and
+//! `String` the event came in are freed at once, for the next event to reuse.
+//!
+//! The rare events that carry other owned data (a named spawn, a panic
+//! message), or an actor id beyond 32 bits, are kept whole in a side table
+//! their record points into.
+//!
+//! The buffers of a dropped trace are kept for the next traced run on the
+//! same thread (up to [`SPARE_MAX_BYTES`]), so a sweep of traced runs does
+//! not fault fresh pages in for every run.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::rc::Rc;
+
+use super::{Actor, CancelCause, EventKind, ObjectEvent};
+use crate::runtime::ids::TaskId;
+use crate::time::Instant;
+
+/// What a record's `payload` means.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+enum Tag {
+    /// An unnamed spawn of task `payload`.
+    Spawn,
+    Poll,
+    Pending,
+    /// Woke task `payload`.
+    Wake,
+    /// Sleeps until `payload` nanoseconds.
+    Sleep,
+    /// The timer of task `payload` fired.
+    TimerFired,
+    /// Ran callback number `payload`.
+    Callback,
+    /// Asked task `payload` to cancel.
+    CancelRequested,
+    CancelledRequested,
+    CancelledRunEnded,
+    Finished,
+    /// Blocked the loop for `payload` nanoseconds.
+    Blocked,
+    /// A primitive's event: label `payload >> 32`, detail at text offset
+    /// `payload as u32` (`NO_DETAIL`: none).
+    Object,
+    /// The whole event is `escaped[payload]`.
+    Escaped,
+}
+
+/// The text offset of an object event without detail.
+const NO_DETAIL: u32 = u32::MAX;
+
+/// One recorded event. See the module docs.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Record {
+    time: u64,
+    payload: u64,
+    /// 0 for the loop, else the task id.
+    actor: u32,
+    tag: Tag,
+}
+
+/// An event kept whole: its actor and kind (the time is in its record).
+#[derive(Clone, Debug)]
+struct Escaped {
+    actor: Actor,
+    kind: EventKind,
+}
+
+/// A primitive's name and verb, as interned.
+#[derive(Clone, Debug)]
+struct Label {
+    object: Rc<str>,
+    action: &'static str,
+}
+
+/// Identifies a label by addresses: the name's allocation (kept alive by
+/// the label, so never reused while interned) and the verb's text.
+type LabelKey = (usize, usize, usize);
+
+/// A hasher for `LabelKey`s (addresses): one multiply per word.
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// The events of a trace, in order.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Records {
+    records: Vec<Record>,
+    labels: Vec<Label>,
+    label_index: HashMap<LabelKey, u32, BuildHasherDefault<AddressHasher>>,
+    /// The labels used last, direct-mapped by address: most object events
+    /// come from a handful of primitives, so most lookups end here.
+    recent: [Option<(LabelKey, u32)>; RECENT],
+    /// Object events' details, each as a LEB128 length and the bytes.
+    text: Vec<u8>,
+    escaped: Vec<Escaped>,
+}
+
+/// An event as read back: its kind, or for a primitive's event its parts.
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum View<'a> {
+    /// An event without owned data, rebuilt from its record.
+    Plain(EventKind),
+    /// An event kept whole.
+    Kept(&'a EventKind),
+    /// A primitive's event ([`EventKind::Object`]).
+    Object {
+        object: &'a Rc<str>,
+        action: &'static str,
+        detail: &'a str,
+    },
+}
+
+impl View<'_> {
+    /// The event kind, unless it is a primitive's event.
+    pub fn kind(&self) -> Option<&EventKind> {
+        match self {
+            View::Plain(kind) => Some(kind),
+            View::Kept(kind) => Some(kind),
+            View::Object { .. } => None,
+        }
+    }
+
+    /// The event kind, owned.
+    pub fn to_kind(&self) -> EventKind {
+        match self {
+            View::Plain(kind) => kind.clone(),
+            View::Kept(kind) => (*kind).clone(),
+            View::Object {
+                object,
+                action,
+                detail,
+            } => EventKind::Object(Box::new(ObjectEvent {
+                object: Rc::clone(object),
+                action,
+                detail: detail.to_string(),
+            })),
+        }
+    }
+}
+
+/// Slots of `Records::recent`.
+const RECENT: usize = 16;
+
+/// The most memory a thread keeps for reuse by its next traced run.
+pub(super) const SPARE_MAX_BYTES: usize = 64 << 20;
+
+thread_local! {
+    /// The buffers of the last dropped trace on this thread, emptied.
+    static SPARE: RefCell<Records> = RefCell::new(Records::default());
+}
+
+impl Records {
+    /// An empty log that starts from this thread's spare buffers, if any.
+    pub fn reusing_spare() -> Records {
+        SPARE
+            .try_with(|s| s.try_borrow_mut().map(|mut s| std::mem::take(&mut *s)))
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+    }
+
+    /// The bytes the buffers hold on to.
+    fn footprint(&self) -> usize {
+        self.records.capacity() * std::mem::size_of::<Record>()
+            + self.text.capacity()
+            + self.escaped.capacity() * std::mem::size_of::<Escaped>()
+    }
+
+    /// Empties the log and hands its buffers to this thread's spare slot if
+    /// they are worth keeping (larger than the ones there, and not huge).
+    pub fn recycle(&mut self) {
+        let bytes = self.footprint();
+        if bytes == 0 || bytes > SPARE_MAX_BYTES {
+            return;
+        }
+        let mut buffers = std::mem::take(self);
+        buffers.records.clear();
+        buffers.text.clear();
+        buffers.escaped.clear();
+        // Labels hold names alive: never keep them past their trace.
+        buffers.labels = Vec::new();
+        buffers.label_index = HashMap::default();
+        buffers.recent = [None; RECENT];
+        let _ = SPARE.try_with(|s| {
+            if let Ok(mut spare) = s.try_borrow_mut() {
+                if spare.footprint() < bytes {
+                    *spare = buffers;
+                }
+            }
+        });
+    }
+
+    pub fn len(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Records an event. Inlined, so that at each call site, where the
+    /// kind is known, the dispatch on it folds away.
+    #[inline]
+    pub fn push(&mut self, time: Instant, actor: Actor, kind: EventKind) {
+        let time = time.as_nanos();
+        let actor_word = match actor {
+            Actor::Loop => Some(0),
+            Actor::Task(id) => u32::try_from(id.0).ok().filter(|&n| n != 0),
+        };
+        let Some(actor_word) = actor_word else {
+            return self.escape(time, actor, kind);
+        };
+        let (tag, payload) = match kind {
+            EventKind::Spawn { child, name: None } => (Tag::Spawn, child.0),
+            EventKind::Poll => (Tag::Poll, 0),
+            EventKind::Pending => (Tag::Pending, 0),
+            EventKind::Wake { task } => (Tag::Wake, task.0),
+            EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
+            EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
+            EventKind::Callback { id } => (Tag::Callback, id),
+            EventKind::CancelRequested { task } => (Tag::CancelRequested, task.0),
+            EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            } => (Tag::CancelledRequested, 0),
+            EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            } => (Tag::CancelledRunEnded, 0),
+            EventKind::Finished => (Tag::Finished, 0),
+            EventKind::Blocked { nanos } => (Tag::Blocked, nanos),
+            EventKind::Object(o) => return self.push_object(time, actor_word, o),
+            kind => return self.escape(time, actor, kind),
+        };
+        self.records.push(Record {
+            time,
+            payload,
+            actor: actor_word,
+            tag,
+        });
+    }
+
+    #[inline(never)]
+    fn push_object(&mut self, time: u64, actor_word: u32, o: Box<ObjectEvent>) {
+        match self.object_payload(&o) {
+            Some(payload) => self.records.push(Record {
+                time,
+                payload,
+                actor: actor_word,
+                tag: Tag::Object,
+            }),
+            None => {
+                let actor = match actor_word {
+                    0 => Actor::Loop,
+                    n => Actor::Task(TaskId(u64::from(n))),
+                };
+                self.escape(time, actor, EventKind::Object(o));
+            }
+        }
+    }
+
+    /// Interns the label and stores the detail of a primitive's event;
+    /// `None` past 2^32 labels or bytes of detail.
+    fn object_payload(&mut self, o: &ObjectEvent) -> Option<u64> {
+        let key = (
+            Rc::as_ptr(&o.object).cast::<u8>() as usize,
+            o.action.as_ptr() as usize,
+            o.action.len(),
+        );
+        let slot = (key.0 >> 4 ^ key.1) % RECENT;
+        let label = match self.recent[slot] {
+            Some((k, label)) if k == key => label,
+            _ => {
+                let label = match self.label_index.get(&key) {
+                    Some(&label) => label,
+                    None => {
+                        let label = u32::try_from(self.labels.len()).ok()?;
+                        self.labels.push(Label {
+                            object: o.object.clone(),
+                            action: o.action,
+                        });
+                        self.label_index.insert(key, label);
+                        label
+                    }
+                };
+                self.recent[slot] = Some((key, label));
+                label
+            }
+        };
+        let offset = if o.detail.is_empty() {
+            NO_DETAIL
+        } else {
+            let offset = u32::try_from(self.text.len())
+                .ok()
+                .filter(|&n| n != NO_DETAIL)?;
+            let mut len = o.detail.len();
+            loop {
+                let byte = (len & 0x7f) as u8;
+                len >>= 7;
+                if len == 0 {
+                    self.text.push(byte);
+                    break;
+                }
+                self.text.push(byte | 0x80);
+            }
+            self.text.extend_from_slice(o.detail.as_bytes());
+            offset
+        };
+        Some(u64::from(label) << 32 | u64::from(offset))
+    }
+
+    #[inline(never)]
+    fn escape(&mut self, time: u64, actor: Actor, kind: EventKind) {
+        self.escaped.push(Escaped { actor, kind });
+        self.records.push(Record {
+            time,
+            payload: (self.escaped.len() - 1) as u64,
+            actor: 0,
+            tag: Tag::Escaped,
+        });
+    }
+
+    /// The detail text at `offset` and where it ends.
+    fn detail(&self, offset: u32) -> (&str, usize) {
+        if offset == NO_DETAIL {
+            return ("", 0);
+        }
+        let mut at = offset as usize;
+        let (mut len, mut shift) = (0usize, 0);
+        loop {
+            let byte = self.text[at];
+            at += 1;
+            len |= usize::from(byte & 0x7f) << shift;
+            shift += 7;
+            if byte & 0x80 == 0 {
+                break;
+            }
+        }
+        let bytes = &self.text[at..at + len];
+        // Only whole `str`s were appended.
+        let text = std::str::from_utf8(bytes).expect("details are stored as whole strings");
+        (text, at + len)
+    }
+
+    /// Keeps the first `len` events.
+    pub fn truncate(&mut self, len: usize) {
+        self.records.truncate(len);
+        let mut escaped = None;
+        let mut text = None;
+        for r in self.records.iter().rev() {
+            match r.tag {
+                Tag::Escaped if escaped.is_none() => escaped = Some(r.payload as usize + 1),
+                Tag::Object if text.is_none() && r.payload as u32 != NO_DETAIL => {
+                    text = Some(self.detail(r.payload as u32).1);
+                }
+                _ => {}
+            }
+            if escaped.is_some() && text.is_some() {
+                break;
+            }
+        }
+        self.escaped.truncate(escaped.unwrap_or(0));
+        self.text.truncate(text.unwrap_or(0));
+    }
+
+    /// Event `i`: its time, actor and kind.
+    pub fn get(&self, i: usize) -> (Instant, Actor, View<'_>) {
+        let r = self.records[i];
+        let time = Instant::from_nanos(r.time);
+        let task = TaskId(r.payload);
+        let actor = match r.actor {
+            0 => Actor::Loop,
+            n => Actor::Task(TaskId(u64::from(n))),
+        };
+        let kind = match r.tag {
+            Tag::Escaped => {
+                let e = &self.escaped[r.payload as usize];
+                return (time, e.actor, View::Kept(&e.kind));
+            }
+            Tag::Object => {
+                let label = &self.labels[(r.payload >> 32) as usize];
+                let view = View::Object {
+                    object: &label.object,
+                    action: label.action,
+                    detail: self.detail(r.payload as u32).0,
+                };
+                return (time, actor, view);
+            }
+            Tag::Spawn => EventKind::Spawn {
+                child: task,
+                name: None,
+            },
+            Tag::Poll => EventKind::Poll,
+            Tag::Pending => EventKind::Pending,
+            Tag::Wake => EventKind::Wake { task },
+            Tag::Sleep => EventKind::Sleep {
+                until: Instant::from_nanos(r.payload),
+            },
+            Tag::TimerFired => EventKind::TimerFired { task },
+            Tag::Callback => EventKind::Callback { id: r.payload },
+            Tag::CancelRequested => EventKind::CancelRequested { task },
+            Tag::CancelledRequested => EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            },
+            Tag::CancelledRunEnded => EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            },
+            Tag::Finished => EventKind::Finished,
+            Tag::Blocked => EventKind::Blocked { nanos: r.payload },
+        };
+        (time, actor, View::Plain(kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn every_kind() -> Vec<EventKind> {
+        vec![
+            EventKind::Spawn {
+                child: TaskId(2),
+                name: None,
+            },
+            EventKind::Spawn {
+                child: TaskId(3),
+                name: Some("named".into()),
+            },
+            EventKind::Poll,
+            EventKind::Pending,
+            EventKind::Wake { task: TaskId(9) },
+            EventKind::Sleep {
+                until: Instant::from_nanos(u64::MAX),
+            },
+            EventKind::TimerFired {
+                task: TaskId(u64::MAX),
+            },
+            EventKind::Callback { id: 77 },
+            EventKind::CancelRequested { task: TaskId(5) },
+            EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            },
+            EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            },
+            EventKind::Finished,
+            EventKind::Panicked {
+                message: Rc::from("boom"),
+            },
+            EventKind::Blocked { nanos: 12 },
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Lock#1".into(),
+                action: "acquire",
+                detail: "now".into(),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#2".into(),
+                action: "get",
+                detail: String::new(),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#2".into(),
+                action: "put",
+                detail: "1 of 2".into(),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#3".into(),
+                action: "put",
+                // A length that takes two bytes, and text beyond ASCII.
+                detail: "é".repeat(100),
+            })),
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_back_as_recorded() {
+        let actors = [
+            Actor::Loop,
+            Actor::Task(TaskId(1)),
+            Actor::Task(TaskId(u64::from(u32::MAX) - 1)),
+            Actor::Task(TaskId(u64::from(u32::MAX))),
+            Actor::Task(TaskId(u64::MAX)),
+        ];
+        let mut records = Records::default();
+        let mut expected = Vec::new();
+        for (i, kind) in every_kind().into_iter().enumerate() {
+            for actor in actors {
+                let time = Instant::from_nanos(i as u64 * 1_000_003);
+                records.push(time, actor, kind.clone());
+                expected.push((time, actor, kind.clone()));
+            }
+        }
+        assert_eq!(records.len(), expected.len());
+        for (i, (time, actor, kind)) in expected.iter().enumerate() {
+            let (t, a, k) = records.get(i);
+            assert_eq!((t, a, &k.to_kind()), (*time, *actor, kind), "event {i}");
+        }
+        assert_eq!(std::mem::size_of::<Record>(), 24);
+    }
+
+    #[test]
+    fn truncate_keeps_a_prefix() {
+        let mut records = Records::default();
+        for kind in every_kind() {
+            records.push(Instant::ZERO, Actor::Loop, kind);
+        }
+        let whole = records.clone();
+        for len in (0..=whole.len()).rev() {
+            records.truncate(len);
+            assert_eq!(records.len(), len);
+            for i in 0..len {
+                assert_eq!(records.get(i), whole.get(i));
+            }
+            let mut again = records.clone();
+            again.push(Instant::ZERO, Actor::Loop, every_kind().pop().unwrap());
+            assert_eq!(again.get(len).2.to_kind(), every_kind().pop().unwrap());
+        }
+        assert!(records.text.is_empty() && records.escaped.is_empty());
+    }
+
+    #[test]
+    fn a_dropped_buffer_is_reused_on_the_same_thread() {
+        let mut records = Records::reusing_spare();
+        for _ in 0..1000 {
+            records.push(Instant::ZERO, Actor::Loop, EventKind::Poll);
+        }
+        let capacity = records.records.capacity();
+        records.recycle();
+        let again = Records::reusing_spare();
+        assert_eq!(again.len(), 0);
+        assert!(again.records.capacity() >= capacity);
+    }
+}
