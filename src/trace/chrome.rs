@@ -8,7 +8,7 @@
 use std::fmt::Write;
 
 use super::record::View;
-use super::{Actor, Event, EventKind, Trace};
+use super::{Actor, EventKind, Trace, TraceEvent};
 use crate::runtime::ids::TaskId;
 
 pub(super) fn render(trace: &Trace) -> String {
@@ -113,7 +113,7 @@ fn json_string(s: &str) -> String {
 }
 
 /// Used by `Trace::describe`: the words after the actor on a text line.
-pub(super) fn words(trace: &Trace, e: &Event) -> String {
+pub(super) fn words(trace: &Trace, e: &TraceEvent) -> String {
     describe(trace, &View::Kept(&e.kind))
 }
 

@@ -1,4 +1,4 @@
-//! What a trace is made of: one [`Event`] per observable step.
+//! What a trace is made of: one [`TraceEvent`] per observable step.
 
 use std::rc::Rc;
 
@@ -14,9 +14,19 @@ pub enum Actor {
     Loop,
 }
 
-/// One observable step of a run.
+/// One observable step of a run. (Named apart from
+/// [`sync::Event`](crate::sync::Event), the primitive.)
+///
+/// ```
+/// use seedloop::{Sim, trace::{Actor, EventKind, TraceEvent}};
+/// let mut sim = Sim::new(1);
+/// sim.run(async {}).unwrap();
+/// let first: &TraceEvent = &sim.trace().events()[0];
+/// assert_eq!((first.seq, first.actor), (0, Actor::Task(seedloop::TaskId::MAIN)));
+/// assert!(matches!(first.kind, EventKind::Poll));
+/// ```
 #[derive(Clone, Debug, PartialEq)]
-pub struct Event {
+pub struct TraceEvent {
     /// Position in the trace, from 0.
     pub seq: u64,
     /// Virtual (sim) or monotonic (real) time at which it happened.
@@ -26,6 +36,13 @@ pub struct Event {
     /// What happened.
     pub kind: EventKind,
 }
+
+/// The old name of [`TraceEvent`].
+#[deprecated(
+    since = "0.1.0",
+    note = "renamed `TraceEvent`, so that it is not mistaken for `seedloop::sync::Event`"
+)]
+pub type Event = TraceEvent;
 
 /// Why a task's future was dropped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -10,7 +10,8 @@ mod name;
 mod record;
 mod render;
 
-pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent};
+#[allow(deprecated)]
+pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent, TraceEvent};
 pub(crate) use hash::Fnv64;
 pub(crate) use name::{display_name, named_object};
 
@@ -40,8 +41,8 @@ pub struct Trace {
     records: Records,
     /// Names of the named tasks, by increasing id.
     names: Vec<(TaskId, Rc<str>)>,
-    /// The events as [`Event`]s, built on the first call to `events`.
-    events: OnceCell<Vec<Event>>,
+    /// The events as [`TraceEvent`]s, built on the first call to `events`.
+    events: OnceCell<Vec<TraceEvent>>,
 }
 
 impl Clone for Trace {
@@ -74,12 +75,12 @@ impl Trace {
     ///
     /// The recorder keeps events in a compact form; the first call builds
     /// this slice from it (rendering and hashing do not need it).
-    pub fn events(&self) -> &[Event] {
+    pub fn events(&self) -> &[TraceEvent] {
         self.events.get_or_init(|| {
             (0..self.records.len())
                 .map(|i| {
                     let (time, actor, kind) = self.records.get(i);
-                    Event {
+                    TraceEvent {
                         seq: i as u64,
                         time,
                         actor,
@@ -157,7 +158,7 @@ impl Trace {
     }
 
     /// One event in words, without its time and actor (`sleep until 1.000000`).
-    pub fn describe(&self, event: &Event) -> String {
+    pub fn describe(&self, event: &TraceEvent) -> String {
         chrome::words(self, event)
     }
 

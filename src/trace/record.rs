@@ -1,7 +1,7 @@
 //! How the recorder stores events: 24-byte records without destructors.
 //!
 //! A traced run records several events per task step, so the recorder's
-//! cost is mostly memory: an [`Event`](super::Event) is 64 bytes and may own
+//! cost is mostly memory: an [`TraceEvent`](super::Event) is 64 bytes and may own
 //! heap data. A [`Record`] keeps what almost every event is, a time, an actor
 //! and a kind with at most one number, in 24 bytes of plain data.
 //!
@@ -389,7 +389,7 @@ impl Records {
         self.text.truncate(text.unwrap_or(0));
     }
 
-    /// Event `i`: its time, actor and kind.
+    /// TraceEvent `i`: its time, actor and kind.
     pub fn get(&self, i: usize) -> (Instant, Actor, View<'_>) {
         let r = self.records[i];
         let time = Instant::from_nanos(r.time);
