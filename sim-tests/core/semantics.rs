@@ -411,3 +411,40 @@ fn isolated_panics_reach_the_awaiter() {
         })
     );
 }
+
+/// A blocking call in a task (the thread held, the virtual clock still) is
+/// reported in the trace and by `Sim::slow_polls`, naming the task; the
+/// trace says only that the threshold was passed, so it stays the same run
+/// after run. (The sleep only guarantees a lower bound: never flaky.)
+#[test]
+fn a_blocking_call_in_a_task_is_reported() {
+    let run = || {
+        let mut sim = Sim::new(3).slow_poll_threshold(std::time::Duration::from_millis(1));
+        sim.run(async {
+            seedloop::task::Builder::new()
+                .name("alice")
+                .spawn(async { std::thread::sleep(std::time::Duration::from_millis(5)) })
+                .await
+                .unwrap();
+        })
+        .unwrap();
+        sim
+    };
+    let (a, b) = (run(), run());
+    let slow = a.slow_polls();
+    assert_eq!(slow.len(), 1, "{slow:?}");
+    assert_eq!(slow[0].task_name, "alice");
+    assert!(a
+        .trace()
+        .render()
+        .contains("alice blocking: a poll held the thread over 1 ms"));
+    assert_eq!(a.trace().hash(), b.trace().hash());
+    // Untraced runs are not timed.
+    let mut quiet = Sim::new(3)
+        .tracing(false)
+        .slow_poll_threshold(std::time::Duration::from_millis(1));
+    quiet
+        .run(async { std::thread::sleep(std::time::Duration::from_millis(5)) })
+        .unwrap();
+    assert!(quiet.slow_polls().is_empty());
+}

@@ -7,6 +7,7 @@ pub(crate) mod env;
 mod error;
 mod report;
 pub(crate) mod schedule;
+mod slow_poll;
 mod source;
 
 pub use crate::runtime::sched::{Choice, ChoiceKind, Divergence, Policy};
@@ -15,17 +16,22 @@ pub use error::SimError;
 #[allow(deprecated)]
 pub use report::{DeadlockReport, LimitReport, PanicReport, Repro, TaskReport, TaskState};
 pub use schedule::{Schedule, ScheduleError};
+pub use slow_poll::{SlowPoll, DEFAULT_SLOW_POLL_THRESHOLD};
 
+use std::cell::RefCell;
 use std::future::Future;
+use std::rc::Rc;
 use std::time::Duration;
 
 use crate::runtime::driver::VirtualClock;
+use crate::runtime::hooks::PollHooks;
 use crate::runtime::launch::run_main;
 use crate::runtime::run_loop::{Failure, RunError};
 use crate::runtime::sched::rng::{stream, Stream};
 use crate::runtime::sched::{Chooser, SchedulePolicy};
 use crate::runtime::{CoreConfig, PanicMode, Services};
 use crate::trace::Trace;
+use slow_poll::SlowPollWatch;
 use source::bytes::Bytes;
 use source::guided::Guided;
 use source::replay::Replay;
@@ -78,6 +84,8 @@ pub struct Sim {
     source: Source,
     trace: Trace,
     schedule: Schedule,
+    slow_poll_threshold: Option<Duration>,
+    slow_polls: Rc<RefCell<Vec<SlowPoll>>>,
 }
 
 impl Sim {
@@ -104,6 +112,8 @@ impl Sim {
             source: Source::Policy,
             trace: Trace::default(),
             schedule: Schedule::new(seed, Vec::new()),
+            slow_poll_threshold: Some(DEFAULT_SLOW_POLL_THRESHOLD),
+            slow_polls: Rc::default(),
         }
     }
 
@@ -230,6 +240,37 @@ impl Sim {
         self
     }
 
+    /// In a traced run, a poll that holds the thread longer than `threshold`
+    /// of wall time (default [`DEFAULT_SLOW_POLL_THRESHOLD`], 100 ms) is a
+    /// likely blocking call: it is recorded in the trace, listed by
+    /// [`slow_polls`](Sim::slow_polls), and summed up in one line on
+    /// standard error. `None` turns the watch off. Untraced runs are not
+    /// timed.
+    ///
+    /// ```
+    /// use seedloop::Sim;
+    /// use std::time::Duration;
+    /// let mut sim = Sim::new(1).slow_poll_threshold(Some(Duration::from_millis(5)));
+    /// sim.run(async { std::thread::sleep(Duration::from_millis(20)) }).unwrap();
+    /// assert!(sim.trace().render().contains("main blocking: a poll held the thread over 5 ms"));
+    /// ```
+    pub fn slow_poll_threshold(mut self, threshold: impl Into<Option<Duration>>) -> Sim {
+        self.slow_poll_threshold = threshold.into();
+        self
+    }
+
+    /// The polls of the last run that held the thread past the
+    /// [`slow_poll_threshold`](Sim::slow_poll_threshold).
+    ///
+    /// ```
+    /// let mut sim = seedloop::Sim::new(1);
+    /// sim.run(async {}).unwrap();
+    /// assert!(sim.slow_polls().is_empty());
+    /// ```
+    pub fn slow_polls(&self) -> Vec<SlowPoll> {
+        self.slow_polls.borrow().clone()
+    }
+
     /// Fails the run with [`SimError::TimeLimit`] rather than let the virtual
     /// clock pass `limit`.
     ///
@@ -354,6 +395,11 @@ impl Sim {
             Source::Guided(picks) => Box::new(Guided::new(picks.clone())),
             Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
         };
+        self.slow_polls.borrow_mut().clear();
+        let watch = self
+            .slow_poll_threshold
+            .filter(|_| self.tracing)
+            .map(|t| SlowPollWatch::new(t, self.slow_polls.clone()));
         let ended = run_main(
             CoreConfig {
                 seed: self.seed,
@@ -366,7 +412,7 @@ impl Sim {
                     PanicMode::FailRun
                 },
                 retain_names: true,
-                hooks: None,
+                hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
                 services: Services::default(),
             },
             Box::new(VirtualClock::default()),
@@ -379,6 +425,15 @@ impl Sim {
         self.schedule = Schedule::new(self.seed, ended.chooser.into_log());
         self.trace = ended.trace;
         let result = ended.result;
+        if let (Some(threshold), false) = (
+            self.slow_poll_threshold,
+            self.slow_polls.borrow().is_empty(),
+        ) {
+            eprintln!(
+                "{}",
+                slow_poll::summary(&self.slow_polls.borrow(), threshold)
+            );
+        }
         match result {
             Ok(out) => match leftover {
                 Ok(()) => Ok(out),
