@@ -159,6 +159,13 @@ impl Core {
         self.running.get().map(|(id, _)| id)
     }
 
+    /// The running spawned task's cell: `None` while the main task runs (its
+    /// future lives on `run`'s stack) and while the loop itself acts.
+    pub fn current_raw_task(&self) -> Option<Rc<dyn raw_task::RawTask>> {
+        let (_, key) = self.running.get()?;
+        self.tasks.borrow().get(key).and_then(|slot| slot.task.clone())
+    }
+
     pub fn tracing(&self) -> bool {
         self.config.tracing
     }

@@ -360,7 +360,7 @@ impl<T: 'static> Task<T> {
 }
 
 /// Records a cancel request (and its reason), then asks the core to cancel.
-fn request_cancel(header: &TaskHeader, reason: Option<String>) {
+pub(super) fn request_cancel(header: &TaskHeader, reason: Option<String>) {
     if header.state.get().is_final() {
         return;
     }

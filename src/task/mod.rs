@@ -13,6 +13,7 @@
 mod as_completed;
 mod builder;
 mod completion;
+mod current;
 mod gather;
 mod group;
 mod join;
@@ -24,6 +25,7 @@ mod yield_now;
 
 pub use as_completed::{as_completed, AsCompleted, AsCompletedError};
 pub use builder::Builder;
+pub use current::{current_handle, TaskHandle};
 pub use gather::{gather, try_gather, Gather, GatherError, TryGather};
 pub use group::{ChildError, Failure, GroupError, GroupTask, Scope, SpawnError, TaskGroup};
 pub use join::{JoinError, Task};
