@@ -8,6 +8,7 @@ mod common;
 mod core_determinism;
 mod core_scenarios;
 mod core_semantics;
+mod core_task_extras;
 mod core_timeouts;
 
 // Waiting on many things: Promise, gather, wait, as_completed, shield, TaskGroup.

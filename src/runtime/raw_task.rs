@@ -5,6 +5,7 @@
 //! (to read the output). The future lives inline in the cell, pinned there
 //! for its whole life: one allocation per task (see `poll` for the argument).
 
+use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
@@ -32,7 +33,15 @@ pub(crate) struct TaskHeader {
     /// mode reports a panic nobody observed).
     pub panic_observed: Cell<bool>,
     pub waker: Waker,
+    /// The task's task-local values while it is not running (the core holds
+    /// them while it runs).
+    pub locals: Cell<Locals>,
 }
+
+/// Task-local values (`task::TaskLocal`), opaque to the core: copied (one
+/// `Rc` clone) into a task at spawn and into a callback when it is scheduled,
+/// made current around each poll. `None` when nothing was ever set.
+pub(crate) type Locals = Option<Rc<dyn Any>>;
 
 /// Code to run when a task ends (combinators use it to learn the order in
 /// which their children complete). It runs inside the loop, synchronously:

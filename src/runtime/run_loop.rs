@@ -188,6 +188,7 @@ impl Core {
             h.poll_started();
         }
         let mut cx = Context::from_waker(&header.waker);
+        let outer_locals = self.replace_locals(header.locals.take());
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
             None => match main.future.as_mut().poll(&mut cx) {
@@ -202,6 +203,7 @@ impl Core {
             Some(r) => r.header(),
             None => &main.header,
         };
+        header.locals.set(self.replace_locals(outer_locals));
         if let Some(h) = hooks {
             h.poll_ended(header);
         }
@@ -216,6 +218,15 @@ impl Core {
                 self.forget_task(key);
                 header.complete(TaskState::Finished);
                 Ok(is_main)
+            }
+            Err(payload) if self.eager_panic.get().is_some() => {
+                // An eager task spawned in this poll panicked (recorded in
+                // its name): the run fails in its name.
+                Err(RunError::Panic {
+                    task: self.eager_panic.take(),
+                    message: panic_message(payload.as_ref()),
+                    payload,
+                })
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
@@ -250,7 +261,7 @@ impl Core {
     }
 
     /// Removes a task from the arena and, if it had queued itself, the ready set.
-    fn forget_task(&self, key: TaskKey) {
+    pub(super) fn forget_task(&self, key: TaskKey) {
         let slot = self.tasks.borrow_mut().remove(key);
         if let Some(slot) = slot {
             if slot.queued {
@@ -273,7 +284,9 @@ impl Core {
         }
         self.record_as(Actor::Task(header.id), EventKind::Cancelled { cause });
         let previous = self.running.replace(Some((header.id, key)));
+        let outer_locals = self.replace_locals(header.locals.take());
         let _ = catch_unwind(AssertUnwindSafe(|| raw.drop_future()));
+        header.locals.set(self.replace_locals(outer_locals));
         self.running.set(previous);
         header.complete(TaskState::Cancelled);
     }
@@ -286,8 +299,16 @@ impl Core {
             return Ok(());
         };
         self.record_with(|| EventKind::Callback { id: cb.id });
-        match catch_unwind(AssertUnwindSafe(f)) {
+        let outer_locals = self.replace_locals(cb.locals.take());
+        let called = catch_unwind(AssertUnwindSafe(f));
+        drop(self.replace_locals(outer_locals));
+        match called {
             Ok(()) => Ok(()),
+            Err(payload) if self.eager_panic.get().is_some() => Err(RunError::Panic {
+                task: self.eager_panic.take(),
+                message: panic_message(payload.as_ref()),
+                payload,
+            }),
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 self.record(EventKind::Panicked {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::rc::Rc;
 
-use super::join::request_cancel;
+use super::join::{request_cancel, withdraw_cancel};
 use crate::runtime::context::with_core;
 use crate::runtime::ids::TaskId;
 use crate::runtime::raw_task::RawTask;
@@ -120,6 +120,27 @@ impl TaskHandle {
     /// ```
     pub fn cancelling(&self) -> u32 {
         self.raw.header().cancels.count.get()
+    }
+
+    /// Withdraws one pending cancel request, as
+    /// [`Task::uncancel`](crate::Task::uncancel) does; returns how many remain.
+    /// asyncio: `uncancel()`.
+    ///
+    /// ```
+    /// use seedloop::{Sim, spawn, yield_now, task};
+    /// Sim::new(1).run(async {
+    ///     let t = spawn(async {
+    ///         let me = task::current_handle().unwrap();
+    ///         me.cancel();
+    ///         assert_eq!(me.uncancel(), 0); // changed its mind
+    ///         yield_now().await;
+    ///         "still here"
+    ///     });
+    ///     assert_eq!(t.await, Ok("still here"));
+    /// }).unwrap();
+    /// ```
+    pub fn uncancel(&self) -> u32 {
+        withdraw_cancel(self.raw.header())
     }
 
     /// Whether the task has ended. asyncio: `done()`.

@@ -244,10 +244,16 @@ impl<T> Task<T> {
     /// ```
     #[doc(alias = "add_done_callback")]
     pub fn on_done(&self, callback: impl FnOnce(Result<(), JoinError>) + 'static) {
+        // Like every callback, it runs with the task-locals of whoever
+        // registered it (asyncio: `add_done_callback` copies the context).
+        let locals = try_with_core(|core| core.current_locals()).flatten();
         self.header()
             .add_done_hook(Box::new(move |header: &TaskHeader| {
                 let Some(end) = header.end() else { return };
-                try_with_core(|core| core.schedule_callback(Box::new(move || callback(end)), None));
+                try_with_core(|core| {
+                    let cell = core.schedule_callback(Box::new(move || callback(end)), None);
+                    cell.locals.set(locals);
+                });
             }));
     }
 
@@ -386,7 +392,7 @@ pub(super) fn request_cancel(header: &TaskHeader, reason: Option<String>) {
 }
 
 /// Withdraws one cancel request; at zero the cancellation is called off.
-fn withdraw_cancel(header: &TaskHeader) -> u32 {
+pub(super) fn withdraw_cancel(header: &TaskHeader) -> u32 {
     let c = &header.cancels;
     let n = c.count.get();
     if header.state.get().is_final() || n == 0 {
