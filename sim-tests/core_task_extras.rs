@@ -22,6 +22,51 @@ impl Drop for SayOnDrop {
     }
 }
 
+/// What CPython prints for `SCENARIO` of `sim-tests/asyncio/asyncio_extras.py`
+/// on its virtual clock, or `None` (with a note on stderr) when no suitable
+/// `python3` is at hand: the check that the Rust expectations below are
+/// CPython's.
+pub fn cpython_lines(scenario: &str) -> Option<Vec<String>> {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/sim-tests/asyncio");
+    let out = match std::process::Command::new("python3")
+        .arg("asyncio_extras.py")
+        .arg(scenario)
+        .current_dir(dir)
+        .output()
+    {
+        Ok(out) => out,
+        Err(e) => {
+            eprintln!("skipped the CPython check of {scenario}: no python3 ({e})");
+            return None;
+        }
+    };
+    if !out.status.success() {
+        let why = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            why.contains("skipped:"),
+            "python3 asyncio_extras.py {scenario} failed: {why}"
+        );
+        eprintln!("{scenario}: {}", why.trim());
+        return None;
+    }
+    Some(
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .lines()
+            .map(String::from)
+            .collect(),
+    )
+}
+
+/// Asserts that `lines` are what seedloop printed and, when python3 is
+/// there, what CPython prints for `scenario`.
+pub fn assert_cpython(scenario: &str, seedloop: Vec<String>, expected: &[&str]) {
+    assert_eq!(seedloop, expected, "seedloop's lines for {scenario}");
+    if let Some(cpython) = cpython_lines(scenario) {
+        assert_eq!(cpython, expected, "CPython's lines for {scenario}");
+    }
+}
+
 // ---- a task cancels itself ----
 
 #[test]
@@ -47,14 +92,15 @@ fn a_task_that_cancels_itself_stops_at_its_next_await() {
         let _ = id;
     })
     .unwrap();
-    assert_eq!(
+    assert_cpython(
+        "task_cancels_itself",
         log.lines(),
-        [
+        &[
             "0.000 worker start",
             "0.000 worker goes on until it awaits",
             "0.000 worker cleanup",
-            "0.000 main saw cancelled: True"
-        ]
+            "0.000 main saw cancelled: True",
+        ],
     );
     let trace = sim.trace().render();
     assert!(trace.contains("worker cancel worker"), "{trace}");
@@ -147,17 +193,18 @@ fn task_locals_are_copied_at_spawn_and_callbacks_run_in_their_context() {
             l.say(format!("main sees {}", request_id()));
         })
         .unwrap();
-    assert_eq!(
+    assert_cpython(
+        "context_inherited_at_spawn",
         log.lines(),
-        [
+        &[
             "0.000 a sees r1",
             "0.000 b sees r2",
             "0.000 callback sees r2",
             "0.500 timer callback sees r3",
             "1.000 a sees a's",
             "1.000 b sees b's",
-            "1.000 main sees r3"
-        ]
+            "1.000 main sees r3",
+        ],
     );
 }
 
@@ -308,9 +355,10 @@ fn an_eager_task_runs_inside_spawn_until_it_first_suspends() {
         l.say("main done");
     })
     .unwrap();
-    assert_eq!(
+    assert_cpython(
+        "eager_tasks",
         log.lines(),
-        [
+        &[
             "0.000 spawning",
             "0.000 a starts",
             "0.000 a ends",
@@ -318,8 +366,8 @@ fn an_eager_task_runs_inside_spawn_until_it_first_suspends() {
             "0.000 b starts",
             "0.000 b done at once: False",
             "1.000 b ends",
-            "1.000 main done"
-        ]
+            "1.000 main done",
+        ],
     );
     let trace = sim.trace().render();
     let expected_start = "\
