@@ -11,21 +11,42 @@
 //!
 //! A panic in an eager task follows the run's panic mode: isolated, the task
 //! ends `Panicked` and its spawner goes on; failing the run, the panic
-//! unwinds through the spawner (whose poll the run loop then ends), and the
-//! run fails in the eager task's name (`Core::eager_panic`).
+//! unwinds through the spawner (whose poll the run loop then ends), wrapped
+//! in an [`EagerPanic`] that names the eager task, and the run fails in its
+//! name. Code that catches that unwind itself (a `catch_unwind` around
+//! `spawn_eager`) keeps the run going, as for a panic of its own.
 
+use std::any::Any;
 use std::future::Future;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::ids::TaskKey;
+use super::ids::{TaskId, TaskKey};
 use super::raw_task::{RawTask, TaskCell};
 use super::run_loop::panic_message;
 use super::state::TaskState;
 use super::{Core, PanicMode};
 use crate::task::Task;
 use crate::trace::EventKind;
+
+/// The panic payload that unwinds out of an eager spawn when a panic fails
+/// the run: the eager task's id and its own payload.
+pub(crate) struct EagerPanic {
+    task: TaskId,
+    payload: Box<dyn Any + Send>,
+}
+
+impl EagerPanic {
+    /// The task that panicked and its payload (`None` and the payload
+    /// itself if it is not an `EagerPanic`).
+    pub fn open(payload: Box<dyn Any + Send>) -> (Option<TaskId>, Box<dyn Any + Send>) {
+        match payload.downcast::<EagerPanic>() {
+            Ok(eager) => (Some(eager.task), eager.payload),
+            Err(payload) => (None, payload),
+        }
+    }
+}
 
 impl Core {
     /// Spawns a task and polls it at once, until it first suspends. If it
@@ -66,7 +87,7 @@ impl Core {
                 self.forget_task(key);
                 header.complete(TaskState::Finished);
             }
-            Err(payload) if self.eager_panic.get().is_some() => {
+            Err(payload) if payload.is::<EagerPanic>() => {
                 // An eager task this one spawned panicked, failing the run:
                 // pass it on.
                 self.running.set(previous);
@@ -88,9 +109,11 @@ impl Core {
                         }
                     }
                     PanicMode::FailRun => {
-                        self.eager_panic.set(Some(header.id));
                         self.running.set(previous);
-                        resume_unwind(payload);
+                        resume_unwind(Box::new(EagerPanic {
+                            task: header.id,
+                            payload,
+                        }));
                     }
                 }
             }

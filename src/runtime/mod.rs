@@ -102,9 +102,6 @@ pub(crate) struct Core {
     chooser: RefCell<Chooser>,
     /// The task being polled, or `None` while the loop itself acts.
     running: Cell<Option<(TaskId, TaskKey)>>,
-    /// An eager task that panicked (when a panic fails the run) inside its
-    /// spawner's poll: the run fails in its name (see `eager.rs`).
-    eager_panic: Cell<Option<TaskId>>,
     /// The task-local values of whoever acts now: the running task's, a
     /// running callback's, or the loop's own (none).
     locals: Cell<raw_task::Locals>,
@@ -137,7 +134,6 @@ impl Core {
             timers: RefCell::default(),
             chooser: RefCell::new(chooser),
             running: Cell::new(None),
-            eager_panic: Cell::new(None),
             locals: Cell::new(None),
             next_task: Cell::new(1),
             next_callback: Cell::new(1),

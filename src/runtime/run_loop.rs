@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 
 use super::callbacks::CallbackCell;
 use super::driver::Park;
+use super::eager::EagerPanic;
 use super::ids::{TaskId, TaskKey};
 use super::raw_task::{RawTask, TaskHeader};
 use super::ready_set::Runnable;
@@ -219,11 +220,12 @@ impl Core {
                 header.complete(TaskState::Finished);
                 Ok(is_main)
             }
-            Err(payload) if self.eager_panic.get().is_some() => {
+            Err(payload) if payload.is::<EagerPanic>() => {
                 // An eager task spawned in this poll panicked (recorded in
                 // its name): the run fails in its name.
+                let (task, payload) = EagerPanic::open(payload);
                 Err(RunError::Panic {
-                    task: self.eager_panic.take(),
+                    task,
                     message: panic_message(payload.as_ref()),
                     payload,
                 })
@@ -304,11 +306,14 @@ impl Core {
         drop(self.replace_locals(outer_locals));
         match called {
             Ok(()) => Ok(()),
-            Err(payload) if self.eager_panic.get().is_some() => Err(RunError::Panic {
-                task: self.eager_panic.take(),
-                message: panic_message(payload.as_ref()),
-                payload,
-            }),
+            Err(payload) if payload.is::<EagerPanic>() => {
+                let (task, payload) = EagerPanic::open(payload);
+                Err(RunError::Panic {
+                    task,
+                    message: panic_message(payload.as_ref()),
+                    payload,
+                })
+            }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 self.record(EventKind::Panicked {
