@@ -577,3 +577,24 @@ fn eager_tasks_work_in_real_mode() {
     });
     assert_eq!(got, 7);
 }
+
+#[test]
+fn a_panic_in_a_nested_eager_task_fails_the_run_in_the_innermost_name() {
+    let err = fifo()
+        .run(async {
+            let _outer = Builder::new().name("outer").eager(true).spawn(async {
+                let _inner = Builder::new()
+                    .name("inner")
+                    .eager(true)
+                    .spawn(async { panic!("deep") });
+            });
+        })
+        .unwrap_err();
+    let SimError::Panic(report) = err else {
+        panic!("expected a panic report, got {err}");
+    };
+    assert_eq!(
+        (report.task_name.as_str(), report.message.as_str()),
+        ("inner", "deep")
+    );
+}
