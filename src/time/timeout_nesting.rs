@@ -60,15 +60,19 @@ impl EnclosingScope {
         EnclosingScope { depth }
     }
 
-    /// Leaves the stack, returning the timeouts that stepped aside for this one.
-    pub fn exit(self) -> Vec<Deferred> {
+    /// Leaves the stack, returning the timeouts that stepped aside for this
+    /// one. (One access to the thread-local: this is on every timeout's poll.)
+    pub fn exit(mut self) -> Vec<Deferred> {
+        let depth = std::mem::replace(&mut self.depth, usize::MAX);
         ENCLOSING
             .try_with(|s| {
                 let mut s = s.borrow_mut();
-                match s.get_mut(self.depth) {
+                let deferred = match s.get_mut(depth) {
                     Some(entry) => std::mem::take(&mut entry.deferred),
                     None => Vec::new(),
-                }
+                };
+                s.truncate(depth);
+                deferred
             })
             .unwrap_or_default()
     }
@@ -76,7 +80,10 @@ impl EnclosingScope {
 
 impl Drop for EnclosingScope {
     fn drop(&mut self) {
-        let _ = ENCLOSING.try_with(|s| s.borrow_mut().truncate(self.depth));
+        // Only when the poll unwound before `exit`.
+        if self.depth != usize::MAX {
+            let _ = ENCLOSING.try_with(|s| s.borrow_mut().truncate(self.depth));
+        }
     }
 }
 
