@@ -335,3 +335,22 @@ fn a_timeout_around_a_borrowed_task_leaves_it_running() {
         ["1.000 timed out, task still running", "2.000 task finished"]
     );
 }
+
+#[test]
+fn a_panic_inside_a_timeout_leaves_no_stale_enclosing_timeout() {
+    seedloop::Sim::new(0)
+        .policy(seedloop::Policy::Fifo)
+        .isolate_panics(true)
+        .run(async {
+            let t = spawn(async {
+                timeout(secs(1.0), async { panic!("inside a timeout") }).await
+            });
+            assert!(t.await.unwrap_err().is_panic());
+            // A stale entry (deadline 1 s) would make this lone timeout step
+            // aside for a timeout that no longer exists, and never report.
+            sleep(secs(1.0)).await;
+            let out = timeout(secs(0.0), std::future::pending::<()>()).await;
+            assert!(out.is_err());
+        })
+        .unwrap();
+}
