@@ -342,9 +342,7 @@ fn a_panic_inside_a_timeout_leaves_no_stale_enclosing_timeout() {
         .policy(seedloop::Policy::Fifo)
         .isolate_panics(true)
         .run(async {
-            let t = spawn(async {
-                timeout(secs(1.0), async { panic!("inside a timeout") }).await
-            });
+            let t = spawn(async { timeout(secs(1.0), async { panic!("inside a timeout") }).await });
             assert!(t.await.unwrap_err().is_panic());
             // A stale entry (deadline 1 s) would make this lone timeout step
             // aside for a timeout that no longer exists, and never report.

@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::timeout_handle::{Shared, TimeoutHandle};
-use super::timeout_nesting::{defer_to_enclosing, wake_survivors, EnclosingScope};
+use super::timeout_nesting::{defer_to_enclosing, wake_survivors, Deferred, EnclosingScope};
 use super::{sleep, sleep_until, Instant, Sleep};
 use crate::runtime::context::with_core;
 
@@ -262,60 +262,92 @@ impl<F: Future> Timeout<F> {
     }
 }
 
+impl<F: Future> Timeout<F> {
+    /// The inner future returned `Pending`: has the deadline passed, and if
+    /// so, does this timeout report or step aside for an enclosing one?
+    /// Out of line: the hot path (the inner future completes) stays small.
+    #[inline(never)]
+    fn poll_deadline(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut deferred: Vec<Deferred>,
+    ) -> Poll<Elapsed> {
+        match Pin::new(&mut self.sleep).poll(cx) {
+            Poll::Pending => {
+                if let Some(shared) = &self.shared {
+                    shared.set_waker(cx.waker());
+                }
+                self.stepped_aside = None;
+                // Only when a reset moved a deadline that had passed:
+                // whoever stepped aside for us must look again.
+                wake_survivors(deferred);
+                Poll::Pending
+            }
+            Poll::Ready(()) => {
+                let now = with_core("seedloop::timeout", |core| core.now());
+                let token = self.stepped_aside.get_or_insert_with(|| Rc::new(()));
+                deferred.insert(0, (Rc::downgrade(token), cx.waker().clone()));
+                if defer_to_enclosing(now, &mut deferred) {
+                    return Poll::Pending;
+                }
+                deferred.remove(0);
+                self.complete(deferred, true);
+                Poll::Ready(Elapsed {
+                    deadline: self.sleep.deadline(),
+                })
+            }
+        }
+    }
+
+    /// Drops what we wrapped (cancelling it), then wakes whoever stepped
+    /// aside for us and outlived it.
+    #[inline]
+    fn complete(&mut self, deferred: Vec<Deferred>, expired: bool) {
+        self.inner = None;
+        self.stepped_aside = None;
+        if let Some(shared) = &self.shared {
+            shared.finish(expired);
+        }
+        if !deferred.is_empty() {
+            wake_survivors(deferred);
+        }
+    }
+}
+
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        this.follow_handle();
-        let Some(inner) = this.inner.as_mut() else {
-            panic!("a Timeout was polled again after it completed");
-        };
         if let Some(shared) = &this.shared {
+            if shared.take_moved() {
+                this.sleep.reset(shared.deadline());
+            }
             shared.set_polling(true);
         }
+        let Some(inner) = this.inner.as_mut() else {
+            polled_after_completion();
+        };
         let scope = EnclosingScope::enter(this.sleep.deadline());
         let polled = inner.as_mut().poll(cx);
-        let mut deferred = scope.exit();
+        let deferred = scope.exit();
         if let Some(shared) = &this.shared {
             shared.set_polling(false);
+            this.follow_handle();
         }
-        this.follow_handle();
-        let result = match polled {
-            Poll::Ready(out) => Ok(out),
-            Poll::Pending => match Pin::new(&mut this.sleep).poll(cx) {
-                Poll::Pending => {
-                    if let Some(shared) = &this.shared {
-                        shared.set_waker(cx.waker());
-                    }
-                    this.stepped_aside = None;
-                    // Only when a reset moved a deadline that had passed:
-                    // whoever stepped aside for us must look again.
-                    wake_survivors(deferred);
-                    return Poll::Pending;
-                }
-                Poll::Ready(()) => {
-                    let now = with_core("seedloop::timeout", |core| core.now());
-                    let token = this.stepped_aside.get_or_insert_with(|| Rc::new(()));
-                    deferred.insert(0, (Rc::downgrade(token), cx.waker().clone()));
-                    if defer_to_enclosing(now, &mut deferred) {
-                        return Poll::Pending;
-                    }
-                    deferred.remove(0);
-                    Err(Elapsed {
-                        deadline: this.sleep.deadline(),
-                    })
-                }
-            },
-        };
-        this.inner = None; // drops (and so cancels) what we wrapped
-        this.stepped_aside = None;
-        if let Some(shared) = &this.shared {
-            shared.finish(result.is_err());
+        match polled {
+            Poll::Ready(out) => {
+                this.complete(deferred, false);
+                Poll::Ready(Ok(out))
+            }
+            Poll::Pending => this.poll_deadline(cx, deferred).map(Err),
         }
-        wake_survivors(deferred);
-        Poll::Ready(result)
     }
+}
+
+#[cold]
+fn polled_after_completion() -> ! {
+    panic!("a Timeout was polled again after it completed");
 }
 
 impl<F: Future> fmt::Debug for Timeout<F> {

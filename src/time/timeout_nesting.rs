@@ -46,6 +46,7 @@ pub(super) struct EnclosingScope {
 
 impl EnclosingScope {
     /// Puts a timeout with `deadline` on the stack.
+    #[inline]
     pub fn enter(deadline: Instant) -> EnclosingScope {
         let depth = ENCLOSING
             .try_with(|s| {
@@ -62,6 +63,7 @@ impl EnclosingScope {
 
     /// Leaves the stack, returning the timeouts that stepped aside for this
     /// one. (One access to the thread-local: this is on every timeout's poll.)
+    #[inline]
     pub fn exit(mut self) -> Vec<Deferred> {
         let depth = std::mem::replace(&mut self.depth, usize::MAX);
         ENCLOSING
