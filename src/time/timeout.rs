@@ -125,6 +125,7 @@ impl Error for Elapsed {}
 /// }).unwrap();
 /// ```
 #[doc(alias = "wait_for")]
+#[inline]
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
     Timeout::new(sleep(duration), fut, None)
 }
@@ -143,6 +144,7 @@ pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
 ///     assert_eq!(Instant::now(), at);
 /// }).unwrap();
 /// ```
+#[inline]
 pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     Timeout::new(sleep_until(deadline), fut, None)
 }
@@ -164,6 +166,14 @@ pub struct Timeout<F: Future> {
     inner: Option<Pin<Box<F>>>,
     sleep: Sleep,
     /// What the handles share, once one was made.
+    /// What only some timeouts need, boxed so that a plain timeout stays
+    /// small (and its poll cheap).
+    rare: Option<Box<Rare>>,
+}
+
+#[derive(Default)]
+struct Rare {
+    /// What the handles share, once one was made.
     shared: Option<Rc<Shared>>,
     /// Held while this timeout has stepped aside for an enclosing one that
     /// expired with it: that one wakes us if we outlive what it drops.
@@ -171,13 +181,24 @@ pub struct Timeout<F: Future> {
 }
 
 impl<F: Future> Timeout<F> {
+    #[inline]
     pub(super) fn new(sleep: Sleep, fut: F, shared: Option<Rc<Shared>>) -> Timeout<F> {
         Timeout {
             inner: Some(Box::pin(fut)),
             sleep,
-            shared,
-            stepped_aside: None,
+            rare: shared.map(|shared| {
+                Box::new(Rare {
+                    shared: Some(shared),
+                    stepped_aside: None,
+                })
+            }),
         }
+    }
+
+    /// The state the handles share, if a handle was made.
+    #[inline]
+    fn shared(&self) -> Option<&Rc<Shared>> {
+        self.rare.as_ref().and_then(|r| r.shared.as_ref())
     }
 
     /// When the timeout fires. asyncio: `Timeout.when()`.
@@ -192,7 +213,7 @@ impl<F: Future> Timeout<F> {
     /// ```
     #[doc(alias = "when")]
     pub fn deadline(&self) -> Instant {
-        match &self.shared {
+        match self.shared() {
             Some(shared) => shared.deadline(),
             None => self.sleep.deadline(),
         }
@@ -223,7 +244,7 @@ impl<F: Future> Timeout<F> {
             return;
         }
         this.sleep.reset(deadline);
-        if let Some(shared) = &this.shared {
+        if let Some(shared) = this.shared() {
             shared.set_deadline(deadline);
             shared.take_moved();
         }
@@ -247,6 +268,8 @@ impl<F: Future> Timeout<F> {
     pub fn handle(&mut self) -> TimeoutHandle {
         let deadline = self.sleep.deadline();
         let shared = self
+            .rare
+            .get_or_insert_with(Box::default)
             .shared
             .get_or_insert_with(|| Rc::new(Shared::new(deadline)));
         TimeoutHandle::new(shared.clone())
@@ -254,9 +277,10 @@ impl<F: Future> Timeout<F> {
 
     /// Applies a deadline moved through a handle.
     fn follow_handle(&mut self) {
-        if let Some(shared) = &self.shared {
+        if let Some(shared) = self.shared() {
             if shared.take_moved() {
-                self.sleep.reset(shared.deadline());
+                let deadline = shared.deadline();
+                self.sleep.reset(deadline);
             }
         }
     }
@@ -274,10 +298,12 @@ impl<F: Future> Timeout<F> {
     ) -> Poll<Elapsed> {
         match Pin::new(&mut self.sleep).poll(cx) {
             Poll::Pending => {
-                if let Some(shared) = &self.shared {
-                    shared.set_waker(cx.waker());
+                if let Some(rare) = &mut self.rare {
+                    if let Some(shared) = &rare.shared {
+                        shared.set_waker(cx.waker());
+                    }
+                    rare.stepped_aside = None;
                 }
-                self.stepped_aside = None;
                 // Only when a reset moved a deadline that had passed:
                 // whoever stepped aside for us must look again.
                 wake_survivors(deferred);
@@ -285,7 +311,11 @@ impl<F: Future> Timeout<F> {
             }
             Poll::Ready(()) => {
                 let now = with_core("seedloop::timeout", |core| core.now());
-                let token = self.stepped_aside.get_or_insert_with(|| Rc::new(()));
+                let token = self
+                    .rare
+                    .get_or_insert_with(Box::default)
+                    .stepped_aside
+                    .get_or_insert_with(|| Rc::new(()));
                 deferred.insert(0, (Rc::downgrade(token), cx.waker().clone()));
                 if defer_to_enclosing(now, &mut deferred) {
                     return Poll::Pending;
@@ -304,9 +334,11 @@ impl<F: Future> Timeout<F> {
     #[inline]
     fn complete(&mut self, deferred: Vec<Deferred>, expired: bool) {
         self.inner = None;
-        self.stepped_aside = None;
-        if let Some(shared) = &self.shared {
-            shared.finish(expired);
+        if let Some(rare) = &mut self.rare {
+            rare.stepped_aside = None;
+            if let Some(shared) = &rare.shared {
+                shared.finish(expired);
+            }
         }
         if !deferred.is_empty() {
             wake_survivors(deferred);
@@ -317,13 +349,12 @@ impl<F: Future> Timeout<F> {
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        if let Some(shared) = &this.shared {
-            if shared.take_moved() {
-                this.sleep.reset(shared.deadline());
-            }
+        if let Some(shared) = this.shared() {
             shared.set_polling(true);
+            this.follow_handle();
         }
         let Some(inner) = this.inner.as_mut() else {
             polled_after_completion();
@@ -331,7 +362,7 @@ impl<F: Future> Future for Timeout<F> {
         let scope = EnclosingScope::enter(this.sleep.deadline());
         let polled = inner.as_mut().poll(cx);
         let deferred = scope.exit();
-        if let Some(shared) = &this.shared {
+        if let Some(shared) = this.shared() {
             shared.set_polling(false);
             this.follow_handle();
         }
