@@ -19,6 +19,8 @@ mod docs_samples;
 mod quickstart;
 mod scenarios;
 mod semantics;
+mod task_extras;
+mod timeouts;
 
 /// The `cargo test --test core …` commands of the docs match tests here.
 #[test]

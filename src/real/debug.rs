@@ -113,12 +113,7 @@ impl DebugMonitor {
             (self.sink)(&DebugEvent::PanicNotObserved {
                 task: display_name(header),
                 id: header.id,
-                message: header
-                    .panic_message
-                    .borrow()
-                    .as_deref()
-                    .unwrap_or("")
-                    .to_string(),
+                message: header.panic_message.get().map_or("", |m| &**m).to_string(),
             });
         }
     }
@@ -136,7 +131,7 @@ impl PollHooks for DebugHooks {
         self.0.poll_started.set(Some(std::time::Instant::now()));
     }
 
-    fn poll_ended(&self, header: &TaskHeader) {
+    fn poll_ended(&self, header: &TaskHeader, _panicked: bool) {
         let Some(started) = self.0.poll_started.take() else {
             return;
         };

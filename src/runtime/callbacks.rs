@@ -16,6 +16,8 @@ pub(crate) struct CallbackCell {
     pub cancelled: Cell<bool>,
     pub when: Option<Instant>,
     pub timer: Cell<Option<TimerKey>>,
+    /// The task-local values it runs with: those current when it was scheduled.
+    pub locals: Cell<super::raw_task::Locals>,
 }
 
 impl CallbackCell {

@@ -14,8 +14,9 @@ use super::raw_task::{RawTask, TaskHeader};
 pub(crate) trait PollHooks {
     /// A task (the main one included) is about to be polled.
     fn poll_started(&self);
-    /// The poll announced by `poll_started` returned or panicked.
-    fn poll_ended(&self, header: &TaskHeader);
+    /// The poll announced by `poll_started` returned, or panicked
+    /// (`panicked`: its time then includes the panic hook's, a backtrace's).
+    fn poll_ended(&self, header: &TaskHeader, panicked: bool);
     /// A spawned task panicked and was isolated (`PanicMode::Isolate`): its
     /// awaiter, if it ever looks, gets `JoinError::Panicked`.
     fn task_panicked(&self, task: &Rc<dyn RawTask>);

@@ -12,6 +12,7 @@ pub(crate) mod blocker;
 pub(crate) mod callbacks;
 pub(crate) mod context;
 pub(crate) mod driver;
+pub(crate) mod eager;
 pub(crate) mod handle;
 pub(crate) mod hooks;
 pub(crate) mod ids;
@@ -116,6 +117,9 @@ pub(crate) struct Core {
     chooser: RefCell<Chooser>,
     /// The task being polled, or `None` while the loop itself acts.
     running: Cell<Option<(TaskId, TaskKey)>>,
+    /// The task-local values of whoever acts now: the running task's, a
+    /// running callback's, or the loop's own (none).
+    locals: Cell<raw_task::Locals>,
     next_task: Cell<u64>,
     next_callback: Cell<u64>,
     next_object: Cell<u64>,
@@ -145,6 +149,7 @@ impl Core {
             timers: RefCell::default(),
             chooser: RefCell::new(chooser),
             running: Cell::new(None),
+            locals: Cell::new(None),
             next_task: Cell::new(1),
             next_callback: Cell::new(1),
             next_object: Cell::new(1),
@@ -172,6 +177,30 @@ impl Core {
 
     pub fn current_task(&self) -> Option<TaskId> {
         self.running.get().map(|(id, _)| id)
+    }
+
+    /// The running spawned task's cell: `None` while the main task runs (its
+    /// future lives on `run`'s stack) and while the loop itself acts.
+    pub fn current_raw_task(&self) -> Option<Rc<dyn raw_task::RawTask>> {
+        let (_, key) = self.running.get()?;
+        self.tasks
+            .borrow()
+            .get(key)
+            .and_then(|slot| slot.task.clone())
+    }
+
+    /// A copy of the current actor's task-local values.
+    pub fn current_locals(&self) -> raw_task::Locals {
+        let locals = self.locals.take();
+        let copy = locals.clone();
+        self.locals.set(locals);
+        copy
+    }
+
+    /// Makes `locals` the current actor's task-local values; returns the
+    /// previous ones.
+    pub fn replace_locals(&self, locals: raw_task::Locals) -> raw_task::Locals {
+        self.locals.replace(locals)
     }
 
     pub fn tracing(&self) -> bool {
@@ -235,6 +264,12 @@ impl Core {
     /// Puts a new task in the arena and the ready set, and returns its header.
     /// The caller attaches the task's cell (or, for main, polls it itself).
     pub(crate) fn admit(&self, name: Option<Rc<str>>) -> TaskHeader {
+        self.admit_as(name, true)
+    }
+
+    /// [`admit`](Core::admit), but a task admitted with `ready == false`
+    /// does not join the ready set (an eager task: it is polled at once).
+    fn admit_as(&self, name: Option<Rc<str>>, ready: bool) -> TaskHeader {
         let id = self.next_task_id();
         if id != TaskId::MAIN {
             self.record_with(|| EventKind::Spawn {
@@ -248,10 +283,12 @@ impl Core {
         let key = self.tasks.borrow_mut().insert(TaskSlot {
             id,
             task: None,
-            queued: true,
+            queued: ready,
             waits: Vec::new(),
         });
-        self.ready.borrow_mut().push_task(key, id);
+        if ready {
+            self.ready.borrow_mut().push_task(key, id);
+        }
         let waker = waker::task_waker(self.tag.get(), key);
         TaskHeader {
             id,
@@ -260,11 +297,12 @@ impl Core {
             state: Cell::new(TaskState::Waiting),
             cancel_requested: Cell::new(false),
             cancels: Default::default(),
-            join_waker: RefCell::new(None),
+            join_waker: Cell::new(None),
             done_hooks: RefCell::default(),
-            panic_message: RefCell::new(None),
+            panic_message: std::cell::OnceCell::new(),
             panic_observed: Cell::new(false),
             waker,
+            locals: Cell::new(self.current_locals()),
         }
     }
 
@@ -325,6 +363,7 @@ impl Core {
             cancelled: Cell::new(false),
             when,
             timer: Cell::new(None),
+            locals: Cell::new(self.current_locals()),
         });
         match when {
             None => self.ready.borrow_mut().push_callback(cell.clone()),

@@ -5,6 +5,7 @@
 //! (to read the output). The future lives inline in the cell, pinned there
 //! for its whole life: one allocation per task (see `poll` for the argument).
 
+use std::any::Any;
 use std::cell::{Cell, OnceCell, RefCell};
 use std::future::Future;
 use std::ops::Deref;
@@ -28,18 +29,28 @@ pub(crate) struct TaskHeader {
     pub cancel_requested: Cell<bool>,
     /// How many cancel requests are pending, and the first one's reason.
     pub cancels: Lazy<CancelRequests>,
-    pub join_waker: RefCell<Option<Waker>>,
+    /// Whoever awaits the task (a `Cell`: taken, looked at, put back).
+    pub join_waker: Cell<Option<Waker>>,
     /// Run once, in registration order, when the task reaches a final state.
     /// Boxed: one pointer in the header instead of a `Vec`'s three words,
     /// for the many tasks that never get a hook.
     #[allow(clippy::box_collection)]
     pub done_hooks: RefCell<Option<Box<Vec<DoneHook>>>>,
-    pub panic_message: RefCell<Option<Rc<str>>>,
+    /// Set once, when the task panics.
+    pub panic_message: OnceCell<Rc<str>>,
     /// Someone awaited the task and got its `JoinError::Panicked` (debug
     /// mode reports a panic nobody observed).
     pub panic_observed: Cell<bool>,
     pub waker: Waker,
+    /// The task's task-local values while it is not running (the core holds
+    /// them while it runs).
+    pub locals: Cell<Locals>,
 }
+
+/// Task-local values (`task::TaskLocal`), opaque to the core: copied (one
+/// `Rc` clone) into a task at spawn and into a callback when it is scheduled,
+/// made current around each poll. `None` when nothing was ever set.
+pub(crate) type Locals = Option<Rc<dyn Any>>;
 
 /// Code to run when a task ends (combinators use it to learn the order in
 /// which their children complete). It runs inside the loop, synchronously:
@@ -84,7 +95,7 @@ impl TaskHeader {
     pub fn complete(&self, state: TaskState) {
         debug_assert!(state.is_final());
         self.state.set(state);
-        let w = self.join_waker.borrow_mut().take();
+        let w = self.join_waker.take();
         if let Some(w) = w {
             w.wake();
         }

@@ -16,6 +16,7 @@ use std::task::{Context, Poll};
 
 use super::callbacks::CallbackCell;
 use super::driver::Park;
+use super::eager::EagerPanic;
 use super::ids::{TaskId, TaskKey};
 use super::raw_task::{RawTask, TaskHeader};
 use super::ready_set::Runnable;
@@ -191,6 +192,7 @@ impl Core {
             h.poll_started();
         }
         let mut cx = Context::from_waker(&header.waker);
+        let outer_locals = self.replace_locals(header.locals.take());
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
             None => match main.future.as_mut().poll(&mut cx) {
@@ -205,8 +207,9 @@ impl Core {
             Some(r) => r.header(),
             None => &main.header,
         };
+        header.locals.set(self.replace_locals(outer_locals));
         if let Some(h) = hooks {
-            h.poll_ended(header);
+            h.poll_ended(header, polled.is_err());
         }
         let result = match polled {
             Ok(Poll::Pending) => {
@@ -220,12 +223,22 @@ impl Core {
                 header.complete(TaskState::Finished);
                 Ok(is_main)
             }
+            Err(payload) if payload.is::<EagerPanic>() => {
+                // An eager task spawned in this poll panicked (recorded in
+                // its name): the run fails in its name.
+                let (task, payload) = EagerPanic::open(payload);
+                Err(RunError::Panic {
+                    task,
+                    message: panic_message(payload.as_ref()),
+                    payload,
+                })
+            }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 self.record(EventKind::Panicked {
                     message: message.as_str().into(),
                 });
-                *header.panic_message.borrow_mut() = Some(message.as_str().into());
+                let _ = header.panic_message.set(message.as_str().into());
                 // Only a spawned task can end alone; a panic in main (or any
                 // panic when failing the run) ends the run.
                 match (self.config.panic_mode, is_main) {
@@ -253,7 +266,7 @@ impl Core {
     }
 
     /// Removes a task from the arena and, if it had queued itself, the ready set.
-    fn forget_task(&self, key: TaskKey) {
+    pub(super) fn forget_task(&self, key: TaskKey) {
         let slot = self.tasks.borrow_mut().remove(key);
         if let Some(slot) = slot {
             if slot.queued {
@@ -276,7 +289,9 @@ impl Core {
         }
         self.record_as(Actor::Task(header.id), EventKind::Cancelled { cause });
         let previous = self.running.replace(Some((header.id, key)));
+        let outer_locals = self.replace_locals(header.locals.take());
         let _ = catch_unwind(AssertUnwindSafe(|| raw.drop_future()));
+        header.locals.set(self.replace_locals(outer_locals));
         self.running.set(previous);
         header.complete(TaskState::Cancelled);
     }
@@ -289,8 +304,19 @@ impl Core {
             return Ok(());
         };
         self.record_with(|| EventKind::Callback { id: cb.id });
-        match catch_unwind(AssertUnwindSafe(f)) {
+        let outer_locals = self.replace_locals(cb.locals.take());
+        let called = catch_unwind(AssertUnwindSafe(f));
+        drop(self.replace_locals(outer_locals));
+        match called {
             Ok(()) => Ok(()),
+            Err(payload) if payload.is::<EagerPanic>() => {
+                let (task, payload) = EagerPanic::open(payload);
+                Err(RunError::Panic {
+                    task,
+                    message: panic_message(payload.as_ref()),
+                    payload,
+                })
+            }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 self.record(EventKind::Panicked {

@@ -88,10 +88,14 @@ impl PollHooks for SlowPollWatch {
         self.started.set(Some(std::time::Instant::now()));
     }
 
-    fn poll_ended(&self, header: &TaskHeader) {
+    fn poll_ended(&self, header: &TaskHeader, panicked: bool) {
         let Some(started) = self.started.take() else {
             return;
         };
+        if panicked {
+            // The panic hook (printing, a backtrace) is what took the time.
+            return;
+        }
         let wall = started.elapsed();
         if wall <= self.threshold {
             return;

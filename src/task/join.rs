@@ -254,10 +254,16 @@ impl<T> Task<T> {
     /// ```
     #[doc(alias = "add_done_callback")]
     pub fn on_done(&self, callback: impl FnOnce(Result<(), JoinError>) + 'static) {
+        // Like every callback, it runs with the task-locals of whoever
+        // registered it (asyncio: `add_done_callback` copies the context).
+        let locals = try_with_core(|core| core.current_locals()).flatten();
         self.header()
             .add_done_hook(Box::new(move |header: &TaskHeader| {
                 let Some(end) = ended(header) else { return };
-                try_with_core(|core| core.schedule_callback(Box::new(move || callback(end)), None));
+                try_with_core(|core| {
+                    let cell = core.schedule_callback(Box::new(move || callback(end)), None);
+                    cell.locals.set(locals);
+                });
             }));
     }
 
@@ -336,7 +342,7 @@ impl<T> Task<T> {
         self.detached = true;
         // Nobody can await it any more: forget the last awaiter's waker, so
         // the task's end does not wake it for nothing.
-        self.header().join_waker.borrow_mut().take();
+        self.header().join_waker.take();
     }
 
     /// How the task ended, without taking its output: `Ready(Ok(()))` if it
@@ -370,7 +376,7 @@ impl<T: 'static> Task<T> {
 }
 
 /// Records a cancel request (and its reason), then asks the core to cancel.
-fn request_cancel(header: &TaskHeader, reason: Option<String>) {
+pub(super) fn request_cancel(header: &TaskHeader, reason: Option<String>) {
     if header.state.get().is_final() {
         return;
     }
@@ -396,7 +402,7 @@ fn request_cancel(header: &TaskHeader, reason: Option<String>) {
 }
 
 /// Withdraws one cancel request; at zero the cancellation is called off.
-fn withdraw_cancel(header: &TaskHeader) -> u32 {
+pub(super) fn withdraw_cancel(header: &TaskHeader) -> u32 {
     let c = &header.cancels;
     let n = c.count.get();
     if header.state.get().is_final() || n == 0 {
@@ -436,12 +442,7 @@ fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
             },
         )),
         TaskState::Panicked => Some(Err(JoinError::Panicked {
-            message: header
-                .panic_message
-                .borrow()
-                .as_deref()
-                .unwrap_or("")
-                .to_string(),
+            message: header.panic_message.get().map_or("", |m| &**m).to_string(),
         })),
         TaskState::Waiting | TaskState::Running => None,
     }
@@ -451,11 +452,11 @@ fn poll_end(header: &TaskHeader, cx: &mut Context<'_>) -> Poll<Result<(), JoinEr
     if let Some(end) = ended(header) {
         return Poll::Ready(end);
     }
-    let mut w = header.join_waker.borrow_mut();
-    match &mut *w {
-        Some(old) if old.will_wake(cx.waker()) => {}
-        _ => *w = Some(cx.waker().clone()),
-    }
+    let waker = match header.join_waker.take() {
+        Some(old) if old.will_wake(cx.waker()) => old,
+        _ => cx.waker().clone(),
+    };
+    header.join_waker.set(Some(waker));
     Poll::Pending
 }
 
@@ -537,7 +538,7 @@ impl<T> Future for Task<T> {
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         // Nobody awaits this task any more: its end must not wake anyone.
-        let waker = self.header().join_waker.borrow_mut().take();
+        let waker = self.header().join_waker.take();
         drop(waker);
         if !self.detached {
             self.cancel();

@@ -8,10 +8,13 @@
 mod instant;
 mod sleep;
 mod timeout;
+mod timeout_handle;
+pub(crate) mod timeout_nesting;
 
 pub use instant::Instant;
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+pub use timeout_handle::{timeout_scope, TimeoutHandle};
 
 use std::time::Duration;
 

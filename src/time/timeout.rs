@@ -1,13 +1,20 @@
 //! `timeout` and `timeout_at`: give up on a future after a deadline.
+//!
+//! Nested timeouts that expire at the same poll: the outermost one reports
+//! `Elapsed` (see `timeout_nesting.rs`), as in asyncio.
 
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use super::timeout_handle::{Shared, TimeoutHandle};
+use super::timeout_nesting::{defer_to_enclosing, wake_survivors, Deferred, EnclosingScope};
 use super::{sleep, sleep_until, Instant, Sleep};
+use crate::runtime::context::with_core;
 
 /// The error of a [`timeout`] whose deadline passed first.
 ///
@@ -47,9 +54,59 @@ impl Error for Elapsed {}
 /// `async with timeout(d)`.
 ///
 /// If the deadline passes first, `fut` is dropped (its destructors run) and
-/// the result is `Err(Elapsed)`. Wrapping a [`Task`](crate::Task) therefore
-/// cancels the task, as asyncio's `wait_for` does. If `fut` completes at the
-/// very instant of the deadline, its output wins.
+/// the result is `Err(Elapsed)`. If `fut` completes at the very instant of
+/// the deadline, its output wins.
+///
+/// # Wrapping a `Task`: by value or by reference
+/// `timeout(d, task)` owns the [`Task`](crate::Task): when the deadline
+/// passes, the handle is dropped with everything else the timeout wraps,
+/// and dropping a `Task` cancels it, as asyncio's `wait_for` cancels what it
+/// waits for. `timeout(d, &mut task)` only borrows it: the timeout drops the
+/// borrow, not the task, so the task runs on and can be awaited again
+/// (asyncio: `wait_for(shield(task), d)`). That is Rust's ownership rule, not
+/// a special case:
+///
+/// ```
+/// use seedloop::{Sim, spawn, sleep, timeout, JoinError};
+/// use std::time::Duration;
+/// Sim::new(1).run(async {
+///     // By value: the timeout cancels the task.
+///     let slow = spawn(async { sleep(Duration::from_secs(2)).await; 1 });
+///     let id = slow.id();
+///     assert!(timeout(Duration::from_secs(1), slow).await.is_err());
+///     # let _ = id;
+///
+///     // By reference: the task runs on; await it again later.
+///     let mut slow = spawn(async { sleep(Duration::from_secs(2)).await; 2 });
+///     assert!(timeout(Duration::from_secs(1), &mut slow).await.is_err());
+///     assert!(!slow.is_finished());
+///     assert_eq!(slow.await, Ok(2));
+/// }).unwrap();
+/// ```
+///
+/// # Nested timeouts
+/// When several nested timeouts have all expired by the time their task is
+/// polled (for instance two with the same deadline), the outermost one
+/// reports `Err(Elapsed)` and the inner ones are dropped with the future it
+/// wraps, as in asyncio (where the outer `timeout`'s timer, set first, fires
+/// first, and the inner one's `CancelledError` propagates through it). An
+/// inner timeout whose deadline passed strictly earlier, and was seen then,
+/// reports first, as it should:
+///
+/// ```
+/// use seedloop::{Sim, sleep, timeout};
+/// use std::time::Duration;
+/// Sim::new(1).run(async {
+///     let d = Duration::from_secs(1);
+///     let out = timeout(d, timeout(d, sleep(Duration::from_secs(5)))).await;
+///     assert!(out.is_err(), "the outer timeout expires, not Ok(Err(..))");
+///     let out = timeout(2 * d, timeout(d, sleep(Duration::from_secs(5)))).await;
+///     assert!(matches!(out, Ok(Err(_))), "the inner one expired first");
+/// }).unwrap();
+/// ```
+///
+/// To move the deadline while the timeout runs (asyncio's
+/// `Timeout.reschedule`), use [`Timeout::reset`] or [`timeout_scope`](crate::time::timeout_scope).
 ///
 /// # Cancel safety
 /// As cancel-safe as `fut`: dropping the timeout drops `fut`.
@@ -68,11 +125,9 @@ impl Error for Elapsed {}
 /// }).unwrap();
 /// ```
 #[doc(alias = "wait_for")]
+#[inline]
 pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
-    Timeout {
-        inner: Some(Box::pin(fut)),
-        sleep: sleep(duration),
-    }
+    Timeout::new(sleep(duration), fut, None)
 }
 
 /// Runs `fut` until `deadline` at the latest. See [`timeout`].
@@ -89,49 +144,241 @@ pub fn timeout<F: Future>(duration: Duration, fut: F) -> Timeout<F> {
 ///     assert_eq!(Instant::now(), at);
 /// }).unwrap();
 /// ```
+#[inline]
 pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
-    Timeout {
-        inner: Some(Box::pin(fut)),
-        sleep: sleep_until(deadline),
-    }
+    Timeout::new(sleep_until(deadline), fut, None)
 }
 
-/// The future returned by [`timeout`] and [`timeout_at`].
+/// The future returned by [`timeout`], [`timeout_at`] and
+/// [`timeout_scope`](crate::time::timeout_scope). asyncio: `Timeout`.
+///
+/// ```
+/// use seedloop::{Sim, sleep, timeout, time::Instant};
+/// use std::time::Duration;
+/// Sim::new(1).run(async {
+///     let t = timeout(Duration::from_secs(1), sleep(Duration::from_secs(5)));
+///     assert_eq!(t.deadline().as_secs_f64(), 1.0);
+///     assert!(t.await.is_err());
+/// }).unwrap();
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Timeout<F: Future> {
     inner: Option<Pin<Box<F>>>,
     sleep: Sleep,
+    /// What the handles share, once one was made.
+    /// What only some timeouts need, boxed so that a plain timeout stays
+    /// small (and its poll cheap).
+    rare: Option<Box<Rare>>,
+}
+
+#[derive(Default)]
+struct Rare {
+    /// What the handles share, once one was made.
+    shared: Option<Rc<Shared>>,
+    /// Held while this timeout has stepped aside for an enclosing one that
+    /// expired with it: that one wakes us if we outlive what it drops.
+    stepped_aside: Option<Rc<()>>,
 }
 
 impl<F: Future> Timeout<F> {
-    /// When the timeout fires.
+    #[inline]
+    pub(super) fn new(sleep: Sleep, fut: F, shared: Option<Rc<Shared>>) -> Timeout<F> {
+        Timeout {
+            inner: Some(Box::pin(fut)),
+            sleep,
+            rare: shared.map(|shared| {
+                Box::new(Rare {
+                    shared: Some(shared),
+                    stepped_aside: None,
+                })
+            }),
+        }
+    }
+
+    /// The state the handles share, if a handle was made.
+    #[inline]
+    fn shared(&self) -> Option<&Rc<Shared>> {
+        self.rare.as_ref().and_then(|r| r.shared.as_ref())
+    }
+
+    /// When the timeout fires. asyncio: `Timeout.when()`.
+    ///
+    /// ```
+    /// use seedloop::{Sim, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let t = timeout(Duration::from_secs(3), async {});
+    ///     assert_eq!(t.deadline(), Instant::now() + Duration::from_secs(3));
+    /// }).unwrap();
+    /// ```
+    #[doc(alias = "when")]
     pub fn deadline(&self) -> Instant {
-        self.sleep.deadline()
+        match self.shared() {
+            Some(shared) => shared.deadline(),
+            None => self.sleep.deadline(),
+        }
+    }
+
+    /// Moves the deadline, earlier or later; the timer follows at the next
+    /// poll. A deadline already past makes that poll report `Elapsed`
+    /// (unless the inner future completes in it). Does nothing once the
+    /// timeout has completed. asyncio: `Timeout.reschedule(when)`.
+    ///
+    /// From inside the future the timeout wraps, use a [`TimeoutHandle`]
+    /// (from [`Timeout::handle`] or [`timeout_scope`](crate::time::timeout_scope)).
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let mut t = timeout(Duration::from_secs(1), sleep(Duration::from_secs(3)));
+    ///     t.reset(Instant::now() + Duration::from_secs(5));
+    ///     assert_eq!(t.await, Ok(()));
+    ///     assert_eq!(Instant::now().as_secs_f64(), 3.0);
+    /// }).unwrap();
+    /// ```
+    #[doc(alias = "reschedule")]
+    pub fn reset(&mut self, deadline: Instant) {
+        let this = self;
+        if this.inner.is_none() {
+            return;
+        }
+        this.sleep.reset(deadline);
+        if let Some(shared) = this.shared() {
+            shared.set_deadline(deadline);
+            shared.take_moved();
+        }
+    }
+
+    /// A handle that can read and move this timeout's deadline from
+    /// anywhere, for instance from inside the future it wraps (given to it
+    /// through a channel or a cell), or from another task.
+    ///
+    /// ```
+    /// use seedloop::{Sim, spawn, sleep, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let mut t = timeout(Duration::from_secs(1), sleep(Duration::from_secs(3)));
+    ///     let handle = t.handle();
+    ///     // Another task extends the deadline before it passes.
+    ///     spawn(async move { handle.reset(Instant::now() + Duration::from_secs(10)) }).detach();
+    ///     assert_eq!(t.await, Ok(()));
+    /// }).unwrap();
+    /// ```
+    pub fn handle(&mut self) -> TimeoutHandle {
+        let deadline = self.sleep.deadline();
+        let shared = self
+            .rare
+            .get_or_insert_with(Box::default)
+            .shared
+            .get_or_insert_with(|| Rc::new(Shared::new(deadline)));
+        TimeoutHandle::new(shared.clone())
+    }
+
+    /// Applies a deadline moved through a handle.
+    fn follow_handle(&mut self) {
+        if let Some(shared) = self.shared() {
+            if shared.take_moved() {
+                let deadline = shared.deadline();
+                self.sleep.reset(deadline);
+            }
+        }
+    }
+}
+
+impl<F: Future> Timeout<F> {
+    /// The inner future returned `Pending`: has the deadline passed, and if
+    /// so, does this timeout report or step aside for an enclosing one?
+    /// Out of line: the hot path (the inner future completes) stays small.
+    #[inline(never)]
+    fn poll_deadline(
+        &mut self,
+        cx: &mut Context<'_>,
+        mut deferred: Vec<Deferred>,
+    ) -> Poll<Elapsed> {
+        match Pin::new(&mut self.sleep).poll(cx) {
+            Poll::Pending => {
+                if let Some(rare) = &mut self.rare {
+                    if let Some(shared) = &rare.shared {
+                        shared.set_waker(cx.waker());
+                    }
+                    rare.stepped_aside = None;
+                }
+                // Only when a reset moved a deadline that had passed:
+                // whoever stepped aside for us must look again.
+                wake_survivors(deferred);
+                Poll::Pending
+            }
+            Poll::Ready(()) => {
+                let now = with_core("seedloop::timeout", |core| core.now());
+                let token = self
+                    .rare
+                    .get_or_insert_with(Box::default)
+                    .stepped_aside
+                    .get_or_insert_with(|| Rc::new(()));
+                deferred.insert(0, (Rc::downgrade(token), cx.waker().clone()));
+                if defer_to_enclosing(now, &mut deferred) {
+                    return Poll::Pending;
+                }
+                deferred.remove(0);
+                self.complete(deferred, true);
+                Poll::Ready(Elapsed {
+                    deadline: self.sleep.deadline(),
+                })
+            }
+        }
+    }
+
+    /// Drops what we wrapped (cancelling it), then wakes whoever stepped
+    /// aside for us and outlived it.
+    #[inline]
+    fn complete(&mut self, deferred: Vec<Deferred>, expired: bool) {
+        self.inner = None;
+        if let Some(rare) = &mut self.rare {
+            rare.stepped_aside = None;
+            if let Some(shared) = &rare.shared {
+                shared.finish(expired);
+            }
+        }
+        if !deferred.is_empty() {
+            wake_survivors(deferred);
+        }
     }
 }
 
 impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let Some(inner) = this.inner.as_mut() else {
-            panic!("a Timeout was polled again after it completed");
-        };
-        if let Poll::Ready(out) = inner.as_mut().poll(cx) {
-            this.inner = None;
-            return Poll::Ready(Ok(out));
+        if let Some(shared) = this.shared() {
+            shared.set_polling(true);
+            this.follow_handle();
         }
-        match Pin::new(&mut this.sleep).poll(cx) {
-            Poll::Ready(()) => {
-                this.inner = None; // drops (and so cancels) what we wrapped
-                Poll::Ready(Err(Elapsed {
-                    deadline: this.sleep.deadline(),
-                }))
+        let Some(inner) = this.inner.as_mut() else {
+            polled_after_completion();
+        };
+        let scope = EnclosingScope::enter(this.sleep.deadline());
+        let polled = inner.as_mut().poll(cx);
+        let deferred = scope.exit();
+        if let Some(shared) = this.shared() {
+            shared.set_polling(false);
+            this.follow_handle();
+        }
+        match polled {
+            Poll::Ready(out) => {
+                this.complete(deferred, false);
+                Poll::Ready(Ok(out))
             }
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => this.poll_deadline(cx, deferred).map(Err),
         }
     }
+}
+
+#[cold]
+fn polled_after_completion() -> ! {
+    panic!("a Timeout was polled again after it completed");
 }
 
 impl<F: Future> fmt::Debug for Timeout<F> {

@@ -1,0 +1,122 @@
+//! Eager tasks (asyncio 3.12's `eager_task_factory`): a task polled at once,
+//! inside its spawner's poll, until it first suspends.
+//!
+//! The run loop polls tasks holding no borrow of the core; an eager poll
+//! happens inside another task's poll (or a callback), so it must leave the
+//! core as it found it: the `running` slot and the current task-locals are
+//! saved and restored around it, as `drop_task` does. It is not a step of
+//! the run loop and not a choice: it happens synchronously where `spawn` was
+//! called. Debug-mode poll hooks do not time it separately (it is part of the
+//! spawner's poll).
+//!
+//! A panic in an eager task follows the run's panic mode: isolated, the task
+//! ends `Panicked` and its spawner goes on; failing the run, the panic
+//! unwinds through the spawner (whose poll the run loop then ends), wrapped
+//! in an [`EagerPanic`] that names the eager task, and the run fails in its
+//! name. Code that catches that unwind itself (a `catch_unwind` around
+//! `spawn_eager`) keeps the run going, as for a panic of its own.
+
+use std::any::Any;
+use std::future::Future;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::ids::{TaskId, TaskKey};
+use super::raw_task::{RawTask, TaskCell};
+use super::run_loop::panic_message;
+use super::state::TaskState;
+use super::{Core, PanicMode};
+use crate::trace::EventKind;
+
+/// The panic payload that unwinds out of an eager spawn when a panic fails
+/// the run: the eager task's id and its own payload.
+pub(crate) struct EagerPanic {
+    task: TaskId,
+    payload: Box<dyn Any + Send>,
+}
+
+impl EagerPanic {
+    /// The task that panicked and its payload (`None` and the payload
+    /// itself if it is not an `EagerPanic`).
+    pub fn open(payload: Box<dyn Any + Send>) -> (Option<TaskId>, Box<dyn Any + Send>) {
+        match payload.downcast::<EagerPanic>() {
+            Ok(eager) => (Some(eager.task), eager.payload),
+            Err(payload) => (None, payload),
+        }
+    }
+}
+
+impl Core {
+    /// Spawns a task and polls it at once, until it first suspends. If it
+    /// finishes there it never enters the ready set; otherwise it waits like
+    /// any task that returned `Pending` (in the ready set only if it woke
+    /// itself). Returns the raw cell that `task::Task` wraps.
+    pub fn spawn_eager<F>(&self, name: Option<Rc<str>>, fut: F) -> Rc<TaskCell<F>>
+    where
+        F: Future + 'static,
+    {
+        let header = self.admit_as(name, false);
+        let key = header.key;
+        let cell = Rc::new(TaskCell::new(header, fut));
+        let raw: Rc<dyn RawTask> = cell.clone();
+        if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
+            slot.task = Some(raw.clone());
+        }
+        self.poll_eagerly(key, &raw);
+        cell
+    }
+
+    fn poll_eagerly(&self, key: TaskKey, raw: &Rc<dyn RawTask>) {
+        let header = raw.header();
+        header.state.set(TaskState::Running);
+        let previous = self.running.replace(Some((header.id, key)));
+        let outer_locals = self.replace_locals(header.locals.take());
+        self.record_with(|| EventKind::Poll);
+        let mut cx = Context::from_waker(&header.waker);
+        let polled = catch_unwind(AssertUnwindSafe(|| raw.poll(&mut cx)));
+        header.locals.set(self.replace_locals(outer_locals));
+        match polled {
+            Ok(Poll::Pending) => {
+                self.record_with(|| EventKind::Pending);
+                header.state.set(TaskState::Waiting);
+            }
+            Ok(Poll::Ready(())) => {
+                self.record_with(|| EventKind::Finished);
+                self.forget_task(key);
+                header.complete(TaskState::Finished);
+            }
+            Err(payload) if payload.is::<EagerPanic>() => {
+                // An eager task this one spawned panicked, failing the run:
+                // pass it on.
+                self.running.set(previous);
+                resume_unwind(payload);
+            }
+            Err(payload) => {
+                let message = panic_message(payload.as_ref());
+                self.record(EventKind::Panicked {
+                    message: message.as_str().into(),
+                });
+                let _ = header.panic_message.set(message.as_str().into());
+                match self.config.panic_mode {
+                    PanicMode::Isolate => {
+                        self.forget_task(key);
+                        raw.drop_future();
+                        header.complete(TaskState::Panicked);
+                        if let Some(h) = self.config.hooks.as_deref() {
+                            h.task_panicked(raw);
+                        }
+                    }
+                    PanicMode::FailRun => {
+                        self.running.set(previous);
+                        resume_unwind(Box::new(EagerPanic {
+                            task: header.id,
+                            payload,
+                        }));
+                    }
+                }
+            }
+        }
+        self.running.set(previous);
+    }
+}
