@@ -75,6 +75,8 @@ mod guide {
     struct Determinism;
     #[doc = include_str!("../docs/replay.md")]
     struct Replay;
+    #[doc = include_str!("../docs/structured-concurrency.md")]
+    struct StructuredConcurrency;
     #[doc = include_str!("../docs/sync.md")]
     struct Sync;
     #[doc = include_str!("../docs/queues.md")]
