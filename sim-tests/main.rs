@@ -6,8 +6,10 @@ mod bugs;
 mod check_harness;
 mod common;
 mod core_determinism;
+mod core_isolation;
 mod core_scenarios;
 mod core_semantics;
+mod core_wake_order;
 
 // Waiting on many things: Promise, gather, wait, as_completed, shield, TaskGroup.
 mod combinators_cancel;

@@ -106,17 +106,6 @@ impl ReadySet {
         Runnable::Task(key)
     }
 
-    /// Removes a task that left the arena while queued (it finished in the
-    /// same poll in which it woke itself). Rare, so a linear scan.
-    pub fn remove_task(&mut self, key: TaskKey) {
-        if let Some(i) = self.tasks.iter().position(|(_, k, _)| *k == key) {
-            self.tasks.remove(i);
-            if i < self.turn_tasks {
-                self.turn_tasks -= 1;
-            }
-        }
-    }
-
     /// Removes a cancelled callback so it is never offered as an option.
     pub fn remove_callback(&mut self, cb: &Rc<CallbackCell>) {
         self.callbacks.retain(|(_, c)| !Rc::ptr_eq(c, cb));
