@@ -5,6 +5,7 @@ mod bug_catalogue;
 mod bugs;
 mod check_harness;
 mod common;
+mod core_choices;
 mod core_determinism;
 mod core_isolation;
 mod core_scenarios;

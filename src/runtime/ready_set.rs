@@ -117,3 +117,177 @@ impl ReadySet {
         self.callbacks.drain(..).map(|(_, c)| c).collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::{Cell, RefCell};
+
+    use super::*;
+    use crate::runtime::slab::SlabKey;
+
+    fn key(n: u32) -> TaskKey {
+        SlabKey {
+            index: n,
+            generation: 7,
+        }
+    }
+
+    fn callback(id: u64) -> Rc<CallbackCell> {
+        Rc::new(CallbackCell {
+            id,
+            f: RefCell::new(None),
+            cancelled: Cell::new(false),
+            when: None,
+            timer: Cell::new(None),
+        })
+    }
+
+    /// Pushes tasks (`t<n>`) and callbacks (`c<n>`) in the order written.
+    fn ready_set(items: &[&str]) -> ReadySet {
+        let mut ready = ReadySet::default();
+        push(&mut ready, items);
+        ready
+    }
+
+    fn push(ready: &mut ReadySet, items: &[&str]) {
+        for item in items {
+            let n: u64 = item[1..].parse().unwrap();
+            match &item[..1] {
+                "t" => ready.push_task(key(n as u32), TaskId(n)),
+                "c" => ready.push_callback(callback(n)),
+                _ => unreachable!(),
+            }
+        }
+    }
+
+    /// The options as `t<n>`/`c`, in index order.
+    fn options(ready: &ReadySet) -> Vec<String> {
+        (0..ready.options())
+            .map(|i| match ready.option(i) {
+                Choosable::Task(id) => format!("t{}", id.as_u64()),
+                Choosable::Callback => "c".to_string(),
+            })
+            .collect()
+    }
+
+    /// What `take(i)` returned, as `t<n>`/`c<n>`.
+    fn taken(r: Runnable) -> String {
+        match r {
+            Runnable::Task(k) => {
+                assert_eq!(k.generation, 7);
+                format!("t{}", k.index)
+            }
+            Runnable::Callback(cb) => format!("c{}", cb.id),
+        }
+    }
+
+    #[test]
+    fn nothing_is_an_option_before_the_turn_begins() {
+        let mut ready = ready_set(&["t1", "c1"]);
+        assert_eq!(ready.options(), 0);
+        ready.begin_turn();
+        assert_eq!(options(&ready), ["t1", "c"]);
+    }
+
+    #[test]
+    fn the_head_callback_sits_among_the_tasks_in_arrival_order() {
+        for (items, expected) in [
+            (&["c1", "t1", "t2"][..], &["c", "t1", "t2"][..]),
+            (&["t1", "c1", "t2"], &["t1", "c", "t2"]),
+            (&["t1", "t2", "c1"], &["t1", "t2", "c"]),
+            // Only the oldest callback is an option.
+            (&["t1", "c1", "c2", "t2", "c3"], &["t1", "c", "t2"]),
+        ] {
+            let mut ready = ready_set(items);
+            ready.begin_turn();
+            assert_eq!(options(&ready), expected, "{items:?}");
+        }
+    }
+
+    #[test]
+    fn option_and_take_name_the_same_item_at_every_index() {
+        let items = ["t1", "c1", "t2", "t3", "c2", "t4"];
+        let turn_options = 5; // t1 c1 t2 t3 t4, c2 waits for c1
+        for i in 0..turn_options {
+            let mut ready = ready_set(&items);
+            ready.begin_turn();
+            let before = options(&ready);
+            assert_eq!(before, ["t1", "c", "t2", "t3", "t4"]);
+            let said = before[i].clone();
+            let got = taken(ready.take(i));
+            if said == "c" {
+                assert_eq!(got, "c1");
+            } else {
+                assert_eq!(got, said, "option {i}");
+            }
+            // The others keep their order; the next callback moves up.
+            let mut rest: Vec<String> = before.clone();
+            rest.remove(i);
+            if said == "c" {
+                // c2 arrived after t3: it sits there now.
+                rest = vec![
+                    "t1".into(),
+                    "t2".into(),
+                    "t3".into(),
+                    "c".into(),
+                    "t4".into(),
+                ];
+            }
+            assert_eq!(options(&ready), rest, "after taking option {i}");
+        }
+    }
+
+    #[test]
+    fn a_callback_queued_at_the_fence_waits_for_the_next_turn() {
+        let mut ready = ready_set(&["t1", "t2"]);
+        ready.begin_turn();
+        // The first item after the fence: its sequence number is the fence.
+        push(&mut ready, &["c1", "t3"]);
+        assert_eq!(options(&ready), ["t1", "t2"]);
+        assert_eq!(taken(ready.take(1)), "t2");
+        assert_eq!(taken(ready.take(0)), "t1");
+        assert_eq!(ready.options(), 0);
+        ready.begin_turn();
+        assert_eq!(options(&ready), ["c", "t3"]);
+    }
+
+    #[test]
+    fn a_callback_queued_during_a_turn_after_a_task_of_the_turn_waits_too() {
+        let mut ready = ready_set(&["t1", "c1"]);
+        ready.begin_turn();
+        push(&mut ready, &["c2"]);
+        assert_eq!(taken(ready.take(1)), "c1");
+        // c2 is the head callback now, but behind the fence.
+        assert_eq!(options(&ready), ["t1"]);
+        assert_eq!(taken(ready.take(0)), "t1");
+        ready.begin_turn();
+        assert_eq!(options(&ready), ["c"]);
+        assert_eq!(taken(ready.take(0)), "c2");
+    }
+
+    #[test]
+    fn a_removed_callback_is_never_offered() {
+        let mut ready = ReadySet::default();
+        let (c1, c2) = (callback(1), callback(2));
+        ready.push_task(key(1), TaskId(1));
+        ready.push_callback(c1.clone());
+        ready.push_callback(c2.clone());
+        ready.remove_callback(&c1);
+        ready.begin_turn();
+        assert_eq!(options(&ready), ["t1", "c"]);
+        assert_eq!(taken(ready.take(1)), "c2");
+        ready.remove_callback(&c2); // already taken: nothing happens
+        assert_eq!(options(&ready), ["t1"]);
+    }
+
+    #[test]
+    fn clear_returns_the_callbacks_and_forgets_the_tasks() {
+        let mut ready = ready_set(&["t1", "c1", "t2", "c2"]);
+        ready.begin_turn();
+        let cbs: Vec<u64> = ready.clear().iter().map(|c| c.id).collect();
+        assert_eq!(cbs, [1, 2]);
+        assert_eq!(ready.options(), 0);
+        ready.begin_turn();
+        assert_eq!(ready.options(), 0);
+    }
+}
