@@ -9,6 +9,7 @@ mod core_choices;
 mod core_determinism;
 mod core_isolation;
 mod core_scenarios;
+mod core_schedule_corpus;
 mod core_semantics;
 mod core_wake_order;
 
