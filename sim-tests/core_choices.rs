@@ -89,3 +89,40 @@ fn a_cancelled_callback_is_never_picked_under_any_policy() {
         }
     }
 }
+
+/// A task that woke itself and finished leaves nothing behind for the next
+/// task polled: `waiter`, polled right after it and waiting for its own
+/// wake, is not polled again until it is woken.
+#[test]
+fn a_finished_self_waking_task_does_not_requeue_the_next_task_polled() {
+    let polls = Rc::new(RefCell::new(0u32));
+    let p = polls.clone();
+    let mut sim = Sim::new(0).policy(Policy::Fifo);
+    sim.run(async move {
+        let a = spawn(poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::Ready(())
+        }));
+        let waker = Rc::new(RefCell::new(None::<std::task::Waker>));
+        let waiter = {
+            let (waker, p) = (waker.clone(), p.clone());
+            spawn(poll_fn(move |cx| {
+                *p.borrow_mut() += 1;
+                if waker.borrow().is_some() {
+                    return Poll::Ready(());
+                }
+                *waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }))
+        };
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        assert_eq!(*p.borrow(), 1, "the waiter was polled again without a wake");
+        waker.borrow().as_ref().unwrap().wake_by_ref();
+        waiter.await.unwrap();
+        a.await.unwrap();
+    })
+    .unwrap();
+    assert_eq!(*polls.borrow(), 2);
+}

@@ -182,7 +182,6 @@ impl Core {
         }
         header.state.set(TaskState::Running);
         self.running.set(Some((id, key)));
-        self.woke_running.set(false);
         self.record_with(|| EventKind::Poll);
         let hooks = self.config.hooks.as_deref();
         if let Some(h) = hooks {
@@ -199,6 +198,10 @@ impl Core {
                 Poll::Pending => Poll::Pending,
             },
         }));
+        // Whether the task was woken during this poll. Only a poll sets it
+        // (a task being cancelled has left the arena, so wakes miss it), and
+        // every poll takes it here: false again outside polls.
+        let woke_itself = self.woke_running.take();
         let header: &TaskHeader = match &raw {
             Some(r) => r.header(),
             None => &main.header,
@@ -210,7 +213,7 @@ impl Core {
             Ok(Poll::Pending) => {
                 // Woken during its own poll: it goes behind everything the
                 // poll made ready (see `Core::wake`).
-                if self.woke_running.take() {
+                if woke_itself {
                     self.ready.borrow_mut().push_task(key, id);
                 }
                 self.record_with(|| EventKind::Pending);
