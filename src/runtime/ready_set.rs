@@ -12,6 +12,7 @@
 //! "next turn" and `yield_now` really lets every ready task run first. A
 //! policy permutes the order *within* a turn, never across turns.
 
+use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
@@ -31,6 +32,12 @@ pub enum Choosable {
     Task(TaskId),
     /// The oldest due callback.
     Callback,
+}
+
+/// Where an option is (see `ReadySet::locate`).
+enum Located {
+    Callback,
+    Task(usize),
 }
 
 #[derive(Default)]
@@ -70,40 +77,59 @@ impl ReadySet {
 
     /// How many options a policy chooses among in this turn; 0 ends the turn.
     pub fn options(&self) -> usize {
-        let callback = matches!(self.callbacks.front(), Some((seq, _)) if *seq < self.fence);
-        self.turn_tasks + usize::from(callback)
+        self.turn_tasks + usize::from(self.turn_callback().is_some())
+    }
+
+    /// The head callback's sequence number, if it belongs to this turn.
+    fn turn_callback(&self) -> Option<u64> {
+        let (seq, _) = self.callbacks.front()?;
+        (*seq < self.fence).then_some(*seq)
     }
 
     /// Where this turn's head callback sits among the options.
     fn callback_position(&self) -> Option<usize> {
-        let (seq, _) = self.callbacks.front()?;
+        let seq = self.turn_callback()?;
         // Tasks are in sequence order and `seq` is below the fence, so this
-        // position falls within the turn's prefix.
-        (*seq < self.fence).then(|| self.tasks.partition_point(|(s, _, _)| s < seq))
+        // position falls within the turn's prefix. (No task has the
+        // callback's sequence number: `<` and `<=` agree here.)
+        Some(self.tasks.partition_point(|(s, _, _)| *s < seq))
+    }
+
+    /// Where option `i` is: the head callback, or a task by its index in
+    /// `tasks` (the options are the turn's tasks in order, with the callback
+    /// at its arrival position among them).
+    fn locate(&self, i: usize) -> Located {
+        let Some(p) = self.callback_position() else {
+            return Located::Task(i);
+        };
+        match i.cmp(&p) {
+            Ordering::Less => Located::Task(i),
+            Ordering::Equal => Located::Callback,
+            Ordering::Greater => Located::Task(i - 1),
+        }
     }
 
     /// The option at index `i`, for a policy to inspect.
     pub fn option(&self, i: usize) -> Choosable {
-        match self.callback_position() {
-            Some(p) if i == p => Choosable::Callback,
-            Some(p) if i > p => Choosable::Task(self.tasks[i - 1].2),
-            _ => Choosable::Task(self.tasks[i].2),
+        match self.locate(i) {
+            Located::Callback => Choosable::Callback,
+            Located::Task(t) => Choosable::Task(self.tasks[t].2),
         }
     }
 
     /// Removes and returns option `i`. Panics if `i >= options()`.
     pub fn take(&mut self, i: usize) -> Runnable {
-        let task_index = match self.callback_position() {
-            Some(p) if i == p => {
+        match self.locate(i) {
+            Located::Callback => {
                 let (_, cb) = self.callbacks.pop_front().expect("head callback");
-                return Runnable::Callback(cb);
+                Runnable::Callback(cb)
             }
-            Some(p) if i > p => i - 1,
-            _ => i,
-        };
-        let (_, key, _) = self.tasks.remove(task_index).expect("option in range");
-        self.turn_tasks -= 1;
-        Runnable::Task(key)
+            Located::Task(t) => {
+                let (_, key, _) = self.tasks.remove(t).expect("option in range");
+                self.turn_tasks -= 1;
+                Runnable::Task(key)
+            }
+        }
     }
 
     /// Removes a cancelled callback so it is never offered as an option.
