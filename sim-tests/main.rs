@@ -8,6 +8,7 @@ mod common;
 mod core_choices;
 mod core_determinism;
 mod core_isolation;
+mod core_run_loop_edges;
 mod core_scenarios;
 mod core_schedule_corpus;
 mod core_semantics;
