@@ -98,6 +98,18 @@ impl<T> Slab<T> {
         }
     }
 
+    /// The entry in slot `index`, if any, with its key: for callers that
+    /// check the occupant by other means (a task's waker checks its stamp).
+    #[inline]
+    pub fn get_at_mut(&mut self, index: u32) -> Option<(SlabKey, &mut T)> {
+        let slot = self.slots.get_mut(index as usize)?;
+        let key = SlabKey {
+            index,
+            generation: slot.generation,
+        };
+        slot.value.as_mut().map(|v| (key, v))
+    }
+
     /// Whether `key` still names an entry.
     #[inline]
     pub fn contains(&self, key: SlabKey) -> bool {

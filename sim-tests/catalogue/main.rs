@@ -13,6 +13,7 @@ mod documented_commands;
 mod bug_tests;
 mod bugs;
 mod programs;
+mod schedule_corpus;
 
 /// The `cargo test --test catalogue …` commands of the docs match tests here.
 #[test]

@@ -11,16 +11,20 @@ mod documented_commands;
 mod oracle;
 
 mod architecture;
+mod choices;
 mod determinism;
 mod docs_samples;
+mod isolation;
 /// The main demonstration's program, for the quick start's snapshots.
 #[path = "../../examples/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
+mod run_loop_edges;
 mod scenarios;
 mod semantics;
 mod task_extras;
 mod timeouts;
+mod wake_order;
 
 /// The `cargo test --test core …` commands of the docs match tests here.
 #[test]

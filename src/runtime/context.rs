@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use super::ids::TaskKey;
+use super::ids::WakeKey;
 use super::Core;
 
 thread_local! {
@@ -30,12 +30,13 @@ pub(crate) fn try_with_core<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
         .flatten()
 }
 
-/// Wakes `key` if the runtime tagged `tag` is current on this thread.
-pub(crate) fn wake_local(tag: u16, key: TaskKey) -> bool {
+/// Wakes the task `key` names (if it is still alive) when the runtime tagged
+/// `tag` is current on this thread; says whether it was.
+pub(crate) fn wake_local(tag: u16, key: WakeKey) -> bool {
     CURRENT
         .try_with(|c| match &*c.borrow() {
             Some(core) if core.tag.get() == tag => {
-                core.wake(key);
+                core.wake_by_waker(key);
                 true
             }
             _ => false,

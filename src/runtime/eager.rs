@@ -71,13 +71,22 @@ impl Core {
         let header = raw.header();
         header.state.set(TaskState::Running);
         let previous = self.running.replace(Some((header.id, key)));
+        // The spawner may have woken itself already in its own poll: keep
+        // that for it, and learn whether the eager task woke itself.
+        let spawner_woke = self.woke_running.take();
         let outer_locals = self.replace_locals(header.locals.take());
         self.record_with(|| EventKind::Poll);
         let mut cx = Context::from_waker(&header.waker);
         let polled = catch_unwind(AssertUnwindSafe(|| raw.poll(&mut cx)));
+        let woke_itself = self.woke_running.replace(spawner_woke);
         header.locals.set(self.replace_locals(outer_locals));
         match polled {
             Ok(Poll::Pending) => {
+                // Woken during its eager poll: it queues now, behind what
+                // the poll made ready, as after any poll.
+                if woke_itself {
+                    self.ready.borrow_mut().push_task(key, header.id);
+                }
                 self.record_with(|| EventKind::Pending);
                 header.state.set(TaskState::Waiting);
             }

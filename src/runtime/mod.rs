@@ -44,7 +44,7 @@ use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
 use driver::Driver;
-use ids::{TaskId, TaskKey};
+use ids::{TaskId, TaskKey, WakeKey};
 use raw_task::{TaskCell, TaskHeader};
 use ready_set::ReadySet;
 use state::TaskState;
@@ -120,6 +120,9 @@ pub(crate) struct Core {
     /// The task-local values of whoever acts now: the running task's, a
     /// running callback's, or the loop's own (none).
     locals: Cell<raw_task::Locals>,
+    /// The running task was woken during its poll: it joins the ready set's
+    /// tail when the poll returns (see `Core::wake`).
+    woke_running: Cell<bool>,
     next_task: Cell<u64>,
     next_callback: Cell<u64>,
     next_object: Cell<u64>,
@@ -150,6 +153,7 @@ impl Core {
             chooser: RefCell::new(chooser),
             running: Cell::new(None),
             locals: Cell::new(None),
+            woke_running: Cell::new(false),
             next_task: Cell::new(1),
             next_callback: Cell::new(1),
             next_object: Cell::new(1),
@@ -280,8 +284,10 @@ impl Core {
         if self.config.retain_names {
             self.recorder.borrow_mut().name_task(id, name.clone());
         }
+        let stamp = ids::next_stamp();
         let key = self.tasks.borrow_mut().insert(TaskSlot {
             id,
+            stamp,
             task: None,
             queued: ready,
             waits: Vec::new(),
@@ -289,7 +295,13 @@ impl Core {
         if ready {
             self.ready.borrow_mut().push_task(key, id);
         }
-        let waker = waker::task_waker(self.tag.get(), key);
+        let waker = waker::task_waker(
+            self.tag.get(),
+            WakeKey {
+                index: key.index,
+                stamp,
+            },
+        );
         TaskHeader {
             id,
             name,
@@ -323,6 +335,14 @@ impl Core {
     }
 
     /// Makes a task ready (once: a task already queued stays where it is).
+    ///
+    /// A wake of the running task during its own poll is remembered, and the
+    /// task joins the ready set's tail when the poll returns `Pending`: after
+    /// whatever that poll made ready (asyncio reschedules a task when its
+    /// step ends, and `yield_now` promises every ready task runs first). So a
+    /// future that wakes its task and is then dropped within the same poll
+    /// (`timeout(Duration::ZERO, yield_now())`, a `select` losing branch)
+    /// does not keep the task an early place.
     pub fn wake(&self, key: TaskKey) {
         let id = {
             let mut tasks = self.tasks.borrow_mut();
@@ -337,7 +357,40 @@ impl Core {
             slot.queued = true;
             slot.id
         };
-        self.ready.borrow_mut().push_task(key, id);
+        self.queue_woken(key, id);
+    }
+
+    /// What a task's waker does on this runtime's thread, and the loop with
+    /// each wake from other threads: wakes the task the waker was made for,
+    /// if it is still alive (stale wakers, of ended tasks or of ended runs,
+    /// do nothing).
+    pub(crate) fn wake_by_waker(&self, wake: WakeKey) {
+        let (key, id) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let Some((key, slot)) = tasks.resolve(wake) else {
+                return;
+            };
+            if slot.queued {
+                return;
+            }
+            slot.queued = true;
+            (key, slot.id)
+        };
+        self.queue_woken(key, id);
+    }
+
+    /// Queues a task just marked `queued`, or, if it is the one running,
+    /// notes that it queues when its poll returns.
+    fn queue_woken(&self, key: TaskKey, id: TaskId) {
+        if self
+            .running
+            .get()
+            .is_some_and(|(_, running)| running == key)
+        {
+            self.woke_running.set(true);
+        } else {
+            self.ready.borrow_mut().push_task(key, id);
+        }
         self.record_with(|| EventKind::Wake { task: id });
     }
 

@@ -135,7 +135,7 @@ impl Core {
     fn start_turn(&self) {
         self.driver.between_turns();
         for key in self.inbox.take() {
-            self.wake(key);
+            self.wake_by_waker(key);
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
         if self.timers.borrow_mut().next_deadline().is_some() {
@@ -203,6 +203,10 @@ impl Core {
                 Poll::Pending => Poll::Pending,
             },
         }));
+        // Whether the task was woken during this poll. Only a poll sets it
+        // (a task being cancelled has left the arena, so wakes miss it), and
+        // every poll takes it here: false again outside polls.
+        let woke_itself = self.woke_running.take();
         let header: &TaskHeader = match &raw {
             Some(r) => r.header(),
             None => &main.header,
@@ -213,6 +217,11 @@ impl Core {
         }
         let result = match polled {
             Ok(Poll::Pending) => {
+                // Woken during its own poll: it goes behind everything the
+                // poll made ready (see `Core::wake`).
+                if woke_itself {
+                    self.ready.borrow_mut().push_task(key, id);
+                }
                 self.record_with(|| EventKind::Pending);
                 header.state.set(TaskState::Waiting);
                 Ok(false)
@@ -265,14 +274,13 @@ impl Core {
         result
     }
 
-    /// Removes a task from the arena and, if it had queued itself, the ready set.
+    /// Removes a task from the arena. It is not in the ready set: the loop
+    /// took it out to poll or cancel it, and a wake during that poll only
+    /// queues it when the poll returns `Pending` (teardown, which removes
+    /// queued tasks too, clears the ready set after).
     pub(super) fn forget_task(&self, key: TaskKey) {
         let slot = self.tasks.borrow_mut().remove(key);
-        if let Some(slot) = slot {
-            if slot.queued {
-                self.ready.borrow_mut().remove_task(key);
-            }
-        }
+        drop(slot);
     }
 
     /// Cancels a task at a scheduling point: records it, drops its future

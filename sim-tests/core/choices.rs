@@ -1,0 +1,128 @@
+//! What a schedule offers: the options of each logged choice, which every
+//! recorded schedule string depends on. A task that is gone, or a callback
+//! that was cancelled, is never an option.
+
+use std::cell::RefCell;
+use std::future::poll_fn;
+use std::rc::Rc;
+use std::task::Poll;
+
+use seedloop::{call_soon, spawn, yield_now, Policy, Sim};
+
+fn options_of(sim: &Sim) -> Vec<u32> {
+    sim.schedule().choices().iter().map(|c| c.options).collect()
+}
+
+/// `A` wakes itself and finishes in the same poll; `B` yields once. After
+/// the turn in which both run, only `B` is ready: one option, no choice.
+async fn a_self_waking_task_that_finishes() {
+    let a = spawn(poll_fn(|cx| {
+        cx.waker().wake_by_ref();
+        Poll::Ready(())
+    }));
+    let b = spawn(yield_now());
+    b.await.unwrap();
+    a.await.unwrap();
+}
+
+#[test]
+fn a_task_that_wakes_itself_and_finishes_in_one_poll_is_no_option_after() {
+    for policy in [Policy::Fifo, Policy::Random, Policy::Pct { depth: 3 }] {
+        for seed in 0..20 {
+            let mut sim = Sim::new(seed).policy(policy);
+            sim.run(a_self_waking_task_that_finishes()).unwrap();
+            // Turn 2 offers A and B; then B alone, then main alone.
+            assert_eq!(options_of(&sim), [2], "{policy} seed {seed}");
+            let finishes = sim.trace().render().matches(" finish").count();
+            assert_eq!(finishes, 3, "{policy} seed {seed}");
+        }
+    }
+}
+
+/// Two callbacks and a task queued in one turn; the first callback is
+/// cancelled before the turn ends.
+#[test]
+fn a_cancelled_callback_is_never_an_option() {
+    let ran = Rc::new(RefCell::new(Vec::new()));
+    let r = ran.clone();
+    let mut sim = Sim::new(0).policy(Policy::Fifo);
+    sim.run(async move {
+        let r1 = r.clone();
+        let first = call_soon(move || r1.borrow_mut().push("first"));
+        let r2 = r.clone();
+        call_soon(move || r2.borrow_mut().push("second"));
+        let r3 = r.clone();
+        let task = spawn(async move { r3.borrow_mut().push("task") });
+        first.cancel();
+        yield_now().await;
+        task.await.unwrap();
+    })
+    .unwrap();
+    assert_eq!(*ran.borrow(), ["second", "task"]);
+    // The turn offers [second, task, main], then [task, main], then main
+    // alone (forced, not logged). A cancelled `first` left in the set would
+    // be one more option in each.
+    assert_eq!(options_of(&sim), [3, 2]);
+}
+
+/// Under every policy and many seeds: the turn offers `second` and main,
+/// never the cancelled `first`, which never runs.
+#[test]
+fn a_cancelled_callback_is_never_picked_under_any_policy() {
+    for policy in [Policy::Random, Policy::Pct { depth: 2 }] {
+        for seed in 0..50 {
+            let ran = Rc::new(RefCell::new(Vec::new()));
+            let r = ran.clone();
+            let mut sim = Sim::new(seed).policy(policy);
+            sim.run(async move {
+                let r1 = r.clone();
+                let first = call_soon(move || r1.borrow_mut().push("first"));
+                let r2 = r.clone();
+                call_soon(move || r2.borrow_mut().push("second"));
+                first.cancel();
+                yield_now().await;
+            })
+            .unwrap();
+            // `second` may not run at all: main may go first and end the run.
+            assert!(!ran.borrow().contains(&"first"), "{policy} seed {seed}");
+            assert_eq!(options_of(&sim), [2], "{policy} seed {seed}");
+        }
+    }
+}
+
+/// A task that woke itself and finished leaves nothing behind for the next
+/// task polled: `waiter`, polled right after it and waiting for its own
+/// wake, is not polled again until it is woken.
+#[test]
+fn a_finished_self_waking_task_does_not_requeue_the_next_task_polled() {
+    let polls = Rc::new(RefCell::new(0u32));
+    let p = polls.clone();
+    let mut sim = Sim::new(0).policy(Policy::Fifo);
+    sim.run(async move {
+        let a = spawn(poll_fn(|cx| {
+            cx.waker().wake_by_ref();
+            Poll::Ready(())
+        }));
+        let waker = Rc::new(RefCell::new(None::<std::task::Waker>));
+        let waiter = {
+            let (waker, p) = (waker.clone(), p.clone());
+            spawn(poll_fn(move |cx| {
+                *p.borrow_mut() += 1;
+                if waker.borrow().is_some() {
+                    return Poll::Ready(());
+                }
+                *waker.borrow_mut() = Some(cx.waker().clone());
+                Poll::Pending
+            }))
+        };
+        for _ in 0..3 {
+            yield_now().await;
+        }
+        assert_eq!(*p.borrow(), 1, "the waiter was polled again without a wake");
+        waker.borrow().as_ref().unwrap().wake_by_ref();
+        waiter.await.unwrap();
+        a.await.unwrap();
+    })
+    .unwrap();
+    assert_eq!(*polls.borrow(), 2);
+}
