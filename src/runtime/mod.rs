@@ -123,6 +123,9 @@ pub(crate) struct Core {
     /// The running task was woken during its poll: it joins the ready set's
     /// tail when the poll returns (see `Core::wake`).
     woke_running: Cell<bool>,
+    /// The running task is waking itself to yield (`yield_now`): its wake
+    /// is recorded as a yield.
+    yielding: Cell<bool>,
     next_task: Cell<u64>,
     next_callback: Cell<u64>,
     next_object: Cell<u64>,
@@ -154,6 +157,7 @@ impl Core {
             running: Cell::new(None),
             locals: Cell::new(None),
             woke_running: Cell::new(false),
+            yielding: Cell::new(false),
             next_task: Cell::new(1),
             next_callback: Cell::new(1),
             next_object: Cell::new(1),
@@ -388,10 +392,22 @@ impl Core {
             .is_some_and(|(_, running)| running == key)
         {
             self.woke_running.set(true);
+            if self.yielding.get() {
+                self.record_with(|| EventKind::Yield);
+                return;
+            }
         } else {
             self.ready.borrow_mut().push_task(key, id);
         }
         self.record_with(|| EventKind::Wake { task: id });
+    }
+
+    /// Wakes `waker` as the running task's yield (`yield_now`): if that
+    /// wakes the running task, the trace says `yield`, not `wake` itself.
+    pub fn wake_yielding(&self, waker: &Waker) {
+        self.yielding.set(true);
+        waker.wake_by_ref();
+        self.yielding.set(false);
     }
 
     /// Asks a task to stop at its next scheduling point.

@@ -43,7 +43,10 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.yielded = true;
-        cx.waker().wake_by_ref();
+        // Traced as `yield`; outside a runtime, a plain wake.
+        if crate::runtime::context::try_with_core(|core| core.wake_yielding(cx.waker())).is_none() {
+            cx.waker().wake_by_ref();
+        }
         Poll::Pending
     }
 }

@@ -69,6 +69,9 @@ pub enum EventKind {
     Poll,
     /// The poll returned `Pending`.
     Pending,
+    /// The running task gave the others a turn (`yield_now`, asyncio's
+    /// `sleep(0)`): it joins the ready set's tail.
+    Yield,
     /// The actor woke `task` (it joins the ready set).
     Wake {
         /// The task woken.

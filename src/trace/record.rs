@@ -36,6 +36,8 @@ enum Tag {
     Spawn,
     Poll,
     Pending,
+    /// The actor yielded (`yield_now`).
+    Yield,
     /// Woke task `payload`.
     Wake,
     /// Sleeps until `payload` nanoseconds.
@@ -242,6 +244,7 @@ impl Records {
             EventKind::Spawn { child, name: None } => (Tag::Spawn, child.0),
             EventKind::Poll => (Tag::Poll, 0),
             EventKind::Pending => (Tag::Pending, 0),
+            EventKind::Yield => (Tag::Yield, 0),
             EventKind::Wake { task } => (Tag::Wake, task.0),
             EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
             EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
@@ -418,6 +421,7 @@ impl Records {
             },
             Tag::Poll => EventKind::Poll,
             Tag::Pending => EventKind::Pending,
+            Tag::Yield => EventKind::Yield,
             Tag::Wake => EventKind::Wake { task },
             Tag::Sleep => EventKind::Sleep {
                 until: Instant::from_nanos(r.payload),
@@ -454,6 +458,7 @@ mod tests {
             },
             EventKind::Poll,
             EventKind::Pending,
+            EventKind::Yield,
             EventKind::Wake { task: TaskId(9) },
             EventKind::Sleep {
                 until: Instant::from_nanos(u64::MAX),

@@ -66,6 +66,7 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
         },
         EventKind::Poll => write!(out, "poll"),
         EventKind::Pending => write!(out, "pending"),
+        EventKind::Yield => write!(out, "yield"),
         EventKind::Wake { task } => {
             out.push_str("wake ");
             name(trace, *task, out);
