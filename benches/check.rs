@@ -7,6 +7,7 @@
 //! `cargo bench --bench check`. Medians of several repetitions.
 
 #[path = "common/mod.rs"]
+#[macro_use]
 mod common;
 
 use std::cell::Cell;
@@ -60,15 +61,16 @@ fn runs_per_second(threads: usize, seeds: u64) -> f64 {
 }
 
 fn main() {
-    let quick = cfg!(debug_assertions);
+    let quick = common::smoke();
     let seeds = if quick { 200 } else { 200_000 };
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    println!("Check sweep of the 4-task racy program ({seeds} seeds, Policy::Random)");
+    say!("Check sweep of the 4-task racy program ({seeds} seeds, Policy::Random)");
     let one = runs_per_second(1, seeds);
-    println!("  1 thread:   {one:>10.0} runs/s");
+    say!("  1 thread:   {one:>10.0} runs/s");
     let all = runs_per_second(cores, seeds);
-    println!(
+    say!(
         "  {cores} threads:  {all:>10.0} runs/s   speed-up {:.2}x over 1 thread",
         all / one
     );
+    common::smoke_done("check");
 }

@@ -12,6 +12,7 @@
 //! clock per timer; tracing at most 2x.
 
 #[path = "common/mod.rs"]
+#[macro_use]
 mod common;
 
 use std::cell::Cell;
@@ -34,7 +35,7 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 }
 
 fn spawn_join(n: u64) {
-    println!("spawn and join {n} trivial tasks");
+    say!("spawn and join {n} trivial tasks");
     let seedloop = |tracing: bool| {
         move || {
             let mut sim = Sim::new(1)
@@ -115,7 +116,7 @@ fn durations(n: u64) -> Vec<Duration> {
 }
 
 fn timers(n: u64) {
-    println!("{n} tasks each sleeping a distinct 1 ms to 10 s of virtual time, Policy::Fifo");
+    say!("{n} tasks each sleeping a distinct 1 ms to 10 s of virtual time, Policy::Fifo");
     let ds = durations(n);
     let seedloop = |tracing: bool| {
         let ds = &ds;
@@ -194,14 +195,14 @@ async fn racy() -> u32 {
 }
 
 fn whole_runs(runs: u64) {
-    println!("whole seeded runs of a 4-task racy counter (Policy::Random)");
+    say!("whole seeded runs of a 4-task racy counter (Policy::Random)");
     for tracing in [false, true] {
         let ns = measure(REPS, runs, || {
             for seed in 0..runs {
                 black_box(Sim::new(seed).tracing(tracing).run(racy()).unwrap());
             }
         });
-        println!(
+        say!(
             "  seedloop sim (tracing {:<3})           {:>9.0} runs/s ({ns:.0} ns/run)",
             if tracing { "on" } else { "off" },
             1e9 / ns
@@ -211,7 +212,7 @@ fn whole_runs(runs: u64) {
 
 fn main() {
     // `cargo test --benches` runs this with `--bench`-less args; keep it quick then.
-    let quick = std::env::args().any(|a| a == "--quick") || cfg!(debug_assertions);
+    let quick = common::smoke() || std::env::args().any(|a| a == "--quick");
     let n = if quick { 2_000 } else { 100_000 };
     // `cargo bench --bench core -- timers` (or `spawn`, `runs`) runs one workload.
     if wanted("spawn") {
@@ -223,4 +224,5 @@ fn main() {
     if wanted("runs") {
         whole_runs(if quick { 100 } else { 20_000 });
     }
+    common::smoke_done("core");
 }

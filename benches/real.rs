@@ -12,6 +12,7 @@
 //!   timer, measured over 1 s of that wait (target: none).
 
 #[path = "common/mod.rs"]
+#[macro_use]
 mod common;
 
 use std::future::Future;
@@ -23,9 +24,26 @@ use futures::io::{AsyncReadExt, AsyncWriteExt};
 
 use common::median;
 
+/// Repetitions, reduced to one in a smoke run (`common::smoke`).
+fn reps(full: usize) -> usize {
+    if common::smoke() {
+        1
+    } else {
+        full
+    }
+}
+
+/// Round trips of the echo workloads (a thousandth in a smoke run).
+fn messages() -> usize {
+    if common::smoke() {
+        100
+    } else {
+        100_000
+    }
+}
+
 const REPS: usize = 5;
 const ECHO_REPS: usize = 11;
-const MESSAGES: usize = 100_000;
 const MSG: usize = 64;
 
 // ---------------------------------------------------------------- TCP echo
@@ -53,11 +71,11 @@ fn echo_seedloop(rt: &mut seedloop::Runtime) -> f64 {
         let msg = [7u8; MSG];
         let mut echo = [0u8; MSG];
         let t = Instant::now();
-        for _ in 0..MESSAGES {
+        for _ in 0..messages() {
             c.write_all(&msg).await.unwrap();
             c.read_exact(&mut echo).await.unwrap();
         }
-        let rate = MESSAGES as f64 / t.elapsed().as_secs_f64();
+        let rate = messages() as f64 / t.elapsed().as_secs_f64();
         drop(c);
         server.await.unwrap();
         rate
@@ -89,11 +107,11 @@ fn echo_tokio(rt: &tokio::runtime::Runtime) -> f64 {
         let msg = [7u8; MSG];
         let mut echo = [0u8; MSG];
         let t = Instant::now();
-        for _ in 0..MESSAGES {
+        for _ in 0..messages() {
             c.write_all(&msg).await.unwrap();
             c.read_exact(&mut echo).await.unwrap();
         }
-        let rate = MESSAGES as f64 / t.elapsed().as_secs_f64();
+        let rate = messages() as f64 / t.elapsed().as_secs_f64();
         drop(c);
         server.await.unwrap();
         rate
@@ -146,7 +164,7 @@ fn echo_mio() -> f64 {
     let mut done = 0;
     let t = Instant::now();
     client.write_all(&msg).unwrap();
-    while done < MESSAGES {
+    while done < messages() {
         poll.poll(&mut events, None).unwrap();
         for event in events.iter() {
             if !event.is_readable() {
@@ -170,7 +188,7 @@ fn echo_mio() -> f64 {
                             if got == MSG {
                                 got = 0;
                                 done += 1;
-                                if done < MESSAGES {
+                                if done < messages() {
                                     client.write_all(&msg).unwrap();
                                 }
                             }
@@ -182,7 +200,7 @@ fn echo_mio() -> f64 {
             }
         }
     }
-    MESSAGES as f64 / t.elapsed().as_secs_f64()
+    messages() as f64 / t.elapsed().as_secs_f64()
 }
 
 fn tokio_rt() -> tokio::runtime::Runtime {
@@ -193,14 +211,15 @@ fn tokio_rt() -> tokio::runtime::Runtime {
 }
 
 fn tcp_echo() {
-    println!(
-        "TCP echo over loopback: {MESSAGES} round trips of {MSG} bytes, one client, one thread"
+    say!(
+        "TCP echo over loopback: {} round trips of {MSG} bytes, one client, one thread",
+        messages()
     );
     // Interleaved repetitions, so a neighbour's load hits all three alike.
     let mut rt = seedloop::Runtime::new().unwrap();
     let trt = tokio_rt();
     let (mut mio, mut sl, mut tk) = (Vec::new(), Vec::new(), Vec::new());
-    for rep in 0..=ECHO_REPS {
+    for rep in 0..=reps(ECHO_REPS) {
         let (m, s, t) = (echo_mio(), echo_seedloop(&mut rt), echo_tokio(&trt));
         if rep > 0 {
             // rep 0 warms up
@@ -213,22 +232,24 @@ fn tcp_echo() {
     let vs_mio = median(sl.iter().zip(&mio).map(|(s, m)| s / m).collect());
     let vs_tokio = median(sl.iter().zip(&tk).map(|(s, t)| s / t).collect());
     let (mio, seedloop, tokio) = (median(mio), median(sl), median(tk));
-    println!(
+    say!(
         "  {:<34} {:>10.0} round trips/s",
-        "hand-written mio loop", mio
+        "hand-written mio loop",
+        mio
     );
-    println!(
+    say!(
         "  {:<34} {:>10.0} round trips/s   {:.1}% of mio, {:.2}x tokio",
         "seedloop real mode",
         seedloop,
         100.0 * seedloop / mio,
         seedloop / tokio
     );
-    println!(
+    say!(
         "  {:<34} {:>10.0} round trips/s",
-        "tokio current-thread", tokio
+        "tokio current-thread",
+        tokio
     );
-    println!(
+    say!(
         "  median of per-repetition ratios: seedloop {:.1}% of mio, {:.2}x tokio",
         100.0 * vs_mio,
         vs_tokio
@@ -241,7 +262,7 @@ fn tcp_echo() {
 fn ns_per_op(ops: u64, mut f: impl FnMut()) -> f64 {
     f();
     median(
-        (0..REPS)
+        (0..reps(REPS))
             .map(|_| {
                 let t = Instant::now();
                 f();
@@ -252,7 +273,7 @@ fn ns_per_op(ops: u64, mut f: impl FnMut()) -> f64 {
 }
 
 fn row(name: &str, seedloop: f64, tokio: f64) {
-    println!(
+    say!(
         "  {name:<34} seedloop {seedloop:>8.1} ns/op   tokio {tokio:>8.1} ns/op   tokio/seedloop {:.2}",
         tokio / seedloop
     );
@@ -275,15 +296,14 @@ where
 }
 
 fn spawn_join_and_timers() {
-    const TASKS: u64 = 100_000;
-    const TIMERS: u64 = 100_000;
-    const TIMEOUTS: u64 = 1_000_000;
-    println!("spawn+join and timers, real mode vs tokio current-thread");
+    let scale = if common::smoke() { 1_000 } else { 1 };
+    let (tasks_n, timers_n, timeouts_n) = (100_000 / scale, 100_000 / scale, 1_000_000 / scale);
+    say!("spawn+join and timers, real mode vs tokio current-thread");
     compare(
         "spawn+join 100k trivial tasks",
-        TASKS,
+        tasks_n,
         || async {
-            let tasks: Vec<_> = (0..TASKS)
+            let tasks: Vec<_> = (0..tasks_n)
                 .map(|i| seedloop::spawn(async move { i }))
                 .collect();
             let mut sum = 0;
@@ -293,7 +313,9 @@ fn spawn_join_and_timers() {
             sum
         },
         || async {
-            let tasks: Vec<_> = (0..TASKS).map(|i| tokio::spawn(async move { i })).collect();
+            let tasks: Vec<_> = (0..tasks_n)
+                .map(|i| tokio::spawn(async move { i }))
+                .collect();
             let mut sum = 0;
             for t in tasks {
                 sum += t.await.unwrap();
@@ -303,9 +325,9 @@ fn spawn_join_and_timers() {
     );
     compare(
         "100k tasks each sleeping 1 ms",
-        TIMERS,
+        timers_n,
         || async {
-            let tasks: Vec<_> = (0..TIMERS)
+            let tasks: Vec<_> = (0..timers_n)
                 .map(|_| seedloop::spawn(seedloop::sleep(Duration::from_millis(1))))
                 .collect();
             for t in tasks {
@@ -313,7 +335,7 @@ fn spawn_join_and_timers() {
             }
         },
         || async {
-            let tasks: Vec<_> = (0..TIMERS)
+            let tasks: Vec<_> = (0..timers_n)
                 .map(|_| tokio::spawn(tokio::time::sleep(Duration::from_millis(1))))
                 .collect();
             for t in tasks {
@@ -323,10 +345,10 @@ fn spawn_join_and_timers() {
     );
     compare(
         "1M timeouts set and cancelled",
-        TIMEOUTS,
+        timeouts_n,
         || async {
             let mut sum = 0u64;
-            for i in 0..TIMEOUTS {
+            for i in 0..timeouts_n {
                 sum += seedloop::timeout(Duration::from_secs(1), async { i })
                     .await
                     .unwrap();
@@ -335,7 +357,7 @@ fn spawn_join_and_timers() {
         },
         || async {
             let mut sum = 0u64;
-            for i in 0..TIMEOUTS {
+            for i in 0..timeouts_n {
                 sum += tokio::time::timeout(Duration::from_secs(1), async { i })
                     .await
                     .unwrap();
@@ -368,19 +390,19 @@ fn thread_cpu() -> Option<Duration> {
 
 fn idle_cpu() {
     const WAIT: Duration = Duration::from_secs(1);
-    println!("idle CPU: a runtime waiting on a 10 s timer, measured over {WAIT:?} of the wait");
+    say!("idle CPU: a runtime waiting on a 10 s timer, measured over {WAIT:?} of the wait");
     let measure = |name: &str, wait: &mut dyn FnMut()| {
         let (p0, t0, w0) = (process_cpu(), thread_cpu(), Instant::now());
         wait();
         let (p1, t1, wall) = (process_cpu(), thread_cpu(), w0.elapsed());
         match (p0.zip(p1), t0.zip(t1)) {
-            (Some((p0, p1)), Some((t0, t1))) => println!(
+            (Some((p0, p1)), Some((t0, t1))) => say!(
                 "  {name:<34} wall {:>7.1} ms   process CPU {:>5.1} ms   loop thread CPU {:>7.3} ms",
                 wall.as_secs_f64() * 1e3,
                 (p1 - p0).as_secs_f64() * 1e3,
                 (t1 - t0).as_secs_f64() * 1e3,
             ),
-            _ => println!("  {name:<34} (no /proc: CPU time not measured)"),
+            _ => say!("  {name:<34} (no /proc: CPU time not measured)"),
         }
     };
     let mut rt = seedloop::Runtime::new().unwrap();
@@ -409,7 +431,9 @@ fn main() {
     if want("spawn") || want("timers") {
         spawn_join_and_timers();
     }
-    if want("idle") {
+    // The idle measurement waits a second of real time: not in a smoke run.
+    if want("idle") && !common::smoke() {
         idle_cpu();
     }
+    common::smoke_done("real");
 }

@@ -9,6 +9,7 @@
 //! reported against tokio's `Mutex`.
 
 #[path = "common/mod.rs"]
+#[macro_use]
 mod common;
 
 use std::hint::black_box;
@@ -75,7 +76,7 @@ async fn tokio_ping_pong(n: u64) {
 }
 
 fn ping_pong(n: u64, traced: u64) {
-    println!("round trips between two tasks through two Queue(1)s / mpsc::channel(1)");
+    say!("round trips between two tasks through two Queue(1)s / mpsc::channel(1)");
     let rt = tokio_rt();
     compare(
         REPS,
@@ -146,7 +147,7 @@ async fn tokio_lock_hand_off(n: u64, tasks: u64) {
 }
 
 fn lock_hand_off(n: u64, traced: u64) {
-    println!("lock hand-off between 4 tasks (each holds the lock across a yield)");
+    say!("lock hand-off between 4 tasks (each holds the lock across a yield)");
     let rt = tokio_rt();
     compare(
         REPS,
@@ -172,7 +173,7 @@ fn lock_hand_off(n: u64, traced: u64) {
 
 fn main() {
     // `cargo test --benches` runs this in debug: keep it quick then.
-    let quick = std::env::args().any(|a| a == "--quick") || cfg!(debug_assertions);
+    let quick = common::smoke() || std::env::args().any(|a| a == "--quick");
     let (n, traced) = if quick {
         (2_000, 1_000)
     } else {
@@ -192,4 +193,5 @@ fn main() {
     if only("lock") {
         lock_hand_off(n, traced);
     }
+    common::smoke_done("sync");
 }

@@ -6,6 +6,31 @@
 
 use std::time::Instant;
 
+/// Whether this is a smoke run: `cargo test --all-targets` runs the benches
+/// too, without `--bench` (which `cargo bench` passes). A smoke run does
+/// every workload once at a tiny size, prints nothing but one line, and so
+/// proves the benches still build and run without slowing the tests.
+pub fn smoke() -> bool {
+    !std::env::args().any(|a| a == "--bench")
+}
+
+/// `println!`, except in a smoke run.
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => {
+        if !$crate::common::smoke() {
+            println!($($arg)*);
+        }
+    };
+}
+
+/// Ends a smoke run with its one line.
+pub fn smoke_done(bench: &str) {
+    if smoke() {
+        println!("bench {bench}: smoke run passed (`cargo bench --bench {bench}` for figures)");
+    }
+}
+
 /// The median of `v` (which must not be empty).
 pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -31,11 +56,11 @@ pub fn measure(reps: usize, ops: u64, mut f: impl FnMut()) -> f64 {
 /// seedloop/this: below 1.0, seedloop is faster.
 pub fn row(name: &str, ns: f64, baseline: Option<f64>) {
     match baseline {
-        Some(b) => println!(
+        Some(b) => say!(
             "  {name:<40} {ns:>9.1} ns/op   ratio seedloop/this {:.2}",
             b / ns
         ),
-        None => println!("  {name:<40} {ns:>9.1} ns/op"),
+        None => say!("  {name:<40} {ns:>9.1} ns/op"),
     }
 }
 
@@ -104,13 +129,13 @@ pub fn compare(reps: usize, contenders: &mut [Contender<'_>]) -> Vec<f64> {
         let m = median(v.clone());
         medians.push(m);
         match c.versus {
-            Versus::Reference => println!("  {:<44} {m:>9.1} ns/op", c.name),
-            Versus::Peer => println!(
+            Versus::Reference => say!("  {:<44} {m:>9.1} ns/op", c.name),
+            Versus::Peer => say!(
                 "  {:<44} {m:>9.1} ns/op   seedloop/this {:.2}",
                 c.name,
                 1.0 / median(ratios)
             ),
-            Versus::Variant => println!(
+            Versus::Variant => say!(
                 "  {:<44} {m:>9.1} ns/op   this/untraced {:.2}",
                 c.name,
                 median(ratios)
