@@ -24,7 +24,7 @@ use std::task::{Context, Poll};
 
 use super::ids::{TaskId, TaskKey};
 use super::raw_task::{RawTask, TaskCell};
-use super::run_loop::panic_message;
+use super::run_loop::{panic_message, RunError};
 use super::state::TaskState;
 use super::{Core, PanicMode};
 use crate::trace::EventKind;
@@ -37,6 +37,17 @@ pub(crate) struct EagerPanic {
 }
 
 impl EagerPanic {
+    /// The run's failure when an eager task's panic unwound into the loop:
+    /// a panic in the eager task's name, with its own payload.
+    pub fn fail_run(payload: Box<dyn Any + Send>) -> RunError {
+        let (task, payload) = EagerPanic::open(payload);
+        RunError::Panic {
+            task,
+            message: panic_message(payload.as_ref()),
+            payload,
+        }
+    }
+
     /// The task that panicked and its payload (`None` and the payload
     /// itself if it is not an `EagerPanic`).
     pub fn open(payload: Box<dyn Any + Send>) -> (Option<TaskId>, Box<dyn Any + Send>) {

@@ -235,12 +235,7 @@ impl Core {
             Err(payload) if payload.is::<EagerPanic>() => {
                 // An eager task spawned in this poll panicked (recorded in
                 // its name): the run fails in its name.
-                let (task, payload) = EagerPanic::open(payload);
-                Err(RunError::Panic {
-                    task,
-                    message: panic_message(payload.as_ref()),
-                    payload,
-                })
+                Err(EagerPanic::fail_run(payload))
             }
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
@@ -317,14 +312,7 @@ impl Core {
         drop(self.replace_locals(outer_locals));
         match called {
             Ok(()) => Ok(()),
-            Err(payload) if payload.is::<EagerPanic>() => {
-                let (task, payload) = EagerPanic::open(payload);
-                Err(RunError::Panic {
-                    task,
-                    message: panic_message(payload.as_ref()),
-                    payload,
-                })
-            }
+            Err(payload) if payload.is::<EagerPanic>() => Err(EagerPanic::fail_run(payload)),
             Err(payload) => {
                 let message = panic_message(payload.as_ref());
                 self.record(EventKind::Panicked {
