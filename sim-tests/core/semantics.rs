@@ -359,6 +359,13 @@ fn the_time_limit_stops_a_run_that_sleeps_forever() {
     assert!(err.to_string().starts_with(
         "time limit of 60.000000 (the next timer is at 63.000000; raise it with Sim::time_limit) reached at 56.000000"
     ));
+    // What the task sleeps until comes from its timer.
+    assert_eq!(report.tasks[0].waits, ["sleep until 63.000000"], "{err}");
+    assert!(
+        err.to_string()
+            .contains("main (#1) waits on sleep until 63.000000"),
+        "{err}"
+    );
 }
 
 #[test]

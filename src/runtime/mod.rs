@@ -492,19 +492,29 @@ impl Core {
     }
 
     /// Every live task and what it waits on, in id order (for reports).
+    ///
+    /// Sleeps are not noted by the tasks (a note per sleeping task would be
+    /// an allocation on the timers' hot path): they come from the timer heap,
+    /// whose wake-up timers know the task that set them.
     pub fn task_reports(&self) -> Vec<LiveTask> {
         let tasks = self.tasks.borrow();
+        let sleeps = self.timers.borrow().sleeping();
         let name = |id: TaskId| self.task_name(id);
         tasks
             .keys_by_id()
             .into_iter()
             .filter_map(|(id, key)| {
                 let slot = tasks.get(key)?;
+                let slept = sleeps
+                    .iter()
+                    .filter(|(task, _)| *task == id)
+                    .map(|(_, until)| WaitOn::Sleep(*until));
+                let waits: Vec<WaitOn> = slot.waits.iter().cloned().chain(slept).collect();
                 Some(LiveTask {
                     id,
                     name: name(id),
-                    waits: slot.waits.iter().map(|w| w.describe(&name)).collect(),
-                    holders: slot.waits.iter().flat_map(|w| w.holders()).collect(),
+                    waits: waits.iter().map(|w| w.describe(&name)).collect(),
+                    holders: waits.iter().flat_map(|w| w.holders()).collect(),
                     queued: slot.queued,
                 })
             })

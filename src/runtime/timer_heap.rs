@@ -121,6 +121,23 @@ impl TimerHeap {
         }
     }
 
+    /// Every pending wake-up timer a task set, with its deadline, in
+    /// deadline order (for reports: what each task sleeps until).
+    pub fn sleeping(&self) -> Vec<(TaskId, Instant)> {
+        let mut v: Vec<(TaskId, Instant)> = self
+            .timers
+            .iter()
+            .filter_map(|(_, t)| match &t.target {
+                TimerTarget::Wake {
+                    task: Some(task), ..
+                } => Some((*task, t.deadline)),
+                _ => None,
+            })
+            .collect();
+        v.sort_by_key(|&(task, deadline)| (deadline, task));
+        v
+    }
+
     /// Drops every timer (end of run). Returns the targets so their wakers and
     /// callbacks are dropped outside any borrow of the heap.
     pub fn drain(&mut self) -> Vec<TimerTarget> {

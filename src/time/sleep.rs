@@ -6,7 +6,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use super::Instant;
-use crate::runtime::blocker::WaitOn;
 use crate::runtime::context::{try_with_core, with_core};
 use crate::runtime::timer_heap::TimerKey;
 
@@ -112,7 +111,7 @@ impl Future for Sleep {
                 Some(key) => core.update_timer(key, cx.waker()),
                 None => this.timer = Some(core.insert_timer(this.deadline, cx.waker())),
             }
-            core.note_wait(WaitOn::Sleep(this.deadline));
+            // Reports learn what the task sleeps until from its timer.
             Poll::Pending
         })
     }
