@@ -59,3 +59,10 @@ macro_rules! snapshot {
         })
     };
 }
+
+/// A failure report without its last events and how to reproduce it: the
+/// part of a report the docs show.
+pub fn report_head(report: &str) -> String {
+    let end = report.find("last events:").unwrap_or(report.len());
+    report[..end].trim_end().to_string()
+}

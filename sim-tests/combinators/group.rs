@@ -7,7 +7,7 @@ use seedloop::task::{Builder, ChildError, Failure, GroupError, Promise, SpawnErr
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, JoinError, Policy, Sim};
 
-use crate::common::{fifo, Log};
+use crate::common::{fifo, report_head, Log};
 use crate::gather::DropLog;
 use crate::snapshot;
 
@@ -120,7 +120,24 @@ fn a_child_failing_at_100ms_cancels_a_ten_second_sibling_and_the_body_then() {
             "0.100 scope failed: TaskGroup#1 failed: #2 returned an error: disk full"
         ]
     );
-    snapshot!("combinators_taskgroup_abort", sim.trace().render());
+    let trace = sim.trace().render();
+    snapshot!("combinators_taskgroup_abort", trace);
+    // docs/structured-concurrency.md shows the objects' own lines.
+    snapshot!("docs_combinator_trace_lines", object_lines(&trace));
+}
+
+/// The trace lines an object records (`main TaskGroup#1 open`), without the
+/// tasks' own (`main poll`, `main spawn #2`).
+fn object_lines(trace: &str) -> String {
+    let lines: Vec<&str> = trace
+        .lines()
+        .filter(|line| {
+            line.split_whitespace().nth(2).is_some_and(|word| {
+                word.starts_with(|c: char| c.is_ascii_uppercase()) && word.contains('#')
+            })
+        })
+        .collect();
+    lines.join("\n")
 }
 
 #[test]
@@ -566,4 +583,6 @@ fn a_deadlock_report_names_the_group_and_its_children() {
         text.contains("  stuck (#2) waits on Promise#2 (unset)\n"),
         "{text}"
     );
+    // docs/structured-concurrency.md shows the report's head.
+    snapshot!("docs_combinator_deadlock_report", report_head(&text));
 }

@@ -1,6 +1,7 @@
 //! Sample outputs in docs/ come from snapshot tests. A `text` block that
 //! follows the line `<!-- snapshot: NAME -->` must equal the body of
 //! `snapshots/NAME.snap`, so a doc cannot drift from what the code prints.
+//! (Inside a list item, the block may be indented like its fence.)
 
 use std::fs;
 
@@ -29,13 +30,16 @@ fn marked_samples() -> Vec<(String, String, String)> {
             };
             let fence = lines.next().unwrap_or_default();
             assert!(
-                fence.starts_with("```"),
+                fence.trim_start().starts_with("```"),
                 "{}: the snapshot marker for {name} must be followed by a code block",
                 doc.display()
             );
+            // A block inside a list item is indented like its fence.
+            let indent = &fence[..fence.len() - fence.trim_start().len()];
             let sample: Vec<&str> = lines
                 .by_ref()
-                .take_while(|l| !l.starts_with("```"))
+                .take_while(|l| !l.trim_start().starts_with("```"))
+                .map(|l| l.strip_prefix(indent).unwrap_or(l))
                 .collect();
             let name = name.to_string();
             out.push((doc.display().to_string(), name, sample.join("\n")));
@@ -110,4 +114,112 @@ fn quickstart_overdraft_report() {
         .join()
         .unwrap();
     crate::snapshot!("quickstart_overdraft_report", report);
+}
+
+/// docs/structured-concurrency.md: an eager task that finishes at once, in
+/// the trace: spawned, polled under its own name, then the spawner goes on.
+#[test]
+fn structured_concurrency_eager_task_trace() {
+    let mut sim = seedloop::Sim::new(1);
+    sim.run(async {
+        let a = seedloop::task::Builder::new()
+            .name("a")
+            .eager(true)
+            .spawn(async { 42 });
+        assert!(a.is_finished());
+        assert_eq!(a.await, Ok(42));
+    })
+    .unwrap();
+    crate::snapshot!("docs_eager_task_trace", sim.trace().render());
+}
+
+/// The quick start's overdrawing run, seed 10: its schedule.
+fn overdraft_schedule() -> String {
+    let mut sim = seedloop::Sim::new(10);
+    let balance = sim.run(crate::quickstart::two_withdrawals()).unwrap();
+    assert!(
+        balance < 0,
+        "seed 10 no longer overdraws: balance {balance}"
+    );
+    sim.schedule().to_string()
+}
+
+/// A schedule string with its three parts labelled, each label under its part.
+fn labelled(schedule: &str) -> String {
+    let parts: Vec<&str> = schedule.splitn(3, ':').collect();
+    let labels = [
+        "the format version",
+        "the seed (decimal): it seeds user randomness on replay",
+        "the choices: base64url of varints (options·8 + kind, picked)",
+    ];
+    // Each mark sits on its part's second character (the first if shorter).
+    let mut columns = Vec::new();
+    let mut start = 0;
+    for part in &parts {
+        columns.push(start + part.len().saturating_sub(1).min(1));
+        start += part.len() + 1;
+    }
+    let mut out = vec![schedule.to_string()];
+    for i in (0..parts.len()).rev() {
+        let mut line: Vec<char> = vec![' '; columns[i]];
+        for &c in &columns[..i] {
+            line[c] = '│';
+        }
+        out.push(format!(
+            "{}└ {}",
+            line.iter().collect::<String>(),
+            labels[i]
+        ));
+    }
+    out.join("\n")
+}
+
+/// docs/replay.md: the schedule string of the quick start's overdraft, with
+/// what its parts are.
+#[test]
+fn replay_schedule_string() {
+    let schedule = overdraft_schedule();
+    assert!(seedloop::Sim::replay(&schedule).is_ok());
+    crate::snapshot!("docs_replay_schedule_string", labelled(&schedule));
+}
+
+/// The quick start's program changed: a third customer.
+async fn three_withdrawals() -> i64 {
+    use seedloop::task::Builder;
+    use seedloop::{sleep, yield_now};
+    use std::cell::Cell;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    let balance = Rc::new(Cell::new(100i64));
+    let customer = |name: &'static str| {
+        let balance = balance.clone();
+        Builder::new().name(name).spawn(async move {
+            sleep(Duration::from_millis(seedloop::random::range(1..11))).await;
+            if balance.get() >= 80 {
+                yield_now().await;
+                balance.set(balance.get() - 80);
+            }
+        })
+    };
+    let customers = [customer("alice"), customer("bob"), customer("carol")];
+    for c in customers {
+        c.await.unwrap();
+    }
+    balance.get()
+}
+
+/// docs/replay.md: the overdraft's schedule replayed on a changed program
+/// (a third customer) diverges, and the error says where.
+#[test]
+fn replay_divergence_message() {
+    let schedule = overdraft_schedule();
+    let err = seedloop::Sim::replay(&schedule)
+        .unwrap()
+        .run(three_withdrawals())
+        .unwrap_err();
+    let seedloop::SimError::ScheduleDiverged { divergence, .. } = &err else {
+        panic!("expected a divergence, got {err}");
+    };
+    crate::snapshot!("docs_replay_divergence", divergence.to_string());
 }

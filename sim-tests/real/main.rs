@@ -7,6 +7,7 @@ mod common;
 mod documented_commands;
 
 mod debug;
+mod docs_samples;
 mod net_tcp;
 mod net_udp;
 mod runtime;

@@ -7,7 +7,7 @@ use seedloop::sync::{Barrier, Condition, Event, Lock, Semaphore};
 use seedloop::task::Builder;
 use seedloop::{call_soon, sleep, yield_now, Sim, SimError};
 
-use crate::common::{fifo, secs};
+use crate::common::{fifo, report_head, secs};
 use crate::snapshot;
 
 fn deadlock(mut sim: Sim, main: impl std::future::Future<Output = ()>) -> String {
@@ -56,6 +56,8 @@ fn two_tasks_locking_two_locks_in_opposite_order_report_the_cycle() {
     assert!(report.contains("left (#2) waits on Lock#2 held by \"right\" since 0.500000"));
     assert!(report.contains("right (#3) waits on Lock#1 held by \"left\" since 0.000000"));
     snapshot!("sync_deadlock_lock_cycle", report);
+    // docs/sync.md shows the report's head.
+    snapshot!("docs_sync_deadlock_lock_cycle", report_head(&report));
 }
 
 #[test]
