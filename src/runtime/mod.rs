@@ -234,6 +234,28 @@ impl Core {
         }
     }
 
+    /// Records a primitive's event `<object> <action> <detail>` by the
+    /// current actor, building the detail only when tracing is on, and
+    /// without boxing an event (the primitives' tracing hot path).
+    #[inline]
+    pub fn record_object(
+        &self,
+        object: &Rc<str>,
+        action: &'static str,
+        detail: impl FnOnce() -> String,
+    ) {
+        if self.config.tracing {
+            let detail = detail();
+            self.recorder.borrow_mut().record_object(
+                self.driver.now(),
+                self.actor(),
+                object,
+                action,
+                &detail,
+            );
+        }
+    }
+
     #[inline]
     pub fn record_as(&self, actor: Actor, kind: EventKind) {
         if self.config.tracing {

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use crate::runtime::blocker::{Blocker, WaitOn};
 use crate::runtime::ids::TaskId;
 use crate::runtime::Core;
-use crate::trace::{display_name, named_object, EventKind};
+use crate::trace::{display_name, named_object};
 
 /// The display name of an object the trace and the reports talk about: a
 /// primitive (`Lock#3`, `Queue#1`, or `Lock "accounts"` once named) or a
@@ -41,6 +41,17 @@ impl ObjectName {
     /// `Lock "accounts"` from now on.
     pub fn set_own(&self, name: &str) {
         *self.own.borrow_mut() = Some(named_object(self.kind, name).into());
+    }
+
+    /// Runs `f` with the name (numbering the object now if it has no
+    /// number yet), without cloning it.
+    #[inline]
+    pub fn with<R>(&self, core: &Core, f: impl FnOnce(&Rc<str>) -> R) -> R {
+        let own = self.own.borrow();
+        match &*own {
+            Some(own) => f(own),
+            None => f(self.numbered(core)),
+        }
     }
 
     /// The name, numbering the object now if it has no number yet.
@@ -102,7 +113,7 @@ pub(crate) fn record(
     detail: impl FnOnce() -> String,
 ) {
     if core.tracing() {
-        core.record(EventKind::object(name.get(core), action, detail()));
+        name.with(core, |object| core.record_object(object, action, detail));
     }
 }
 

@@ -234,6 +234,24 @@ impl Recorder {
         }
     }
 
+    /// Records a primitive's event from its parts (see
+    /// `Records::push_object_parts`).
+    #[inline]
+    pub fn record_object(
+        &mut self,
+        time: Instant,
+        actor: Actor,
+        object: &Rc<str>,
+        action: &'static str,
+        detail: &str,
+    ) {
+        if self.enabled {
+            self.trace
+                .records
+                .push_object_parts(time, actor, object, action, detail);
+        }
+    }
+
     pub fn trace(&self) -> &Trace {
         &self.trace
     }

@@ -271,7 +271,7 @@ impl Records {
 
     #[inline(never)]
     fn push_object(&mut self, time: u64, actor_word: u32, o: Box<ObjectEvent>) {
-        match self.object_payload(&o) {
+        match self.object_payload(&o.object, o.action, &o.detail) {
             Some(payload) => self.records.push(Record {
                 time,
                 payload,
@@ -288,13 +288,49 @@ impl Records {
         }
     }
 
+    /// Records a primitive's event from its parts: what
+    /// `push(.., EventKind::object(..))` records, without building the boxed
+    /// event (the primitives' hot path when tracing).
+    pub fn push_object_parts(
+        &mut self,
+        time: Instant,
+        actor: Actor,
+        object: &Rc<str>,
+        action: &'static str,
+        detail: &str,
+    ) {
+        let actor_word = match actor {
+            Actor::Loop => Some(0),
+            Actor::Task(id) => u32::try_from(id.0).ok().filter(|&n| n != 0),
+        };
+        let payload = actor_word.and_then(|_| self.object_payload(object, action, detail));
+        match (actor_word, payload) {
+            (Some(actor_word), Some(payload)) => self.records.push(Record {
+                time: time.as_nanos(),
+                payload,
+                actor: actor_word,
+                tag: Tag::Object,
+            }),
+            _ => self.escape(
+                time.as_nanos(),
+                actor,
+                EventKind::object(object.clone(), action, detail),
+            ),
+        }
+    }
+
     /// Interns the label and stores the detail of a primitive's event;
     /// `None` past 2^32 labels or bytes of detail.
-    fn object_payload(&mut self, o: &ObjectEvent) -> Option<u64> {
+    fn object_payload(
+        &mut self,
+        object: &Rc<str>,
+        action: &'static str,
+        detail: &str,
+    ) -> Option<u64> {
         let key = (
-            Rc::as_ptr(&o.object).cast::<u8>() as usize,
-            o.action.as_ptr() as usize,
-            o.action.len(),
+            Rc::as_ptr(object).cast::<u8>() as usize,
+            action.as_ptr() as usize,
+            action.len(),
         );
         let slot = (key.0 >> 4 ^ key.1) % RECENT;
         let label = match self.recent[slot] {
@@ -305,8 +341,8 @@ impl Records {
                     None => {
                         let label = u32::try_from(self.labels.len()).ok()?;
                         self.labels.push(Label {
-                            object: o.object.clone(),
-                            action: o.action,
+                            object: object.clone(),
+                            action,
                         });
                         self.label_index.insert(key, label);
                         label
@@ -316,13 +352,13 @@ impl Records {
                 label
             }
         };
-        let offset = if o.detail.is_empty() {
+        let offset = if detail.is_empty() {
             NO_DETAIL
         } else {
             let offset = u32::try_from(self.text.len())
                 .ok()
                 .filter(|&n| n != NO_DETAIL)?;
-            let mut len = o.detail.len();
+            let mut len = detail.len();
             loop {
                 let byte = (len & 0x7f) as u8;
                 len >>= 7;
@@ -332,7 +368,7 @@ impl Records {
                 }
                 self.text.push(byte | 0x80);
             }
-            self.text.extend_from_slice(o.detail.as_bytes());
+            self.text.extend_from_slice(detail.as_bytes());
             offset
         };
         Some(u64::from(label) << 32 | u64::from(offset))
