@@ -455,3 +455,18 @@ fn a_blocking_call_in_a_task_is_reported() {
         .unwrap();
     assert!(quiet.slow_polls().is_empty());
 }
+
+/// `RuntimeHandle` reads the run's clock and seed (asyncio's
+/// `get_running_loop().time()`).
+#[test]
+fn the_runtime_handle_reads_the_virtual_clock_and_the_seed() {
+    Sim::new(9)
+        .run(async {
+            let rt = seedloop::runtime::RuntimeHandle::current();
+            seedloop::sleep(Duration::from_millis(2500)).await;
+            assert_eq!(rt.now(), Instant::ZERO + Duration::from_millis(2500));
+            assert_eq!(rt.now(), Instant::now());
+            assert_eq!(rt.seed(), 9);
+        })
+        .unwrap();
+}
