@@ -139,7 +139,7 @@ fn a_deadlock_report_names_the_shield() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("  main (#1) waits on Shield#1 (shielding #2)\n"),
+        text.contains("  \"main\" (#1) waits on Shield#1 (shielding #2)\n"),
         "{text}"
     );
     assert!(

@@ -331,7 +331,7 @@ fn a_deadlock_report_names_the_gather_and_its_children() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("main (#1) waits on Gather#1 (waiting for 2 of 2 children: #2, #3)"),
+        text.contains("\"main\" (#1) waits on Gather#1 (waiting for 2 of 2 children: #2, #3)"),
         "{text}"
     );
 }

@@ -576,11 +576,13 @@ fn a_deadlock_report_names_the_group_and_its_children() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("  main (#1) waits on TaskGroup#1 (waiting for 1 of 1 children: stuck)\n"),
+        text.contains(
+            "  \"main\" (#1) waits on TaskGroup#1 (waiting for 1 of 1 children: \"stuck\")\n"
+        ),
         "{text}"
     );
     assert!(
-        text.contains("  stuck (#2) waits on Promise#2 (unset)\n"),
+        text.contains("  \"stuck\" (#2) waits on Promise#2 (unset)\n"),
         "{text}"
     );
     // docs/structured-concurrency.md shows the report's head.

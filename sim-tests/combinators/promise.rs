@@ -238,7 +238,7 @@ fn a_deadlock_report_names_the_unset_promise() {
     assert_eq!(report.tasks[0].waits, ["Promise#1 (unset)"]);
     assert!(err
         .to_string()
-        .contains("main (#1) waits on Promise#1 (unset)"));
+        .contains("\"main\" (#1) waits on Promise#1 (unset)"));
 }
 
 #[test]

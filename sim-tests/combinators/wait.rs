@@ -219,7 +219,7 @@ fn a_deadlock_report_names_the_wait() {
         .unwrap_err();
     let text = err.to_string();
     assert!(
-        text.contains("main (#1) waits on Wait#1 (first_completed: stuck)"),
+        text.contains("\"main\" (#1) waits on Wait#1 (first_completed: \"stuck\")"),
         "{text}"
     );
 }

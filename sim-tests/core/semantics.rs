@@ -363,7 +363,7 @@ fn the_time_limit_stops_a_run_that_sleeps_forever() {
     assert_eq!(report.tasks[0].waits, ["sleep until 63.000000"], "{err}");
     assert!(
         err.to_string()
-            .contains("main (#1) waits on sleep until 63.000000"),
+            .contains("\"main\" (#1) waits on sleep until 63.000000"),
         "{err}"
     );
 }

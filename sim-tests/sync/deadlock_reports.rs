@@ -53,8 +53,8 @@ fn two_tasks_locking_two_locks_in_opposite_order_report_the_cycle() {
         .collect();
     assert_eq!(cycle, ["left", "right", "left"]);
     let report = err.to_string();
-    assert!(report.contains("left (#2) waits on Lock#2 held by \"right\" since 0.500000"));
-    assert!(report.contains("right (#3) waits on Lock#1 held by \"left\" since 0.000000"));
+    assert!(report.contains("\"left\" (#2) waits on Lock#2 held by \"right\" since 0.500000"));
+    assert!(report.contains("\"right\" (#3) waits on Lock#1 held by \"left\" since 0.000000"));
     snapshot!("sync_deadlock_lock_cycle", report);
     // docs/sync.md shows the report's head.
     snapshot!("docs_sync_deadlock_lock_cycle", report_head(&report));
@@ -149,16 +149,16 @@ fn every_primitive_says_what_its_blocked_task_waits_on() {
         drop(by_loop.lock().await);
     });
     for line in [
-        "writer (#2) waits on Event#1",
-        "lock waiter (#3) waits on Lock#2 held by \"writer\" since 1.250000",
-        "getter (#4) waits on Queue#3 get: empty, 1 waiting to get",
-        "putter (#5) waits on Queue#4 put: full (1/1), 1 waiting to put",
-        "joiner (#6) waits on Queue#4 join: 1 item(s) not yet marked task_done",
-        "cond waiter (#7) waits on Condition#6 wait",
-        "party 1 (#8) waits on Barrier#7 2/3 arrived",
-        "permit waiter (#10) waits on Semaphore#8 acquire: no permit free (1 at start, 1 waiting)",
-        "event waiter (#11) waits on Event#1",
-        "main (#1) waits on Lock#9 held by the loop (a callback) since 0.000000",
+        "\"writer\" (#2) waits on Event#1",
+        "\"lock waiter\" (#3) waits on Lock#2 held by \"writer\" since 1.250000",
+        "\"getter\" (#4) waits on Queue#3 get: empty, 1 waiting to get",
+        "\"putter\" (#5) waits on Queue#4 put: full (1/1), 1 waiting to put",
+        "\"joiner\" (#6) waits on Queue#4 join: 1 item(s) not yet marked task_done",
+        "\"cond waiter\" (#7) waits on Condition#6 wait",
+        "\"party 1\" (#8) waits on Barrier#7 2/3 arrived",
+        "\"permit waiter\" (#10) waits on Semaphore#8 acquire: no permit free (1 at start, 1 waiting)",
+        "\"event waiter\" (#11) waits on Event#1",
+        "\"main\" (#1) waits on Lock#9 held by the loop (a callback) since 0.000000",
     ] {
         assert!(report.contains(line), "missing {line:?} in\n{report}");
     }

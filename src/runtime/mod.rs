@@ -521,7 +521,8 @@ impl Core {
     pub fn task_reports(&self) -> Vec<LiveTask> {
         let tasks = self.tasks.borrow();
         let sleeps = self.timers.borrow().sleeping();
-        let name = |id: TaskId| self.task_name(id);
+        // Reports quote given names: `"writer"`, or `#3` for an unnamed task.
+        let name = |id: TaskId| crate::trace::report_task_name(&self.task_name(id), id);
         tasks
             .keys_by_id()
             .into_iter()
@@ -534,7 +535,7 @@ impl Core {
                 let waits: Vec<WaitOn> = slot.waits.iter().cloned().chain(slept).collect();
                 Some(LiveTask {
                     id,
-                    name: name(id),
+                    name: self.task_name(id),
                     waits: waits.iter().map(|w| w.describe(&name)).collect(),
                     holders: waits.iter().flat_map(|w| w.holders()).collect(),
                     queued: slot.queued,

@@ -6,6 +6,7 @@ use std::fmt;
 use crate::runtime::ids::TaskId;
 use crate::runtime::LiveTask;
 use crate::time::Instant;
+use crate::trace::report_task_name;
 
 /// How to get the same run again. Part of every failure report.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -90,7 +91,7 @@ fn write_tasks(f: &mut fmt::Formatter<'_>, tasks: &[TaskReport]) -> fmt::Result 
         let who = if t.name == t.id.to_string() {
             t.name.clone()
         } else {
-            format!("{} ({})", t.name, t.id)
+            format!("{:?} ({})", t.name, t.id)
         };
         match t.waits.as_slice() {
             [] if t.ready => writeln!(f, "  {who}: ready")?,
@@ -145,7 +146,7 @@ impl fmt::Display for DeadlockReport {
                 self.tasks
                     .iter()
                     .find(|t| t.id == *id)
-                    .map_or(id.to_string(), |t| t.name.clone())
+                    .map_or(id.to_string(), |t| report_task_name(&t.name, t.id))
             };
             let names: Vec<String> = cycle.iter().map(name).collect();
             writeln!(f, "cycle: {}", names.join(" -> "))?;

@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::LockReleaseError;
-use super::object::{self, task_label, task_name, with_runtime, ObjectName};
+use super::object::{self, task_name, with_runtime, ObjectName};
 use super::wait_list::{Phase, WaitKey, WaitList};
 use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
@@ -564,7 +564,7 @@ impl Blocker for LockCore {
         match self.state.borrow().owner {
             Owner::Held(h) => {
                 let who = match h.task {
-                    Some(id) => task_label(name, id),
+                    Some(id) => name(id),
                     None => "the loop (a callback)".to_string(),
                 };
                 format!("{} held by {who} since {}", self.name.show(), h.since)

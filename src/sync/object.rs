@@ -125,16 +125,6 @@ pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>
     core.note_wait(WaitOn::Object(blocker));
 }
 
-/// A task as a report names it: `"writer"` if it has a name, else `#3`.
-pub(crate) fn task_label(name: &dyn Fn(TaskId) -> String, id: TaskId) -> String {
-    let n = name(id);
-    if n == id.to_string() {
-        n
-    } else {
-        format!("{n:?}")
-    }
-}
-
 /// A task as a trace detail names it (the trace's own naming: `writer`, `#3`).
 pub(crate) fn task_name(core: &Core, id: Option<TaskId>) -> String {
     match id {

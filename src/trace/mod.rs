@@ -13,7 +13,7 @@ mod render;
 #[allow(deprecated)]
 pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent, TraceEvent};
 pub(crate) use hash::Fnv64;
-pub(crate) use name::{display_name, named_object};
+pub(crate) use name::{display_name, named_object, report_task_name};
 
 use std::cell::OnceCell;
 use std::fmt;

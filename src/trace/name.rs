@@ -26,9 +26,27 @@ pub(crate) fn named_object(kind: &str, name: &str) -> String {
     format!("{kind} {name:?}")
 }
 
+/// A task as reports name it: a name the task was given is quoted, like a
+/// named object's (`"writer"`, `Lock "accounts"`); an unnamed task is its
+/// id (`#3`). `name` is its display name (`display_name`'s rule).
+pub(crate) fn report_task_name(name: &str, id: crate::runtime::ids::TaskId) -> String {
+    if name == id.to_string() {
+        name.to_string()
+    } else {
+        format!("{name:?}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{display_name, named_object};
+    use super::{display_name, named_object, report_task_name};
+
+    #[test]
+    fn reports_quote_a_given_name_and_not_an_id() {
+        let id = crate::runtime::ids::TaskId(3);
+        assert_eq!(report_task_name("writer", id), "\"writer\"");
+        assert_eq!(report_task_name("#3", id), "#3");
+    }
 
     #[test]
     fn a_named_object_quotes_its_name_after_its_kind() {
