@@ -526,3 +526,30 @@ fn a_failure_that_never_comes_back_is_still_reported() {
         "{err}"
     );
 }
+
+/// Under exhaustive search a schedule's seed is no policy's seed: a flaky
+/// failure is reported as failing once (no seeded re-runs to compare).
+#[test]
+fn a_flaky_failure_in_an_exhaustive_search_is_reported_as_failing_once() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUNS: AtomicU32 = AtomicU32::new(0);
+    let err = Check::new()
+        .exhaustive(1)
+        .threads(1)
+        .try_run(|| async {
+            yield_now().await;
+            if RUNS.fetch_add(1, Ordering::Relaxed) % 2 == 0 {
+                panic!("flaky");
+            }
+        })
+        .unwrap_err();
+    let CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(
+        f.determinism,
+        Determinism::FailedOnce { reruns: 1 },
+        "{err}"
+    );
+    assert!(err.to_string().contains("flaky"), "{err}");
+}
