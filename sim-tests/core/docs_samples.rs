@@ -183,32 +183,6 @@ fn replay_schedule_string() {
     crate::snapshot!("docs_replay_schedule_string", labelled(&schedule));
 }
 
-/// The quick start's program changed: a third customer.
-async fn three_withdrawals() -> i64 {
-    use seedloop::task::Builder;
-    use seedloop::{sleep, yield_now};
-    use std::cell::Cell;
-    use std::rc::Rc;
-    use std::time::Duration;
-
-    let balance = Rc::new(Cell::new(100i64));
-    let customer = |name: &'static str| {
-        let balance = balance.clone();
-        Builder::new().name(name).spawn(async move {
-            sleep(Duration::from_millis(seedloop::random::range(1..11))).await;
-            if balance.get() >= 80 {
-                yield_now().await;
-                balance.set(balance.get() - 80);
-            }
-        })
-    };
-    let customers = [customer("alice"), customer("bob"), customer("carol")];
-    for c in customers {
-        c.await.unwrap();
-    }
-    balance.get()
-}
-
 /// docs/replay.md: the overdraft's schedule replayed on a changed program
 /// (a third customer) diverges, and the error says where.
 #[test]
@@ -216,7 +190,7 @@ fn replay_divergence_message() {
     let schedule = overdraft_schedule();
     let err = seedloop::Sim::replay(&schedule)
         .unwrap()
-        .run(three_withdrawals())
+        .run(crate::quickstart::withdrawals(&["alice", "bob", "carol"]))
         .unwrap_err();
     let seedloop::SimError::ScheduleDiverged { divergence, .. } = &err else {
         panic!("expected a divergence, got {err}");

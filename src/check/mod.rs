@@ -557,7 +557,6 @@ impl Check {
         Fut: Future<Output = ()>,
     {
         let (search_error, found) = found;
-        let test = self.test_name();
         let replay = |schedule: &Schedule| {
             self.configure(Sim::replay_schedule(schedule.clone()))
                 .tracing(true)
@@ -584,13 +583,49 @@ impl Check {
         let (first, outcome) = run_once(replay(&reported), body);
         let (second, _) = quiet::quietly(|| run_once(replay(&reported), body));
         let determinism = Determinism::compare(&first.trace().render(), &second.trace().render());
-        let (trace_file, chrome_file) =
-            failure::write_traces(&self.trace_dir_or_default(), &test, seed, first.trace());
-        let mut error = outcome
+        let error = outcome
             .error
             .or(original.error)
             .expect("the original replay failed");
-        error.set_repro(self.repro(seed, &policy, &reported, &test));
+        let trace = first.trace();
+        self.report(
+            Found {
+                seed,
+                policy,
+                runs,
+                found,
+            },
+            shrunk,
+            error,
+            determinism,
+            Some(trace),
+        )
+    }
+
+    /// The failure as reported: the run's traces written to the trace
+    /// directory, and the error's reproduce block naming this check's seed,
+    /// policy, schedule (the shrunk one, if any) and test.
+    fn report(
+        &self,
+        found: Found,
+        shrunk: Option<(Schedule, usize)>,
+        mut error: SimError,
+        determinism: Determinism,
+        trace: Option<&crate::trace::Trace>,
+    ) -> CheckError {
+        let Found {
+            seed,
+            policy,
+            runs,
+            found,
+        } = found;
+        let test = self.test_name();
+        let (trace_file, chrome_file) = match trace {
+            Some(t) => failure::write_traces(&self.trace_dir_or_default(), &test, seed, t),
+            None => (None, None),
+        };
+        let reported = shrunk.as_ref().map_or(&found, |(s, _)| s);
+        error.set_repro(self.repro(seed, &policy, reported, &test));
         CheckError::Failed(Box::new(CheckFailure {
             test,
             seed,
@@ -634,7 +669,6 @@ impl Check {
         Fut: Future<Output = ()>,
     {
         const RERUNS: usize = 20;
-        let test = self.test_name();
         let seeded =
             found.seed() == seed && !policy.starts_with("exhaustive") && policy != "replay";
         let mut captured = None;
@@ -667,25 +701,28 @@ impl Check {
                 None,
             ),
         };
-        let (trace_file, chrome_file) = match &trace {
-            Some(t) => failure::write_traces(&self.trace_dir_or_default(), &test, seed, t),
-            None => (None, None),
-        };
-        let mut error = error;
-        error.set_repro(self.repro(seed, &policy, &schedule, &test));
-        CheckError::Failed(Box::new(CheckFailure {
-            test,
-            seed,
-            policy,
-            runs,
-            found: schedule,
-            shrunk: None,
+        self.report(
+            Found {
+                seed,
+                policy,
+                runs,
+                found: schedule,
+            },
+            None,
             error,
             determinism,
-            trace_file,
-            chrome_file,
-        }))
+            trace.as_ref(),
+        )
     }
+}
+
+/// A failing schedule as the search found it: its seed, the policy that
+/// found it, after how many runs.
+struct Found {
+    seed: u64,
+    policy: String,
+    runs: u64,
+    found: Schedule,
 }
 
 /// The default trace directory (see [`Check::trace_dir`]), from the

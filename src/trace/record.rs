@@ -60,6 +60,16 @@ enum Tag {
     Escaped,
 }
 
+/// An actor as a record stores it: 0 for the loop, else the task id;
+/// `None` for an id that does not fit (the event is then kept whole).
+#[inline]
+fn actor_word(actor: Actor) -> Option<u32> {
+    match actor {
+        Actor::Loop => Some(0),
+        Actor::Task(id) => u32::try_from(id.0).ok().filter(|&n| n != 0),
+    }
+}
+
 /// The text offset of an object event without detail.
 const NO_DETAIL: u32 = u32::MAX;
 
@@ -233,10 +243,7 @@ impl Records {
     #[inline]
     pub fn push(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         let time = time.as_nanos();
-        let actor_word = match actor {
-            Actor::Loop => Some(0),
-            Actor::Task(id) => u32::try_from(id.0).ok().filter(|&n| n != 0),
-        };
+        let actor_word = actor_word(actor);
         let Some(actor_word) = actor_word else {
             return self.escape(time, actor, kind);
         };
@@ -299,10 +306,7 @@ impl Records {
         action: &'static str,
         detail: &str,
     ) {
-        let actor_word = match actor {
-            Actor::Loop => Some(0),
-            Actor::Task(id) => u32::try_from(id.0).ok().filter(|&n| n != 0),
-        };
+        let actor_word = actor_word(actor);
         let payload = actor_word.and_then(|_| self.object_payload(object, action, detail));
         match (actor_word, payload) {
             (Some(actor_word), Some(payload)) => self.records.push(Record {
