@@ -149,7 +149,7 @@ fn labelled(schedule: &str) -> String {
     let parts: Vec<&str> = schedule.splitn(3, ':').collect();
     let labels = [
         "the format version",
-        "the seed (decimal): it seeds user randomness on replay",
+        "the seed (decimal): for the reader; the choices alone replay the run",
         "the choices: base64url of varints (options·8 + kind, picked)",
     ];
     // Each mark sits on its part's second character (the first if shorter).

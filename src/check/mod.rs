@@ -567,10 +567,9 @@ impl Check {
         };
         let mut shrunk = None;
         if shrink {
-            let picks = found.choices().iter().map(|c| c.picked).collect();
-            let s = shrink::shrink(self, found.seed(), picks, &target, body);
+            let s = shrink::shrink(self, found.seed(), found.choices(), &target, body);
             let sim = self
-                .configure(Sim::guided(found.seed(), s.picks))
+                .configure(Sim::guided_choices(found.seed(), s.picks))
                 .tracing(true);
             let (_, outcome) = quiet::quietly(|| run_once(sim, body));
             if outcome.signature().as_ref() == Some(&target) {

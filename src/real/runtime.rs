@@ -147,9 +147,10 @@ impl Runtime {
                     reactor: Some(self.reactor.clone()),
                     blocking_pool: Some(self.pool.clone()),
                 },
+                values_from_seed: false,
             },
             Box::new(RealDriver::new(self.reactor.clone())),
-            Chooser::unlogged(Box::new(Fifo)),
+            Chooser::unlogged(Box::new(Fifo::new(stream(self.seed, Stream::User)))),
             stream(self.seed, Stream::User),
             main,
         )
