@@ -138,6 +138,7 @@ pub enum EventKind {
 /// assert!(sim.trace().render().contains(&format!("random {ms} in 1..11")));
 /// ```
 #[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
 pub struct DrawEvent {
     /// What kind of choice it was.
     pub kind: ChoiceKind,
