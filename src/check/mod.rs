@@ -18,7 +18,7 @@ mod sweep;
 mod test_return;
 
 pub use determinism::Determinism;
-pub use failure::CheckFailure;
+pub use failure::{CheckFailure, DrawnValue, DrawnValues};
 #[cfg(feature = "proptest")]
 pub use strategy::{schedules, Picks};
 pub use test_return::TestReturn;
@@ -625,6 +625,7 @@ impl Check {
         };
         let reported = shrunk.as_ref().map_or(&found, |(s, _)| s);
         error.set_repro(self.repro(seed, &policy, reported, &test));
+        let values = trace.map(DrawnValues::of).unwrap_or_default();
         CheckError::Failed(Box::new(CheckFailure {
             test,
             seed,
@@ -636,6 +637,7 @@ impl Check {
             determinism,
             trace_file,
             chrome_file,
+            values,
         }))
     }
 

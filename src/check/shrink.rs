@@ -9,7 +9,7 @@
 //! deviation to the smallest value that still fails (a scheduling pick by
 //! trying each smaller one; a value by binary search toward its domain's
 //! start, as Hypothesis does). A candidate is kept only if it fails *the
-//! same way* (same panic message, or same kind of failure). The result has
+//! same way* (a panic at the same place, or the same kind of failure). The result has
 //! the fewest and smallest deviations that this greedy search could reach.
 
 use std::cell::{Cell, RefCell};
