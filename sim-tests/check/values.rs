@@ -207,6 +207,7 @@ fn exhaustive_search_enumerates_small_domains_whole_and_samples_large_ones() {
         })
         .unwrap();
     assert_eq!((s.runs, s.exhausted), (4, Some(true)));
+    assert!(!s.how.contains("three points between"), "{s}");
     // A domain of 1,000: its first and last, and three points between.
     let s = Check::new()
         .exhaustive(1)
@@ -215,6 +216,13 @@ fn exhaustive_search_enumerates_small_domains_whole_and_samples_large_ones() {
         })
         .unwrap();
     assert_eq!((s.runs, s.exhausted), (5, Some(true)));
+    assert!(
+        s.to_string().ends_with(
+            "values of domains over 16 taken at their two ends and three points between); \
+             the bounded space is exhausted"
+        ),
+        "{s}"
+    );
     // So a failure at the domain's far end is found, and reported.
     let err = Check::new()
         .exhaustive(1)

@@ -25,6 +25,9 @@ pub(crate) struct Explored {
     pub runs: u64,
     /// Whether every schedule within the bound was run.
     pub exhausted: bool,
+    /// Whether some value's domain was too large to enumerate whole (it was
+    /// sampled: its ends and three points between).
+    pub sampled: bool,
     pub failure: Option<(SimError, Schedule)>,
 }
 
@@ -69,21 +72,25 @@ where
     quietly(|| {
         let mut prefix = Vec::new();
         let mut runs = 0;
+        let mut sampled = false;
         loop {
             if runs >= check.max_runs {
                 return Explored {
                     runs,
                     exhausted: false,
+                    sampled,
                     failure: None,
                 };
             }
             let sim = check.configure(Sim::guided_choices(seed, prefix));
             let (_, outcome) = run_once(sim, body);
             runs += 1;
+            sampled |= outcome.schedule.values().any(|c| c.options > SMALL_DOMAIN);
             if let Some(error) = outcome.error {
                 return Explored {
                     runs,
                     exhausted: false,
+                    sampled,
                     failure: Some((error, outcome.schedule)),
                 };
             }
@@ -93,6 +100,7 @@ where
                     return Explored {
                         runs,
                         exhausted: true,
+                        sampled,
                         failure: None,
                     }
                 }

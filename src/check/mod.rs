@@ -189,7 +189,10 @@ impl Check {
 
     /// Instead of seeds: every schedule with at most `max_deviations` picks
     /// other than FIFO's, depth-first, until the space is exhausted (or
-    /// [`Check::max_runs`]). User randomness uses the first seed.
+    /// [`Check::max_runs`]). A drawn value counts as a deviation when it is
+    /// above its domain's first; a domain of at most 16 values is enumerated
+    /// whole, a larger one at its two ends and three points between (the
+    /// summary says so when that happened).
     ///
     /// ```
     /// let s = seedloop::check::Check::new().exhaustive(2).run(|| async {});
@@ -448,7 +451,15 @@ impl Check {
                 None => Ok(CheckSummary {
                     runs: explored.runs,
                     exhausted: Some(explored.exhausted),
-                    how: format!("every schedule with at most {k} deviations from FIFO"),
+                    how: format!(
+                        "every schedule with at most {k} deviations from FIFO{}",
+                        if explored.sampled {
+                            "; values of domains over 16 taken at their two ends and \
+                             three points between"
+                        } else {
+                            ""
+                        }
+                    ),
                 }),
                 Some(found) => Err(self.failure(
                     seed,
