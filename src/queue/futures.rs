@@ -1,7 +1,7 @@
 //! The futures of the queue operations that wait: [`QueuePut`],
 //! [`QueueGet`] and [`QueueJoin`], one type each for all three queues.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -9,7 +9,7 @@ use std::task::{Context, Poll};
 use super::error::QueueShutDown;
 use super::shared::{wake, GetSeat, PutSeat, Shared};
 use crate::runtime::Core;
-use crate::sync::object::{task_name, with_runtime};
+use crate::sync::object::{with_runtime, write_task_name};
 use crate::sync::wait_list::{Phase, WaitKey};
 
 /// The future of `put` ([`Queue::put`](super::Queue::put) and the same on
@@ -109,7 +109,10 @@ impl<T> Future for QueuePut<'_, T> {
                 sh.publish(&st);
                 let len = st.len();
                 drop(st);
-                sh.record(rt, "wait", || format!("to put: full, {}", sh.size(len)));
+                sh.record(rt, "wait", |out| {
+                    out.push_str("to put: full, ");
+                    sh.write_size(len, out);
+                });
                 sh.note_wait(rt, &sh.waits.put);
                 return Poll::Pending;
             }
@@ -146,7 +149,7 @@ impl<T> QueuePut<'_, T> {
         };
         sh.publish(&st);
         drop(st);
-        with_runtime(|rt| sh.record(rt, "leave", String::new));
+        with_runtime(|rt| sh.record(rt, "leave", |_| {}));
         drop(item); // never put: dropped with the future, after the borrow
     }
 }
@@ -234,7 +237,7 @@ impl<T> Future for QueueGet<'_, T> {
                         self.key = Some(st.getters.push(GetSeat::Waiting(task), cx.waker()));
                         sh.publish(&st);
                         drop(st);
-                        sh.record(rt, "wait", || "to get: empty".to_string());
+                        sh.record(rt, "wait", |out| out.push_str("to get: empty"));
                         sh.note_wait(rt, &sh.waits.get);
                         return Poll::Pending;
                     }
@@ -277,10 +280,13 @@ impl<T> QueueGet<'_, T> {
         sh.publish(&st);
         drop(st);
         with_runtime(|rt| match &passed {
-            None => sh.record(rt, "leave", String::new),
-            Some(next) => sh.record(rt, "pass on", || match (next, rt) {
-                (Some((_, to)), Some(rt)) => format!("item to {}", task_name(rt, *to)),
-                _ => "item back".to_string(),
+            None => sh.record(rt, "leave", |_| {}),
+            Some(next) => sh.record(rt, "pass on", |out| match (next, rt) {
+                (Some((_, to)), Some(rt)) => {
+                    out.push_str("item to ");
+                    write_task_name(rt, *to, out);
+                }
+                _ => out.push_str("item back"),
             }),
         });
         if let Some(next) = passed {
@@ -342,7 +348,9 @@ impl<T> Future for QueueJoin<'_, T> {
                     self.key = Some(st.joiners.push((), cx.waker()));
                     let n = st.unfinished;
                     drop(st);
-                    sh.record(rt, "wait", || format!("to join: {n} unfinished"));
+                    sh.record(rt, "wait", |out| {
+                        let _ = write!(out, "to join: {n} unfinished");
+                    });
                 }
                 Some(key) => {
                     if st.joiners.poll_granted(key, cx).is_ready() {

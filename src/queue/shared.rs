@@ -19,6 +19,7 @@
 //! So no item and no room is ever lost.
 
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::rc::Rc;
 use std::task::Waker;
 
@@ -28,7 +29,7 @@ use super::order::{Items, Sequenced};
 use super::status::{QueueWait, QueueWaits};
 use crate::runtime::ids::TaskId;
 use crate::runtime::Core;
-use crate::sync::object::{self, task_name, with_runtime};
+use crate::sync::object::{self, with_runtime, write_task_name};
 use crate::sync::wait_list::WaitList;
 
 /// A shared handle to one queue.
@@ -191,15 +192,21 @@ impl<T> Shared<T> {
         s.putters.set(st.putters.len());
     }
 
-    pub fn size(&self, len: usize) -> String {
-        match self.maxsize {
-            0 => format!("size {len}"),
-            m => format!("size {len}/{m}"),
-        }
+    /// `size 3` (unbounded) or `size 3/5`, as trace details say it.
+    pub fn write_size(&self, len: usize, out: &mut String) {
+        let _ = match self.maxsize {
+            0 => write!(out, "size {len}"),
+            m => write!(out, "size {len}/{m}"),
+        };
     }
 
     #[inline]
-    pub fn record(&self, rt: Option<&Core>, action: &'static str, detail: impl FnOnce() -> String) {
+    pub fn record(
+        &self,
+        rt: Option<&Core>,
+        action: &'static str,
+        detail: impl FnOnce(&mut String),
+    ) {
         if let Some(rt) = rt {
             object::record(rt, &self.waits.status.name, action, detail);
         }
@@ -215,9 +222,12 @@ impl<T> Shared<T> {
     /// Records an accepted item: whom it was handed to, or the new size.
     #[inline]
     pub fn record_put(&self, rt: Option<&Core>, handed: &Woken, len: usize) {
-        self.record(rt, "put", || match (handed, rt) {
-            (Some((_, to)), Some(rt)) => format!("to {}", task_name(rt, *to)),
-            _ => self.size(len),
+        self.record(rt, "put", |out| match (handed, rt) {
+            (Some((_, to)), Some(rt)) => {
+                out.push_str("to ");
+                write_task_name(rt, *to, out);
+            }
+            _ => self.write_size(len, out),
         });
     }
 
@@ -228,13 +238,20 @@ impl<T> Shared<T> {
         if !rt.is_some_and(Core::tracing) {
             return;
         }
-        self.record(rt, "get", || self.size(len));
+        self.record(rt, "get", |out| self.write_size(len, out));
         if let (Some(a), Some(rt)) = (admitted, rt) {
-            self.record(Some(rt), "put", || {
-                let from = task_name(rt, a.putter.1);
+            self.record(Some(rt), "put", |out| {
+                out.push_str("from ");
+                write_task_name(rt, a.putter.1, out);
                 match &a.handed {
-                    Some((_, to)) => format!("from {from} to {}", task_name(rt, *to)),
-                    None => format!("from {from}, {}", self.size(len + 1)),
+                    Some((_, to)) => {
+                        out.push_str(" to ");
+                        write_task_name(rt, *to, out);
+                    }
+                    None => {
+                        out.push_str(", ");
+                        self.write_size(len + 1, out);
+                    }
                 }
             });
         }
@@ -339,9 +356,11 @@ impl<T> QueueCore<T> {
         sh.publish(&st);
         drop(st);
         with_runtime(|rt| {
-            sh.record(rt, "task_done", || match left {
-                0 => "all done".to_string(),
-                n => format!("{n} unfinished"),
+            sh.record(rt, "task_done", |out| match left {
+                0 => out.push_str("all done"),
+                n => {
+                    let _ = write!(out, "{n} unfinished");
+                }
             })
         });
         for w in wakers {
@@ -382,9 +401,10 @@ impl<T> QueueCore<T> {
         drop(st);
         let dropped = drained.len();
         with_runtime(|rt| {
-            sh.record(rt, "shutdown", || match (immediate, dropped) {
-                (false, _) => String::new(),
-                (true, n) => format!("immediate, {n} item(s) dropped"),
+            sh.record(rt, "shutdown", |out| {
+                if immediate {
+                    let _ = write!(out, "immediate, {dropped} item(s) dropped");
+                }
             })
         });
         drop(drained);

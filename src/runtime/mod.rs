@@ -140,6 +140,9 @@ pub(crate) struct Core {
     /// A value draw that a replay could not follow: the run loop ends the
     /// run with it after the poll that drew it.
     value_divergence: Cell<Option<Box<Divergence>>>,
+    /// The buffer a primitive's event detail is written into (see
+    /// `record_object`).
+    detail_text: Cell<String>,
 }
 
 impl Core {
@@ -173,6 +176,7 @@ impl Core {
             inbox,
             user_rng: RefCell::new(user_rng),
             value_divergence: Cell::new(None),
+            detail_text: Cell::new(String::new()),
         })
     }
 
@@ -252,18 +256,29 @@ impl Core {
         &self,
         object: &Rc<str>,
         action: &'static str,
-        detail: impl FnOnce() -> String,
+        detail: impl FnOnce(&mut String),
     ) {
         if self.config.tracing {
-            let detail = detail();
+            // The detail is written into one buffer the core keeps: no
+            // allocation per event.
+            let mut text = self.detail_text.take();
+            text.clear();
+            detail(&mut text);
             self.recorder.borrow_mut().record_object(
                 self.driver.now(),
                 self.actor(),
                 object,
                 action,
-                &detail,
+                &text,
             );
+            self.detail_text.set(text);
         }
+    }
+
+    /// Writes a task's display name (`writer`, `#3`) to `out`, allocating
+    /// nothing: for a primitive's event detail.
+    pub fn write_task_name(&self, id: TaskId, out: &mut String) {
+        self.recorder.borrow().trace().write_task_name(id, out);
     }
 
     #[inline]

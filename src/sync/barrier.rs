@@ -1,7 +1,7 @@
 //! `Barrier`: parties wait until all have arrived. asyncio's `Barrier`.
 
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -169,7 +169,7 @@ impl Barrier {
                 w
             }
         };
-        self.core.record("reset", String::new);
+        self.core.record("reset", |_| {});
         wake_all(wakers);
     }
 
@@ -192,7 +192,7 @@ impl Barrier {
                 true
             })
         };
-        self.core.record("abort", String::new);
+        self.core.record("abort", |_| {});
         wake_all(wakers);
     }
 
@@ -284,11 +284,15 @@ impl Future for BarrierWait<'_> {
         let parties = core.parties;
         match step {
             Step::Resumed => {}
-            Step::Blocked => {
-                core.record("wait", || "to enter, once the last round has left".into())
-            }
-            Step::Arrived(n) => core.record("wait", || format!("{n}/{parties} arrived")),
-            Step::Released => core.record("release", || format!("{parties}/{parties} arrived")),
+            Step::Blocked => core.record("wait", |out| {
+                out.push_str("to enter, once the last round has left")
+            }),
+            Step::Arrived(n) => core.record("wait", |out| {
+                let _ = write!(out, "{n}/{parties} arrived");
+            }),
+            Step::Released => core.record("release", |out| {
+                let _ = write!(out, "{parties}/{parties} arrived");
+            }),
         }
         if outcome.is_ready() {
             self.key = None;
@@ -327,7 +331,7 @@ impl Drop for BarrierWait<'_> {
                 Some(_) => Vec::new(),
             }
         };
-        self.core.record("leave", String::new);
+        self.core.record("leave", |_| {});
         wake_all(wakers);
     }
 }
@@ -447,7 +451,7 @@ impl BarrierCore {
         }
     }
 
-    fn record(&self, action: &'static str, detail: impl FnOnce() -> String) {
+    fn record(&self, action: &'static str, detail: impl FnOnce(&mut String)) {
         with_runtime(|rt| {
             if let Some(rt) = rt {
                 object::record(rt, &self.name, action, detail);

@@ -8,7 +8,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::lock::{Lock, LockFuture, LockGuard};
-use super::object::{self, task_name, with_runtime, ObjectName};
+use super::object::{self, with_runtime, write_task_name, ObjectName};
 use super::wait_list::{Phase, WaitKey, WaitList};
 use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
@@ -299,7 +299,7 @@ impl<'a, T> Future for ConditionWait<'a, T> {
                         let task = rt.and_then(Core::current_task);
                         let key = core.waiters.borrow_mut().push(task, cx.waker());
                         if let Some(rt) = rt {
-                            object::record(rt, &core.name, "wait", String::new);
+                            object::record(rt, &core.name, "wait", object::no_detail);
                         }
                         key
                     });
@@ -343,7 +343,7 @@ impl<T> Drop for ConditionWait<'_, T> {
                     Some((Phase::Granted, _)) => self.core.pass_on(),
                     Some((Phase::Queued, _)) => with_runtime(|rt| {
                         if let Some(rt) = rt {
-                            object::record(rt, &self.core.name, "leave", String::new);
+                            object::record(rt, &self.core.name, "leave", object::no_detail);
                         }
                     }),
                     None => {}
@@ -396,12 +396,15 @@ impl CondCore {
         };
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::record(rt, &self.name, action, || {
+                object::record(rt, &self.name, action, |out| {
                     if woken.is_empty() {
-                        return "(nobody waiting)".to_string();
+                        return out.push_str("(nobody waiting)");
                     }
-                    let names: Vec<String> = woken.iter().map(|t| task_name(rt, *t)).collect();
-                    format!("{verb} {}", names.join(", "))
+                    out.push_str(verb);
+                    for (i, t) in woken.iter().enumerate() {
+                        out.push_str(if i == 0 { " " } else { ", " });
+                        write_task_name(rt, *t, out);
+                    }
                 });
             }
         });

@@ -1,7 +1,7 @@
 //! `Event`: a flag tasks can wait for. asyncio's `Event`.
 
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -88,9 +88,10 @@ impl Event {
         };
         with_runtime(|core| {
             if let Some(core) = core {
-                object::record(core, &self.core.name, "set", || match wakers.len() {
-                    0 => String::new(),
-                    n => format!("woke {n}"),
+                object::record(core, &self.core.name, "set", |out| {
+                    if !wakers.is_empty() {
+                        let _ = write!(out, "woke {}", wakers.len());
+                    }
                 });
             }
         });
@@ -113,7 +114,7 @@ impl Event {
         if was {
             with_runtime(|core| {
                 if let Some(core) = core {
-                    object::record(core, &self.core.name, "clear", String::new);
+                    object::record(core, &self.core.name, "clear", object::no_detail);
                 }
             });
         }
@@ -183,7 +184,7 @@ impl Future for EventWait<'_> {
                 self.key = Some(key);
                 with_runtime(|rt| {
                     if let Some(rt) = rt {
-                        object::record(rt, &core.name, "wait", String::new);
+                        object::record(rt, &core.name, "wait", object::no_detail);
                     }
                 });
             }
@@ -205,7 +206,7 @@ impl Drop for EventWait<'_> {
         if let Some((Phase::Queued, ())) = removed {
             with_runtime(|rt| {
                 if let Some(rt) = rt {
-                    object::record(rt, &self.event.core.name, "leave", String::new);
+                    object::record(rt, &self.event.core.name, "leave", object::no_detail);
                 }
             });
         }

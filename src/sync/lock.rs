@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::LockReleaseError;
-use super::object::{self, task_name, with_runtime, ObjectName};
+use super::object::{self, with_runtime, write_task_name, ObjectName};
 use super::wait_list::{Phase, WaitKey, WaitList};
 use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
@@ -448,7 +448,7 @@ impl LockCore {
             st.owner = Owner::Held(holder(core, core.and_then(Core::current_task), kind, true));
             drop(st);
             if let Some(core) = core {
-                object::record(core, &self.name, "acquire", String::new);
+                object::record(core, &self.name, "acquire", object::no_detail);
             }
             true
         })
@@ -473,7 +473,7 @@ impl LockCore {
                         *waiter = Waiter::Done;
                         drop(st);
                         if let Some(core) = core {
-                            object::record(core, &self.name, "acquire", String::new);
+                            object::record(core, &self.name, "acquire", object::no_detail);
                         }
                         return Poll::Ready(());
                     }
@@ -485,15 +485,16 @@ impl LockCore {
                         *waiter = Waiter::Done;
                         drop(st);
                         if let Some(core) = core {
-                            object::record(core, &self.name, "acquire", String::new);
+                            object::record(core, &self.name, "acquire", object::no_detail);
                         }
                         return Poll::Ready(());
                     }
                     *waiter = Waiter::Queued(st.waiters.push(Claim { task, kind }, cx.waker()));
                     if let (Some(core), Owner::Held(h)) = (core, st.owner) {
                         drop(st);
-                        object::record(core, &self.name, "wait", || {
-                            format!("held by {}", task_name(core, h.task))
+                        object::record(core, &self.name, "wait", |out| {
+                            out.push_str("held by ");
+                            write_task_name(core, h.task, out);
                         });
                     }
                 }
@@ -516,7 +517,7 @@ impl LockCore {
             Some((Phase::Granted, _)) => self.hand_over("pass on"),
             Some((Phase::Queued, _)) => with_runtime(|core| {
                 if let Some(core) = core {
-                    object::record(core, &self.name, "leave", String::new);
+                    object::record(core, &self.name, "leave", object::no_detail);
                 }
             }),
             None => {}
@@ -538,9 +539,11 @@ impl LockCore {
                 (waker, to)
             };
             if let Some(core) = core {
-                object::record(core, &self.name, action, || match to {
-                    Some(c) => format!("to {}", task_name(core, c.task)),
-                    None => String::new(),
+                object::record(core, &self.name, action, |out| {
+                    if let Some(c) = to {
+                        out.push_str("to ");
+                        write_task_name(core, c.task, out);
+                    }
                 });
             }
             if let Some(w) = waker {

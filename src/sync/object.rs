@@ -93,8 +93,9 @@ impl ObjectName {
     }
 
     /// Records `<name> <action> <detail>` for the current actor of the
-    /// current runtime, if any; `detail` is only built when tracing is on.
-    pub fn record(&self, action: &'static str, detail: impl FnOnce() -> String) {
+    /// current runtime, if any; `detail` writes the detail, only when
+    /// tracing is on.
+    pub fn record(&self, action: &'static str, detail: impl FnOnce(&mut String)) {
         crate::runtime::context::try_with_core(|core| record(core, self, action, detail));
     }
 }
@@ -104,13 +105,14 @@ fn numbered(kind: &'static str, core: &Core) -> Rc<str> {
 }
 
 /// Records `<name> <action> <detail>` by the current actor, if tracing is on.
-/// `detail` is only built when it will be recorded.
+/// `detail` writes the detail (into a buffer the core reuses), only when it
+/// will be recorded; [`no_detail`] writes none.
 #[inline]
 pub(crate) fn record(
     core: &Core,
     name: &ObjectName,
     action: &'static str,
-    detail: impl FnOnce() -> String,
+    detail: impl FnOnce(&mut String),
 ) {
     if core.tracing() {
         name.with(core, |object| core.record_object(object, action, detail));
@@ -125,11 +127,15 @@ pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>
     core.note_wait(WaitOn::Object(blocker));
 }
 
-/// A task as a trace detail names it (the trace's own naming: `writer`, `#3`).
-pub(crate) fn task_name(core: &Core, id: Option<TaskId>) -> String {
+/// An event with no detail.
+pub(crate) fn no_detail(_: &mut String) {}
+
+/// Writes a task as a trace detail names it (the trace's own naming:
+/// `writer`, `#3`; `loop` for none).
+pub(crate) fn write_task_name(core: &Core, id: Option<TaskId>, out: &mut String) {
     match id {
-        Some(id) => core.task_name(id),
-        None => "loop".to_string(),
+        Some(id) => core.write_task_name(id, out),
+        None => out.push_str("loop"),
     }
 }
 

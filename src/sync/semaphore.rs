@@ -2,14 +2,14 @@
 //! `Semaphore` and `BoundedSemaphore`. Strict FIFO.
 
 use std::cell::RefCell;
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
 use super::error::TooManyReleases;
-use super::object::{self, task_name, with_runtime, ObjectName};
+use super::object::{self, with_runtime, write_task_name, ObjectName};
 use super::wait_list::{Phase, WaitKey, WaitList};
 use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
@@ -354,7 +354,7 @@ impl Drop for SemaphoreAcquire<'_> {
             Some((Phase::Granted, _)) => self.core.release("pass on"),
             Some((Phase::Queued, _)) => with_runtime(|rt| {
                 if let Some(rt) = rt {
-                    object::record(rt, &self.core.name, "leave", String::new);
+                    object::record(rt, &self.core.name, "leave", object::no_detail);
                 }
             }),
             None => {}
@@ -419,7 +419,9 @@ impl SemCore {
     fn record_acquire(&self, left: usize) {
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::record(rt, &self.name, "acquire", || format!("{left} left"));
+                object::record(rt, &self.name, "acquire", |out| {
+                    let _ = write!(out, "{left} left");
+                });
             }
         });
     }
@@ -452,7 +454,7 @@ impl SemCore {
                     *key = Some(st.waiters.push(rt.and_then(Core::current_task), cx.waker()));
                     drop(st);
                     if let Some(rt) = rt {
-                        object::record(rt, &self.name, "wait", String::new);
+                        object::record(rt, &self.name, "wait", object::no_detail);
                     }
                 });
             }
@@ -480,9 +482,14 @@ impl SemCore {
         };
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::record(rt, &self.name, action, || match to {
-                    Some(t) => format!("to {}", task_name(rt, t)),
-                    None => format!("{available} available"),
+                object::record(rt, &self.name, action, |out| match to {
+                    Some(t) => {
+                        out.push_str("to ");
+                        write_task_name(rt, t, out);
+                    }
+                    None => {
+                        let _ = write!(out, "{available} available");
+                    }
                 });
             }
         });

@@ -125,8 +125,8 @@ where
             children.push(Task::spawn_on(core, None, fut));
         }
     });
-    label.record("start", || {
-        id_list((0..children.len()).map(|i| children.id(i)))
+    label.record("start", |out| {
+        out.push_str(&{ id_list((0..children.len()).map(|i| children.id(i))) })
     });
     AsCompleted {
         label,
@@ -184,7 +184,7 @@ impl<T> AsCompleted<T> {
     /// ```
     pub fn timeout_at(mut self, deadline: Instant) -> AsCompleted<T> {
         self.label
-            .record("deadline", || format!("until {deadline}"));
+            .record("deadline", |out| out.push_str(&format!("until {deadline}")));
         self.deadline = Some(sleep_until(deadline));
         self
     }
@@ -211,8 +211,9 @@ impl<T> AsCompleted<T> {
     pub fn into_pending(mut self) -> Vec<Task<T>> {
         self.state = StreamState::Ended;
         let tasks = self.children.take_remaining();
-        self.label
-            .record("release", || id_list(tasks.iter().map(Task::id)));
+        self.label.record("release", |out| {
+            out.push_str(&id_list(tasks.iter().map(Task::id)))
+        });
         tasks
     }
 }
@@ -229,22 +230,25 @@ impl<T> Stream for AsCompleted<T> {
         }
         if let Some((index, out)) = this.children.next_ended() {
             let id = this.children.id(index);
-            this.label.record("yield", || format!("{index} ({id})"));
+            this.label
+                .record("yield", |out| out.push_str(&format!("{index} ({id})")));
             return Poll::Ready(Some(
                 out.map_err(|error| AsCompletedError::Join { index, error }),
             ));
         }
         if this.children.unfinished() == 0 {
             this.state = StreamState::Ended;
-            this.label.record("done", String::new);
+            this.label.record("done", |_| {});
             return Poll::Ready(None);
         }
         if let Some(timer) = this.deadline.as_mut() {
             if Pin::new(&mut *timer).poll(cx).is_ready() {
                 this.state = StreamState::Ended;
                 let deadline = timer.deadline();
-                this.label.record("timeout", || {
-                    format!("pending [{}]", id_list(this.children.unfinished_ids()))
+                this.label.record("timeout", |out| {
+                    out.push_str(&{
+                        format!("pending [{}]", id_list(this.children.unfinished_ids()))
+                    })
                 });
                 return Poll::Ready(Some(Err(AsCompletedError::Elapsed(Elapsed::new(deadline)))));
             }
@@ -264,8 +268,8 @@ impl<T> Stream for AsCompleted<T> {
 impl<T> Drop for AsCompleted<T> {
     fn drop(&mut self) {
         if self.children.holds_unfinished() {
-            self.label.record("drop", || {
-                format!("cancels [{}]", id_list(self.children.unfinished_ids()))
+            self.label.record("drop", |out| {
+                out.push_str(&{ format!("cancels [{}]", id_list(self.children.unfinished_ids())) })
             });
         }
     }

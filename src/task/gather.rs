@@ -107,8 +107,8 @@ impl<O: 'static> Gathering<O> {
                 children.push(crate::task::Task::spawn_on(core, None, fut));
             }
         });
-        label.record("start", || {
-            id_list((0..children.len()).map(|i| children.id(i)))
+        label.record("start", |out| {
+            out.push_str(&{ id_list((0..children.len()).map(|i| children.id(i))) })
         });
         let outputs = (0..children.len()).map(|_| None).collect();
         Gathering {
@@ -140,11 +140,13 @@ impl<O: 'static> Gathering<O> {
                 }
                 (GatherState::Running, true) => {
                     let id = self.children.id(index);
-                    self.label
-                        .record("failure", || format!("{index} ({id}) {}", describe(&out)));
+                    self.label.record("failure", |text| {
+                        text.push_str(&format!("{index} ({id}) {}", describe(&out)))
+                    });
                     if !self.cancel_on_failure {
-                        self.label
-                            .record("detach", || id_list(self.children.unfinished_ids()));
+                        self.label.record("detach", |out| {
+                            out.push_str(&id_list(self.children.unfinished_ids()))
+                        });
                         self.children.detach_unfinished();
                         self.state = GatherState::Done;
                         return Poll::Ready(Err((index, out)));
@@ -164,13 +166,15 @@ impl<O: 'static> Gathering<O> {
         if self.children.unfinished() == 0 {
             match std::mem::replace(&mut self.state, GatherState::Done) {
                 GatherState::Running => {
-                    self.label
-                        .record("done", || format!("{} results", self.outputs.len()));
+                    self.label.record("done", |out| {
+                        out.push_str(&format!("{} results", self.outputs.len()))
+                    });
                     let outputs = self.outputs.drain(..).map(Option::unwrap).collect();
                     return Poll::Ready(Ok(outputs));
                 }
                 GatherState::Aborting { index, failure } => {
-                    self.label.record("failed", || format!("future {index}"));
+                    self.label
+                        .record("failed", |out| out.push_str(&format!("future {index}")));
                     return Poll::Ready(Err((index, failure)));
                 }
                 GatherState::Done => panic!("a gather was polled after it completed"),
@@ -188,7 +192,7 @@ impl<O> Drop for Gathering<O> {
             GatherState::Running | GatherState::Aborting { .. }
         ) {
             // Dropping `children` cancels every unfinished child.
-            self.label.record("drop", String::new);
+            self.label.record("drop", |_| {});
         }
     }
 }

@@ -231,7 +231,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         if self.is_done() {
             return Err(self.already_done(value));
         }
-        self.complete(Ok(value), "set", String::new);
+        self.complete(Ok(value), "set", |_| {});
         Ok(())
     }
 
@@ -253,7 +253,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         if self.is_done() {
             return Err(self.already_done(error));
         }
-        self.complete(Err(PromiseError::Failed(error)), "set_error", String::new);
+        self.complete(Err(PromiseError::Failed(error)), "set_error", |_| {});
         Ok(())
     }
 
@@ -278,7 +278,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         self.complete(
             Err(PromiseError::Cancelled { reason: None }),
             "cancel",
-            String::new,
+            |_| {},
         );
         true
     }
@@ -309,7 +309,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
                 reason: Some(reason),
             }),
             "cancel",
-            || detail,
+            |out| out.push_str(&detail),
         );
         true
     }
@@ -394,7 +394,7 @@ impl<T: 'static, E: 'static> Promise<T, E> {
         &self,
         result: Result<T, PromiseError<E>>,
         action: &'static str,
-        detail: impl FnOnce() -> String,
+        detail: impl FnOnce(&mut String),
     ) {
         *self.cell.state.borrow_mut() = PromiseState::Done(result);
         self.cell.label.record(action, detail);
@@ -545,7 +545,7 @@ impl<T: Clone + 'static, E: Clone + 'static> Future for PromiseWait<T, E> {
                 waiters.push((slot, cx.waker().clone()));
                 this.slot = Some(slot);
                 drop(waiters);
-                this.cell.label.record("wait", String::new);
+                this.cell.label.record("wait", |_| {});
             }
         }
         let blocker: Rc<dyn Blocker> = this.cell.clone();

@@ -69,7 +69,7 @@ where
     });
     let label = ObjectName::new("Shield");
     let inner = task.id();
-    label.record("start", || inner.to_string());
+    label.record("start", |out| out.push_str(&inner.to_string()));
     Shield {
         blocker: Rc::new(Shielding {
             label: label.name(),
@@ -140,7 +140,8 @@ impl<T> Drop for Shield<T> {
         if let Some(task) = self.task.take() {
             if !task.is_finished() {
                 let id = task.id();
-                self.label.record("detach", || id.to_string());
+                self.label
+                    .record("detach", |out| out.push_str(&id.to_string()));
                 task.detach();
             }
         }

@@ -203,11 +203,13 @@ impl<T> Wait<T> {
         let tasks: Vec<Task<T>> = tasks.into_iter().collect();
         let label = ObjectName::new("Wait");
         let timer = timeout.map(sleep);
-        label.record("start", || {
-            let until = timer
-                .as_ref()
-                .map_or(String::new(), |t| format!(" until {}", t.deadline()));
-            format!("{when} [{}]{until}", id_list(tasks.iter().map(Task::id)))
+        label.record("start", |out| {
+            out.push_str(&{
+                let until = timer
+                    .as_ref()
+                    .map_or(String::new(), |t| format!(" until {}", t.deadline()));
+                format!("{when} [{}]{until}", id_list(tasks.iter().map(Task::id)))
+            })
         });
         Wait {
             status: Rc::new(WaitStatus {
@@ -275,12 +277,12 @@ impl<T> Future for Wait<T> {
         if ready || timed_out {
             let (done, pending) = this.split();
             let action = if ready { "return" } else { "timeout" };
-            this.label.record(action, || {
-                format!(
+            this.label.record(action, |out| {
+                out.push_str(&format!(
                     "done [{}] pending [{}]",
                     id_list(done.iter().map(Task::id)),
                     id_list(pending.iter().map(Task::id))
-                )
+                ))
             });
             return Poll::Ready(Ok((done, pending)));
         }
@@ -300,11 +302,13 @@ impl<T> Drop for Wait<T> {
     fn drop(&mut self) {
         if !self.returned && self.tasks.iter().any(|t| !t.is_finished()) {
             // The handles go with us, which cancels their tasks.
-            self.label.record("drop", || {
-                format!(
-                    "cancels [{}]",
-                    id_list(self.tasks.iter().filter(|t| !t.is_finished()).map(Task::id))
-                )
+            self.label.record("drop", |out| {
+                out.push_str(&{
+                    format!(
+                        "cancels [{}]",
+                        id_list(self.tasks.iter().filter(|t| !t.is_finished()).map(Task::id))
+                    )
+                })
             });
         }
     }

@@ -113,6 +113,12 @@ impl Trace {
         display_name(self.name_of(id).map(|n| &**n), "", Some(id.0))
     }
 
+    /// Writes the display name of a task to `out` (as `task_name`, without
+    /// allocating).
+    pub(crate) fn write_task_name(&self, id: TaskId, out: &mut String) {
+        name::write_display_name(self.name_of(id).map(|n| &**n), "", Some(id.0), out);
+    }
+
     fn name_of(&self, id: TaskId) -> Option<&Rc<str>> {
         self.names
             .binary_search_by_key(&id, |(i, _)| *i)

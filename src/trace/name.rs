@@ -7,16 +7,26 @@ use std::fmt::Write;
 /// `name` if there is one, else `kind#number` (`kind#?` without a number).
 /// Tasks have no kind: an unnamed task is `#3`.
 pub(crate) fn display_name(name: Option<&str>, kind: &str, number: Option<u64>) -> String {
+    let mut out = String::with_capacity(name.map_or(kind.len() + 4, str::len));
+    write_display_name(name, kind, number, &mut out);
+    out
+}
+
+/// [`display_name`], written to `out`.
+pub(crate) fn write_display_name(
+    name: Option<&str>,
+    kind: &str,
+    number: Option<u64>,
+    out: &mut String,
+) {
     if let Some(name) = name {
-        return name.to_string();
+        return out.push_str(name);
     }
-    let mut out = String::with_capacity(kind.len() + 4);
     out.push_str(kind);
     match number {
         Some(n) => write!(out, "#{n}").expect("writing to a String"),
         None => out.push_str("#?"),
     }
-    out
 }
 
 /// A named object as traces and reports show it: `Lock "accounts"`. The

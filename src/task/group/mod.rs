@@ -138,7 +138,7 @@ impl<E: 'static> TaskGroup<E> {
         Fut: Future<Output = Result<R, E>>,
     {
         let label = ObjectName::new("TaskGroup");
-        label.record("open", String::new);
+        label.record("open", |_| {});
         let group = TaskGroup {
             inner: Rc::new(GroupInner {
                 children: RefCell::new(ChildTasks::new(label.name())),
@@ -243,7 +243,9 @@ impl<E: 'static> TaskGroup<E> {
         };
         let id = task.id();
         self.inner.children.borrow_mut().push(task);
-        self.inner.label.record("spawn", || id.to_string());
+        self.inner
+            .label
+            .record("spawn", |out| out.push_str(&id.to_string()));
         Ok(handle)
     }
 

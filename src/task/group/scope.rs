@@ -44,7 +44,9 @@ where
             Failure::Panicked { task, .. } => format!("{task} panicked"),
             Failure::Body(_) => "the body returned an error".to_string(),
         };
-        inner.label.record("failure", || what.clone());
+        inner
+            .label
+            .record("failure", |out| out.push_str(&what.clone()));
         inner.failures.borrow_mut().push(failure);
         if matches!(inner.state.get(), GroupState::Open | GroupState::Joining) {
             self.abort(&what);
@@ -57,9 +59,11 @@ where
         inner.state.set(GroupState::Aborting);
         let body = self.body.take();
         let unfinished = inner.children.borrow().unfinished_ids();
-        inner.label.record("abort", || {
-            let body = if body.is_some() { "body and " } else { "" };
-            format!("cancels {body}[{}]", id_list(unfinished.iter().copied()))
+        inner.label.record("abort", |out| {
+            out.push_str(&{
+                let body = if body.is_some() { "body and " } else { "" };
+                format!("cancels {body}[{}]", id_list(unfinished.iter().copied()))
+            })
         });
         let reason = format!("{} aborted: {why}", inner.label.name());
         inner.children.borrow().cancel_unfinished(&reason);
@@ -110,8 +114,10 @@ where
                     this.output = Some(r);
                     let inner = &this.group.inner;
                     inner.state.set(GroupState::Joining);
-                    inner.label.record("join", || {
-                        format!("[{}]", id_list(inner.children.borrow().unfinished_ids()))
+                    inner.label.record("join", |out| {
+                        out.push_str(&{
+                            format!("[{}]", id_list(inner.children.borrow().unfinished_ids()))
+                        })
                     });
                 }
                 Poll::Ready(Err(e)) => {
@@ -125,13 +131,13 @@ where
             inner.state.set(GroupState::Closed);
             let failures = std::mem::take(&mut *inner.failures.borrow_mut());
             if failures.is_empty() {
-                inner.label.record("done", String::new);
+                inner.label.record("done", |_| {});
                 let out = this.output.take().expect("the body returned Ok");
                 return Poll::Ready(Ok(out));
             }
-            inner
-                .label
-                .record("failed", || format!("{} failure(s)", failures.len()));
+            inner.label.record("failed", |out| {
+                out.push_str(&format!("{} failure(s)", failures.len()))
+            });
             this.output = None;
             return Poll::Ready(Err(GroupError::new(
                 inner.label.name().to_string(),
@@ -151,9 +157,11 @@ impl<Fut, R, E> Drop for Scope<Fut, R, E> {
         }
         inner.state.set(GroupState::Closed);
         let unfinished = inner.children.borrow().unfinished_ids();
-        inner.label.record("drop", || {
-            let body = if self.body.is_some() { "body and " } else { "" };
-            format!("cancels {body}[{}]", id_list(unfinished.iter().copied()))
+        inner.label.record("drop", |out| {
+            out.push_str(&{
+                let body = if self.body.is_some() { "body and " } else { "" };
+                format!("cancels {body}[{}]", id_list(unfinished.iter().copied()))
+            })
         });
         let reason = format!("{} was dropped", inner.label.name());
         inner.children.borrow().cancel_unfinished(&reason);
