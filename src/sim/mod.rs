@@ -176,11 +176,13 @@ impl Sim {
         sim
     }
 
-    /// A simulation that follows `picks`: at the n-th choice it takes
-    /// `picks[n]` (capped at the last of the ready options), and FIFO (option 0)
-    /// once the list runs out. Any list fits any program, so this is the form
-    /// to edit: shrinking, exhaustive search and the proptest strategy use it.
-    /// `Sim::guided(seed, vec![])` is FIFO.
+    /// A simulation that follows `picks`: at the n-th choice (a scheduling
+    /// pick or a drawn value) it takes option `picks[n]`, capped at the last
+    /// option (the last ready task, a value's largest), and option 0 once
+    /// the list runs out (FIFO, each value its domain's first). Any list fits
+    /// any program, so this is the form to edit: shrinking, exhaustive
+    /// search and the proptest strategy use it. `Sim::guided(seed, vec![])`
+    /// is FIFO with the smallest values.
     ///
     /// ```
     /// use seedloop::{Sim, spawn, yield_now};
