@@ -16,7 +16,7 @@
 //!   "Everything slow at once" is one site biased high.
 //! - **Delay-bounded** (Emmi, Qadeer, Rakamarić, POPL 2011, for delays in
 //!   schedules): `depth - 1` draw indices are chosen uniformly among the
-//!   first `k` value draws of the run (`k` is `expected_steps`), and the
+//!   first `k` draws of the run (`k` is `expected_steps`), and the
 //!   draws at those indices take their last value whatever their site's
 //!   bias. With the other draws minimal, that is one straggler among fast
 //!   messages.
@@ -28,8 +28,9 @@
 //! it does under `Policy::Random`.
 //!
 //! What it guarantees, per run, for a failure whose draws come from `s`
-//! sites (independent of PCT's scheduling guarantee, which holds at the same
-//! time: the two draw from separate streams):
+//! sites and fall among the run's first `k` draws (independent of PCT's
+//! scheduling guarantee: the two draw from separate streams, so a failure
+//! that needs an order and values gets the product):
 //!
 //! - if it needs every draw of those sites at its last value, probability at
 //!   least `4^-s` (each site biased high);
