@@ -28,6 +28,12 @@
 //!   (the buggy ones stop at their first failure), policy random, on 1 thread
 //!   and on every core (at least 2), next to the speed-up the machine gives
 //!   plain arithmetic at the same moment. `-- throughput` prints only this.
+//! - Values: uniform sampling against PCT, the runs-to-find medians side by
+//!   side for every bug, with issue 11's target for the timing bugs (those
+//!   whose failure needs specific delays): PCT needs at most a tenth of the
+//!   runs uniform sampling needs, a fifth where uniform needs fewer than
+//!   100. `-- target` prints only this table (the same 20 sweeps, runs
+//!   only).
 
 #[path = "../sim-tests/catalogue/programs/mod.rs"]
 mod bugs;
@@ -117,13 +123,14 @@ impl Row {
         }
     }
 
+    /// The median of the runs to find it (`u64::MAX`: not found in most
+    /// sweeps).
+    fn median_runs(&self) -> u64 {
+        median_runs(&self.runs)
+    }
+
     fn print(&self, bug: &str, policy: &str) {
-        let mut runs: Vec<u64> = self.runs.iter().map(|r| r.unwrap_or(u64::MAX)).collect();
-        runs.sort_unstable();
-        let median_runs = match runs[runs.len() / 2] {
-            u64::MAX => format!("> {BUDGET}"),
-            r => r.to_string(),
-        };
+        let median_runs = fmt_runs(self.median_runs());
         let found = match self.runs.len() {
             1 => "deterministic".to_string(),
             n => format!("{}/{n}", self.runs.iter().flatten().count()),
@@ -135,6 +142,101 @@ impl Row {
             self.shrunk.as_deref().map_or("-".into(), shrunk),
         );
     }
+}
+
+/// The median of runs to the first failure; `u64::MAX` if most sweeps found
+/// nothing.
+fn median_runs(runs: &[Option<u64>]) -> u64 {
+    median(runs.iter().map(|r| r.unwrap_or(u64::MAX)).collect())
+}
+
+fn fmt_runs(runs: u64) -> String {
+    match runs {
+        u64::MAX => format!("> {BUDGET}"),
+        r => r.to_string(),
+    }
+}
+
+/// Runs to the first failure in each of `SWEEPS` sweeps over disjoint seed
+/// ranges (`None`: not found in the sweep), shrinking off.
+fn runs_to_find(bug: &Bug, policy: Policy, steps: u64) -> Vec<Option<u64>> {
+    (0..SWEEPS)
+        .map(|i| {
+            let check = check(bug, policy, steps).shrink(false);
+            found(
+                check
+                    .seeds(i * BUDGET..(i + 1) * BUDGET)
+                    .try_run(bug.program),
+            )
+            .map(|f| f.runs)
+        })
+        .collect()
+}
+
+/// The policies the value table compares: uniform values against PCT's.
+const VALUE_POLICIES: [Policy; 3] = [
+    Policy::Random,
+    Policy::Pct { depth: 2 },
+    Policy::Pct { depth: 3 },
+];
+
+/// Runs-to-find medians per bug under `VALUE_POLICIES`, in that order.
+type ValueRow = (&'static Bug, [u64; 3]);
+
+/// Uniform against PCT for every bug, with the target for the timing bugs.
+fn print_value_table(rows: &[ValueRow]) {
+    println!("\nValues: runs to find each bug, uniform values (`random`) against PCT's");
+    println!("steered values (median of {SWEEPS} sweeps of up to {BUDGET} seeds). Target");
+    println!("(timing bugs, whose failure needs specific delays): PCT needs at most a tenth");
+    println!("of uniform's runs, a fifth where uniform needs fewer than 100.\n");
+    println!("| bug | needs | random | pct:2 | pct:3 | random / pct:2 | random / pct:3 | target |");
+    println!("|---|---|---:|---:|---:|---:|---:|---|");
+    for (bug, [random, pct2, pct3]) in rows {
+        let ratio = |pct: u64| match (*random, pct) {
+            (u64::MAX, u64::MAX) => "-".to_string(),
+            (u64::MAX, _) => format!("> {:.0}", BUDGET as f64 / pct as f64),
+            (_, u64::MAX) => "< 1".to_string(),
+            (r, p) => format!("{:.1}", r as f64 / p as f64),
+        };
+        let target = if bug.timing {
+            let factor = if *random < 100 { 5 } else { 10 };
+            let met = |pct: u64| pct != u64::MAX && pct.saturating_mul(factor) <= *random;
+            format!(
+                "1/{factor}: {}",
+                match (met(*pct2), met(*pct3)) {
+                    (true, true) => "met (both depths)",
+                    (true, false) => "met (pct:2 only)",
+                    (false, true) => "met (pct:3 only)",
+                    (false, false) => "not met",
+                }
+            )
+        } else {
+            "-".to_string()
+        };
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {} | {target} |",
+            bug.name,
+            if bug.timing { "delays" } else { "an order" },
+            fmt_runs(*random),
+            fmt_runs(*pct2),
+            fmt_runs(*pct3),
+            ratio(*pct2),
+            ratio(*pct3),
+        );
+    }
+}
+
+/// The value table alone (`-- target`).
+fn print_target() {
+    let rows: Vec<ValueRow> = CATALOGUE
+        .iter()
+        .map(|bug| {
+            let steps = run_length(bug.program);
+            let medians = VALUE_POLICIES.map(|p| median_runs(&runs_to_find(bug, p, steps)));
+            (bug, medians)
+        })
+        .collect();
+    print_value_table(&rows);
 }
 
 /// A bug under a seeded policy: `SWEEPS` sweeps over disjoint seed ranges.
@@ -221,7 +323,11 @@ fn main() {
     if cfg!(debug_assertions) {
         println!("(a debug build: the times below are not the release figures)\n");
     }
-    // `-- throughput` skips the table.
+    // `-- throughput` skips the table; `-- target` prints the value table only.
+    if std::env::args().any(|a| a == "target") {
+        print_target();
+        return;
+    }
     if !std::env::args().any(|a| a == "throughput") {
         print_table();
     }
@@ -237,15 +343,16 @@ fn print_table() {
     println!("| bug | policy | runs to find | found in | search | with report | shrunk |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     let mut lengths = Vec::new();
+    let mut value_rows = Vec::new();
     for bug in &CATALOGUE {
         let steps = run_length(bug.program);
-        for policy in [
-            Policy::Random,
-            Policy::Pct { depth: 2 },
-            Policy::Pct { depth: 3 },
-        ] {
-            seeded_row(bug, policy, steps).print(bug.name, &policy.to_string());
+        let mut medians = [0; 3];
+        for (policy, median) in VALUE_POLICIES.into_iter().zip(&mut medians) {
+            let row = seeded_row(bug, policy, steps);
+            row.print(bug.name, &policy.to_string());
+            *median = row.median_runs();
         }
+        value_rows.push((bug, medians));
         exhaustive_row(bug).print(bug.name, &format!("exhaustive:{}", bug.deviations));
         lengths.push((bug.name, steps));
     }
@@ -256,6 +363,7 @@ fn print_table() {
     for (name, steps) in &lengths {
         println!("| {name} | {steps} |");
     }
+    print_value_table(&value_rows);
 
     let overhead = median(
         (0..SWEEPS)

@@ -125,6 +125,18 @@ mod queue_check_then_act {
     }
 }
 
+mod slow_hops_miss_deadline {
+    use crate::programs::slow_hops_miss_deadline::*;
+
+    bug_tests! {
+        program: slow_hops_miss_deadline,
+        fixed: slow_hops_miss_deadline_fixed,
+        fails_with: "the request missed its 89.5 ms deadline",
+        random_seeds: 0..10000,
+        pct: (depth 2, seeds 0..50),
+    }
+}
+
 mod stale_cache {
     use crate::programs::stale_cache::*;
 
@@ -146,6 +158,30 @@ mod starvation {
         fails_with: "the reporter starved",
         random_seeds: 0..5000,
         pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod straggler_overtakes_close {
+    use crate::programs::straggler_overtakes_close::*;
+
+    bug_tests! {
+        program: straggler_overtakes_close,
+        fixed: straggler_overtakes_close_fixed,
+        fails_with: "the file is open after it was closed",
+        random_seeds: 0..10000,
+        pct: (depth 2, seeds 0..200),
+    }
+}
+
+mod timeout_between_steps {
+    use crate::programs::timeout_between_steps::*;
+
+    bug_tests! {
+        program: timeout_between_steps,
+        fixed: timeout_between_steps_fixed,
+        fails_with: "money vanished",
+        random_seeds: 0..5000,
+        pct: (depth 2, seeds 0..50),
     }
 }
 

@@ -24,6 +24,7 @@ mod scenarios;
 mod semantics;
 mod task_extras;
 mod timeouts;
+mod value_steering;
 mod wake_order;
 
 /// The `cargo test --test core …` commands of the docs match tests here.

@@ -6,9 +6,11 @@
 //! `sim-tests/catalogue/bugs.rs`, show that every exploration policy finds
 //! each bug, that bounded exhaustive search finds it within its bound, that
 //! shrinking reduces it to its essential deviations from FIFO, and that the
-//! fix holds. Every program passes under FIFO (asyncio's order) for every
-//! seed: each bug needs at least one scheduling decision asyncio would not
-//! make.
+//! fix holds. Every program passes under FIFO (asyncio's order) with the
+//! smallest values: each bug needs at least one choice away from the plain
+//! one. The first eleven need a scheduling decision asyncio would not make
+//! (and pass under FIFO for every seed); the last three (timing bugs) need
+//! specific delays drawn with `seedloop::random::range`.
 //!
 //! This module is compiled three times: by the `catalogue` test binary
 //! (`mod programs;` in `sim-tests/catalogue/main.rs`), by the `check` test
@@ -33,8 +35,11 @@ pub mod lock_order_deadlock;
 pub mod lost_update;
 pub mod missed_notification;
 pub mod queue_check_then_act;
+pub mod slow_hops_miss_deadline;
 pub mod stale_cache;
 pub mod starvation;
+pub mod straggler_overtakes_close;
+pub mod timeout_between_steps;
 pub mod timeout_leaks_lock;
 
 /// A catalogue program, boxed so that programs of different types share a table.
@@ -51,21 +56,29 @@ pub struct Bug {
     /// The fewest deviations from FIFO that make it fail: bounded exhaustive
     /// search with this bound finds it, with one less it exhausts the space.
     pub deviations: usize,
+    /// Whether the failure needs specific values (delays drawn with
+    /// `seedloop::random`) rather than a scheduling decision: such a program
+    /// may fail under FIFO with values drawn from the seed.
+    pub timing: bool,
 }
 
 macro_rules! entry {
     ($module:ident :: $program:ident, $fixed:ident, $deviations:expr) => {
+        entry!($module::$program, $fixed, $deviations, timing: false)
+    };
+    ($module:ident :: $program:ident, $fixed:ident, $deviations:expr, timing: $timing:expr) => {
         Bug {
             name: stringify!($program),
             program: || Box::pin($module::$program()),
             fixed: || Box::pin($module::$fixed()),
             deviations: $deviations,
+            timing: $timing,
         }
     };
 }
 
 /// Every bug of the catalogue, in the order of `docs/bugs.md`.
-pub const CATALOGUE: [Bug; 11] = [
+pub const CATALOGUE: [Bug; 14] = [
     entry!(lost_update::lost_update, lost_update_fixed, 1),
     entry!(
         lock_order_deadlock::lock_order_deadlock,
@@ -101,6 +114,24 @@ pub const CATALOGUE: [Bug; 11] = [
     entry!(double_release::double_release, double_release_fixed, 1),
     entry!(starvation::starvation, starvation_fixed, 1),
     entry!(stale_cache::stale_cache, stale_cache_fixed, 3),
+    entry!(
+        slow_hops_miss_deadline::slow_hops_miss_deadline,
+        slow_hops_miss_deadline_fixed,
+        5,
+        timing: true
+    ),
+    entry!(
+        straggler_overtakes_close::straggler_overtakes_close,
+        straggler_overtakes_close_fixed,
+        1,
+        timing: true
+    ),
+    entry!(
+        timeout_between_steps::timeout_between_steps,
+        timeout_between_steps_fixed,
+        1,
+        timing: true
+    ),
 ];
 
 /// How many scheduling choices a run of `program` makes: the most seen

@@ -14,6 +14,7 @@ pub(crate) mod pct;
 pub(crate) mod random;
 pub(crate) mod rng;
 pub(crate) mod value;
+pub(crate) mod value_steering;
 
 pub(crate) use chooser::Chooser;
 pub use chooser::{Choice, ChoiceKind, Divergence};
@@ -46,6 +47,34 @@ pub enum Policy {
     /// `depth - 1` priority change points. Finds a bug that needs `depth`
     /// ordering constraints with probability at least `1/(n·k^(depth-1))`
     /// for `n` tasks and `k` steps.
+    ///
+    /// It also steers the values the program draws (`seedloop::random`)
+    /// toward rare timings, from a stream of their own (a seed's picks do
+    /// not depend on them): per run, each draw site is biased low (every
+    /// draw there its domain's first value) with probability 1/2, high (its
+    /// last) with 1/4, or left uniform; and `depth - 1` of the first `k`
+    /// draws take their last value. A failure that needs every draw of `s`
+    /// sites at its top is found with probability at least `4^-s` per run;
+    /// one that needs `depth - 1` given draws at their top and the rest of
+    /// those sites at their bottom, at least `2^-s·(depth-1)!/k^(depth-1)`.
+    /// Draws after the first `k` are uniform. See "Values are choices" in
+    /// `docs/exploring.md`.
+    ///
+    /// ```
+    /// use seedloop::{Policy, Sim};
+    /// // Five hops of 1..=20 ms: all five at 20 ms is a 1 in 3.2 million
+    /// // draw when uniform; PCT biases the site high in a quarter of runs.
+    /// let all_slow = (0..20u64)
+    ///     .filter(|&seed| {
+    ///         let mut sim = Sim::new(seed).policy(Policy::Pct { depth: 2 }).expected_steps(5);
+    ///         let hops = sim
+    ///             .run(async { (0..5).map(|_| seedloop::random::range(1..21)).sum::<u64>() })
+    ///             .unwrap();
+    ///         hops == 100
+    ///     })
+    ///     .count();
+    /// assert!(all_slow >= 2, "{all_slow} of 20 runs");
+    /// ```
     Pct {
         /// The bug depth to target (1 or more).
         depth: usize,

@@ -7,11 +7,16 @@
 //! priority below every initial one (the i-th change point gives priority i).
 //! A bug that needs `d` ordering constraints is then hit with probability at
 //! least `1/(n·k^(d-1))` per run.
+//!
+//! Values (`seedloop::random`) are steered toward rare timings from their
+//! own stream, so a seed's picks are the same whatever the program draws:
+//! see `value_steering.rs` for how and with what probability.
 
 use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 
 use super::value::ValueView;
+use super::value_steering::ValueSteering;
 use super::{ReadyView, SchedulePolicy};
 use crate::runtime::ready_set::Choosable;
 use crate::runtime::sched::rng::below;
@@ -19,8 +24,8 @@ use crate::runtime::sched::Divergence;
 
 pub(crate) struct Pct {
     rng: ChaCha8Rng,
-    /// Values are drawn plainly, from their own stream.
-    values: ChaCha8Rng,
+    /// Values are steered from their own stream.
+    values: ValueSteering,
     depth: u64,
     /// Priority by task id (index); 0 means "not seen yet".
     priorities: Vec<u64>,
@@ -40,7 +45,7 @@ impl Pct {
         change_points.sort_unstable();
         Pct {
             rng,
-            values,
+            values: ValueSteering::new(values, depth, k),
             depth,
             priorities: Vec::new(),
             callback_priority: 0,
@@ -111,6 +116,6 @@ impl SchedulePolicy for Pct {
     }
 
     fn value(&mut self, view: &ValueView<'_>) -> Result<u64, Divergence> {
-        Ok(view.request.draw_plain(&mut self.values))
+        Ok(self.values.value(view))
     }
 }

@@ -34,7 +34,6 @@ pub(crate) struct ValueRequest {
     pub start: u64,
     /// Where the program asked (`#[track_caller]`): policies that steer
     /// values per call site (swarm testing) key on it.
-    #[allow(dead_code)] // until PCT steers values (issue 11)
     pub site: &'static Location<'static>,
 }
 
@@ -88,7 +87,6 @@ pub(crate) struct ValueView<'a> {
     /// How many choices (of any kind) were made before this one.
     pub step: usize,
     /// How many value choices were made before this one.
-    #[allow(dead_code)] // until PCT steers values (issue 11)
     pub draw: usize,
 }
 
