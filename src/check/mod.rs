@@ -453,7 +453,7 @@ impl Check {
                     exhausted: Some(explored.exhausted),
                     how: format!(
                         "every schedule with at most {k} deviations from FIFO{}",
-                        if explored.sampled {
+                        if explored.sampled && k > 0 {
                             "; values of domains over 16 taken at their two ends and \
                              three points between"
                         } else {
