@@ -29,6 +29,10 @@ pub struct CheckFailure {
     pub trace_file: Option<PathBuf>,
     /// The same in Chrome trace-event JSON (opens in Perfetto).
     pub chrome_file: Option<PathBuf>,
+    /// The cancels the check injected in the reported run
+    /// ([`Check::inject_cancels`](super::Check::inject_cancels)), one per
+    /// task, as `#3 "withdraw" at await 2`; empty when there were none.
+    pub injected_cancels: Vec<String>,
 }
 
 impl CheckFailure {
@@ -64,6 +68,13 @@ impl fmt::Display for CheckFailure {
                 f,
                 "shrunk to:      {s} ({}; {runs} shrinking runs)",
                 size(s)
+            )?;
+        }
+        if !self.injected_cancels.is_empty() {
+            writeln!(
+                f,
+                "cancelled by the check: {}",
+                self.injected_cancels.join(", ")
             )?;
         }
         writeln!(f, "determinism: {}", self.determinism)?;

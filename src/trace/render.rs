@@ -98,13 +98,23 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
             object_words(&o.object, o.action, &o.detail, out);
             Ok(())
         }
-        EventKind::Drew(d) => draw_words(d, out),
+        EventKind::CancelInjected {
+            at_await,
+            in_timeout,
+            ..
+        } => write!(
+            out,
+            "cancelled by check at await {at_await}{}",
+            if *in_timeout { " in a timeout" } else { "" }
+        ),
+        EventKind::Drew(d) => draw_words(trace, d, out),
     };
 }
 
 /// `random 7 in 1..11`, `random true (chance 0.25)`, `fault yes`,
-/// `cancel at await 2 of 4`.
-fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
+/// `choose to cancel #3 at await 2 (never, 1..=8)`,
+/// `choose not to cancel #3 (never, 1..=8)`.
+fn draw_words(trace: &Trace, d: &DrawEvent, out: &mut String) -> std::fmt::Result {
     match (d.kind, d.chance) {
         (ChoiceKind::Value, Some(p)) => write!(out, "random {} (chance {p})", d.picked == 1),
         (ChoiceKind::Value, None) => write!(
@@ -114,6 +124,21 @@ fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
             d.start,
             d.start as u128 + d.options as u128
         ),
+        (ChoiceKind::Cancel, _) => {
+            out.push_str(if d.picked == 0 {
+                "choose not to cancel "
+            } else {
+                "choose to cancel "
+            });
+            match d.task {
+                Some(task) => name(trace, task, out),
+                None => out.push_str("a task"),
+            }
+            if d.picked > 0 {
+                write!(out, " at await {}", d.picked)?;
+            }
+            write!(out, " (never, 1..={})", d.options - 1)
+        }
         (ChoiceKind::Fault, _) => {
             write!(out, "fault {}", if d.picked == 1 { "yes" } else { "no" })
         }
