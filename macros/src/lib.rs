@@ -186,8 +186,14 @@ fn parse_args(attr: TokenStream) -> Result<String, Error> {
         let k = key.to_string();
         calls += &match k.as_str() {
             "seeds" => format!(".seeds(0..{})", int(value, &v)?),
-            "exhaustive" | "threads" | "expected_steps" | "max_runs" | "step_limit"
-            | "shrink_budget" | "self_check_sample" | "inject_cancels_up_to" => {
+            "exhaustive"
+            | "threads"
+            | "expected_steps"
+            | "max_runs"
+            | "step_limit"
+            | "shrink_budget"
+            | "self_check_sample"
+            | "inject_cancels_up_to" => {
                 format!(".{k}({})", int(value, &v)?)
             }
             "shrink" | "isolate_panics" | "self_check_every_seed" | "inject_cancels" => {
