@@ -28,6 +28,9 @@
 //!   (the buggy ones stop at their first failure), policy random, on 1 thread
 //!   and on every core (at least 2), next to the speed-up the machine gives
 //!   plain arithmetic at the same moment. `-- throughput` prints only this.
+//! - Bugs that need a cancel at the worst moment (`Bug::cancels`) are
+//!   searched with `Check::inject_cancels(true)`. `-- <bug name>...` prints
+//!   only those bugs' rows of the table.
 
 #[path = "../sim-tests/catalogue/programs/mod.rs"]
 mod bugs;
@@ -61,6 +64,7 @@ fn check(bug: &Bug, policy: Policy, steps: u64) -> Check {
         .expected_steps(steps)
         .threads(1)
         .trace_dir(trace_dir())
+        .inject_cancels(bug.cancels)
 }
 
 /// The failure of a check that found the bug, if it did.
@@ -150,6 +154,7 @@ fn seeded_row(bug: &Bug, policy: Policy, steps: u64) -> Row {
                 let mut sim = Sim::new(f.seed)
                     .policy(policy)
                     .expected_steps(steps)
+                    .inject_cancels(bug.cancels)
                     .tracing(false);
                 let (failing, last) = timed(|| sim.run((bug.program)()));
                 assert!(failing.is_err(), "seed {} fails again", f.seed);
@@ -178,6 +183,7 @@ fn exhaustive_row(bug: &Bug) -> Row {
             .name(bug.name)
             .threads(1)
             .trace_dir(trace_dir())
+            .inject_cancels(bug.cancels)
             .exhaustive(k)
     };
     let mut row = Row::new();
@@ -221,11 +227,15 @@ fn main() {
     if cfg!(debug_assertions) {
         println!("(a debug build: the times below are not the release figures)\n");
     }
-    // `-- throughput` skips the table.
+    // `-- throughput` skips the table; `-- <bug name>...` prints only
+    // those bugs' rows, and no throughput.
+    let named = std::env::args().any(|a| CATALOGUE.iter().any(|b| b.name == a));
     if !std::env::args().any(|a| a == "throughput") {
         print_table();
     }
-    print_throughput();
+    if !named {
+        print_throughput();
+    }
 }
 
 /// The runs, times and shrunk sizes per bug and policy.
@@ -237,7 +247,14 @@ fn print_table() {
     println!("| bug | policy | runs to find | found in | search | with report | shrunk |");
     println!("|---|---|---:|---:|---:|---:|---:|");
     let mut lengths = Vec::new();
-    for bug in &CATALOGUE {
+    // `-- <bug name>...` prints only those bugs' rows.
+    let only: Vec<String> = std::env::args()
+        .filter(|a| CATALOGUE.iter().any(|b| b.name == a))
+        .collect();
+    for bug in CATALOGUE
+        .iter()
+        .filter(|b| only.is_empty() || only.iter().any(|o| o == b.name))
+    {
         let steps = run_length(bug.program);
         for policy in [
             Policy::Random,

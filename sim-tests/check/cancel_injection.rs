@@ -382,3 +382,40 @@ fn exhaustive_search_finds_the_cancel_and_a_smaller_bound_misses_it() {
         .unwrap();
     assert_eq!(s.exhausted, Some(true), "{s}");
 }
+
+/// The ledger of docs/exploring.md, "Cancellation at the worst moment".
+async fn ledger_keeps_its_entries() {
+    let ledger = Rc::new(RefCell::new(vec!["opening balance"]));
+    let l = ledger.clone();
+    let bookkeeper = Builder::new()
+        .name("bookkeeper")
+        .cancellable_by_check(true)
+        .spawn(async move {
+            let mut entries = std::mem::take(&mut *l.borrow_mut());
+            entries.push("invoice 17");
+            sleep(ms(2)).await; // write to disk
+            *l.borrow_mut() = entries;
+        });
+    let _ = bookkeeper.await;
+    assert!(!ledger.borrow().is_empty(), "the ledger lost its entries");
+}
+
+/// The failure report docs/exploring.md shows for an injected cancel, as a
+/// test named `ledger::keeps_its_entries` reports it.
+#[test]
+fn the_cancel_report_in_the_docs() {
+    let dir = std::env::temp_dir().join("seedloop-docs-cancel-report");
+    let err = Check::new()
+        .inject_cancels(true)
+        .seeds(0..100)
+        .threads(1)
+        .name("ledger::keeps_its_entries")
+        .trace_dir(&dir)
+        .try_run(ledger_keeps_its_entries)
+        .unwrap_err();
+    let text = err
+        .to_string()
+        .replace(&dir.display().to_string(), "target/seedloop");
+    assert!(text.contains("cancelled by the check: \"bookkeeper\" at await 1\n"));
+    crate::snapshot!("check_cancel_report", text);
+}

@@ -2,7 +2,9 @@
 //! written against seedloop's own primitives.
 //!
 //! Each file holds the buggy program (`pub async fn <name>()`) and a fixed
-//! version (`pub async fn <name>_fixed()`). Their tests, in
+//! version (`pub async fn <name>_fixed()`). The bugs marked `cancels` need
+//! a cancel at the worst moment and are explored with
+//! `Check::inject_cancels(true)`. Their tests, in
 //! `sim-tests/catalogue/bugs.rs`, show that every exploration policy finds
 //! each bug, that bounded exhaustive search finds it within its bound, that
 //! shrinking reduces it to its essential deviations from FIFO, and that the
@@ -28,7 +30,9 @@ use seedloop::{Policy, Sim, Task};
 pub mod aba_slot;
 pub mod barrier_miscount;
 pub mod cancel_between_steps;
+pub mod cancelled_read_modify_write;
 pub mod double_release;
+pub mod hand_held_guard;
 pub mod lock_order_deadlock;
 pub mod lost_update;
 pub mod missed_notification;
@@ -51,21 +55,29 @@ pub struct Bug {
     /// The fewest deviations from FIFO that make it fail: bounded exhaustive
     /// search with this bound finds it, with one less it exhausts the space.
     pub deviations: usize,
+    /// The bug needs a cancel at the worst moment: it is explored with
+    /// `Check::inject_cancels(true)`, and passes with no cancel under every
+    /// order of its tasks (FIFO included).
+    pub cancels: bool,
 }
 
 macro_rules! entry {
     ($module:ident :: $program:ident, $fixed:ident, $deviations:expr) => {
+        entry!($module::$program, $fixed, $deviations, cancels: false)
+    };
+    ($module:ident :: $program:ident, $fixed:ident, $deviations:expr, cancels: $cancels:expr) => {
         Bug {
             name: stringify!($program),
             program: || Box::pin($module::$program()),
             fixed: || Box::pin($module::$fixed()),
             deviations: $deviations,
+            cancels: $cancels,
         }
     };
 }
 
 /// Every bug of the catalogue, in the order of `docs/bugs.md`.
-pub const CATALOGUE: [Bug; 11] = [
+pub const CATALOGUE: [Bug; 13] = [
     entry!(lost_update::lost_update, lost_update_fixed, 1),
     entry!(
         lock_order_deadlock::lock_order_deadlock,
@@ -101,6 +113,18 @@ pub const CATALOGUE: [Bug; 11] = [
     entry!(double_release::double_release, double_release_fixed, 1),
     entry!(starvation::starvation, starvation_fixed, 1),
     entry!(stale_cache::stale_cache, stale_cache_fixed, 3),
+    entry!(
+        cancelled_read_modify_write::cancelled_read_modify_write,
+        cancelled_read_modify_write_fixed,
+        1,
+        cancels: true
+    ),
+    entry!(
+        hand_held_guard::hand_held_guard,
+        hand_held_guard_fixed,
+        1,
+        cancels: true
+    ),
 ];
 
 /// How many scheduling choices a run of `program` makes: the most seen
