@@ -419,3 +419,38 @@ fn the_cancel_report_in_the_docs() {
     assert!(text.contains("cancelled by the check: \"bookkeeper\" at await 1\n"));
     crate::snapshot!("check_cancel_report", text);
 }
+
+/// `#[seedloop::test(inject_cancels = true)]` turns it on: the ledger's
+/// bug is found; without the argument, the same body passes.
+#[test]
+fn the_attribute_takes_inject_cancels() {
+    mod inner {
+        #[seedloop::test(seeds = 100, threads = 1, inject_cancels = true)]
+        pub async fn with_cancels() {
+            super::ledger_keeps_its_entries().await;
+        }
+
+        #[seedloop::test(seeds = 100, threads = 1, inject_cancels_up_to = 3)]
+        pub async fn with_cancels_up_to_3() {
+            super::ledger_keeps_its_entries().await;
+        }
+
+        #[seedloop::test(seeds = 100, threads = 1)]
+        pub async fn without() {
+            super::ledger_keeps_its_entries().await;
+        }
+    }
+    for (found, domain) in [
+        (inner::with_cancels as fn(), "(never, 1..=8)"),
+        (inner::with_cancels_up_to_3 as fn(), "(never, 1..=3)"),
+    ] {
+        let panic = std::panic::catch_unwind(found).unwrap_err();
+        let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+        assert!(
+            message.contains("cancelled by the check: \"bookkeeper\" at await 1"),
+            "{message}"
+        );
+        assert!(message.contains(domain), "{message}");
+    }
+    inner::without();
+}

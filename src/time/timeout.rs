@@ -112,6 +112,14 @@ impl Error for Elapsed {}
 /// # Cancel safety
 /// As cancel-safe as `fut`: dropping the timeout drops `fut`.
 ///
+/// # Cancel injection
+/// Under [`Check::inject_cancels`](crate::check::Check::inject_cancels) a
+/// spawned task that polls a timeout is a candidate for a cancel at one of
+/// the suspensions of `fut`, chosen by the run when `fut` first suspends.
+/// The task is cancelled (the timeout does not report `Elapsed`), as when
+/// another task cancels it there. A timeout in the main task is no
+/// candidate.
+///
 /// # Panics
 /// Outside a runtime.
 ///

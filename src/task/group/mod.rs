@@ -69,6 +69,9 @@ struct GroupInner<E> {
 /// - Inside the body, awaiting a child never sees its failure: the first
 ///   failure drops the body before it is polled again.
 /// - Cancelling one child through its [`GroupTask`] is not a failure.
+/// - Under [`Check::inject_cancels`](crate::check::Check::inject_cancels)
+///   every child is a candidate for a cancel at an await the run chooses
+///   (not a failure either, as above).
 /// - Spawning into a group that is aborting or has ended is a [`SpawnError`].
 /// - Cancelling the task that runs the scope drops the scope, which cancels
 ///   every child; nothing in the group can swallow that cancellation.
