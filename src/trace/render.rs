@@ -301,4 +301,58 @@ mod tests {
         );
         assert_eq!(trace.describe(&trace.events()[6]), "Queue#1 put to #2");
     }
+
+    /// The choice of an injected cancel names the task it may cancel, and
+    /// the cancel names the await where it lands.
+    #[test]
+    fn injected_cancels_render_as_documented() {
+        use crate::runtime::sched::ChoiceKind;
+        use crate::trace::DrawEvent;
+        let mut r = Recorder::new(true);
+        r.name_task(TaskId(1), Some("main".into()));
+        r.name_task(TaskId(2), Some("worker".into()));
+        r.name_task(TaskId(3), None);
+        let main = Actor::Task(TaskId(1));
+        let choice = |task, picked| {
+            EventKind::Drew(Box::new(DrawEvent {
+                kind: ChoiceKind::Cancel,
+                picked,
+                options: 9,
+                start: 0,
+                chance: None,
+                task,
+            }))
+        };
+        for (actor, kind) in [
+            (main, choice(Some(TaskId(2)), 2)),
+            (main, choice(Some(TaskId(3)), 0)),
+            (main, choice(None, 8)),
+            (
+                Actor::Task(TaskId(2)),
+                EventKind::CancelInjected {
+                    task: TaskId(2),
+                    at_await: 2,
+                    in_timeout: false,
+                },
+            ),
+            (
+                Actor::Task(TaskId(3)),
+                EventKind::CancelInjected {
+                    task: TaskId(3),
+                    at_await: 1,
+                    in_timeout: true,
+                },
+            ),
+        ] {
+            r.record(Instant::ZERO, actor, kind);
+        }
+        assert_eq!(
+            r.into_trace().render(),
+            "0.000000 main choose to cancel worker at await 2 (never, 1..=8)\n\
+             0.000000 main choose not to cancel #3 (never, 1..=8)\n\
+             0.000000 main choose to cancel a task at await 8 (never, 1..=8)\n\
+             0.000000 worker cancelled by check at await 2\n\
+             0.000000 #3 cancelled by check at await 1 in a timeout\n"
+        );
+    }
 }
