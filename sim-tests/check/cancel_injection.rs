@@ -454,3 +454,48 @@ fn the_attribute_takes_inject_cancels() {
     }
     inner::without();
 }
+
+/// A version 1 schedule (recorded before values were choices) replays to
+/// its recorded trace even under `inject_cancels`: those runs injected
+/// nothing, and a cancel drawn from the seed would move their values. The
+/// program has a candidate (its client waits inside a timeout).
+#[test]
+fn a_version_1_schedule_replays_without_injected_cancels() {
+    use crate::programs::timeout_leaks_lock::timeout_leaks_lock;
+    let corpus = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sim-tests/catalogue/corpus/schedules-v1.txt"
+    );
+    let text = std::fs::read_to_string(corpus).unwrap();
+    let lines: Vec<Vec<&str>> = text
+        .lines()
+        .filter(|l| l.starts_with("timeout_leaks_lock "))
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert!(!lines.is_empty());
+    for fields in lines {
+        let (schedule, hash) = (fields[2], u64::from_str_radix(fields[3], 16).unwrap());
+        let mut sim = Sim::replay(schedule).unwrap().inject_cancels(true);
+        let _ = sim.run(timeout_leaks_lock());
+        assert_eq!(sim.trace().hash(), hash, "{schedule}");
+        assert!(cancel_choices(&sim).is_empty());
+    }
+    // The same choices under other seeds: whatever the seed would draw,
+    // nothing is cancelled.
+    for seed in 0..60 {
+        let schedule = format!("sl1:{seed}:EAAQAA");
+        let mut plain = Sim::replay(&schedule).unwrap();
+        let _ = plain.run(timeout_leaks_lock());
+        let mut injecting = Sim::replay(&schedule).unwrap().inject_cancels(true);
+        let _ = injecting.run(timeout_leaks_lock());
+        assert_eq!(
+            injecting.trace().render(),
+            plain.trace().render(),
+            "{schedule}"
+        );
+    }
+    // The same program under a seed does have a cancel choice to make.
+    let mut sim = Sim::new(1).inject_cancels(true);
+    let _ = sim.run(timeout_leaks_lock());
+    assert_eq!(cancel_choices(&sim).len(), 1);
+}

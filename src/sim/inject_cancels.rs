@@ -66,8 +66,13 @@ impl Sim {
     }
 
     /// The bound the run uses: the one set, or, when replaying a schedule
-    /// that holds cancel choices, the bound they were recorded with.
+    /// that holds cancel choices, the bound they were recorded with. None
+    /// for the replay of a version 1 schedule: those runs injected nothing,
+    /// and a cancel drawn from the seed would move their values.
     pub(super) fn cancel_awaits_for_run(&self) -> Option<u32> {
+        if matches!(&self.source, Source::Replay(s) if s.values_from_seed()) {
+            return None;
+        }
         if self.inject_cancels.is_some() {
             return self.inject_cancels;
         }
