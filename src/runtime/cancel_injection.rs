@@ -121,7 +121,9 @@ impl Core {
 
     /// The task `key` just suspended (its poll returned `Pending`): if this
     /// is the await its plan chose, the cancel lands now. Called by the loop
-    /// after every poll of a spawned task while any plan is live.
+    /// after every poll of a spawned task while any plan is live. The plans
+    /// are searched linearly: a test has few live candidates, and a run
+    /// without injection never gets here.
     pub(crate) fn count_await(&self, key: TaskKey, header: &TaskHeader) {
         let due = {
             let mut plans = self.cancel_plans.borrow_mut();
