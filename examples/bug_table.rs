@@ -34,6 +34,9 @@
 //!   runs uniform sampling needs, a fifth where uniform needs fewer than
 //!   100. `-- target` prints only this table (the same 20 sweeps, runs
 //!   only).
+//! - Bugs that need a cancel at the worst moment (`Bug::cancels`) are
+//!   searched with `Check::inject_cancels(true)`. `-- <bug name>...` prints
+//!   only those bugs' rows of the table.
 
 #[path = "../sim-tests/catalogue/programs/mod.rs"]
 mod bugs;
@@ -67,6 +70,7 @@ fn check(bug: &Bug, policy: Policy, steps: u64) -> Check {
         .expected_steps(steps)
         .threads(1)
         .trace_dir(trace_dir())
+        .inject_cancels(bug.cancels)
 }
 
 /// The failure of a check that found the bug, if it did.
@@ -252,6 +256,7 @@ fn seeded_row(bug: &Bug, policy: Policy, steps: u64) -> Row {
                 let mut sim = Sim::new(f.seed)
                     .policy(policy)
                     .expected_steps(steps)
+                    .inject_cancels(bug.cancels)
                     .tracing(false);
                 let (failing, last) = timed(|| sim.run((bug.program)()));
                 assert!(failing.is_err(), "seed {} fails again", f.seed);
@@ -280,6 +285,7 @@ fn exhaustive_row(bug: &Bug) -> Row {
             .name(bug.name)
             .threads(1)
             .trace_dir(trace_dir())
+            .inject_cancels(bug.cancels)
             .exhaustive(k)
     };
     let mut row = Row::new();
@@ -323,15 +329,20 @@ fn main() {
     if cfg!(debug_assertions) {
         println!("(a debug build: the times below are not the release figures)\n");
     }
-    // `-- throughput` skips the table; `-- target` prints the value table only.
+    // `-- throughput` skips the table; `-- target` prints the value table
+    // only; `-- <bug name>...` prints only those bugs' rows, and no
+    // throughput.
     if std::env::args().any(|a| a == "target") {
         print_target();
         return;
     }
+    let named = std::env::args().any(|a| CATALOGUE.iter().any(|b| b.name == a));
     if !std::env::args().any(|a| a == "throughput") {
         print_table();
     }
-    print_throughput();
+    if !named {
+        print_throughput();
+    }
 }
 
 /// The runs, times and shrunk sizes per bug and policy.
@@ -344,7 +355,14 @@ fn print_table() {
     println!("|---|---|---:|---:|---:|---:|---:|");
     let mut lengths = Vec::new();
     let mut value_rows = Vec::new();
-    for bug in &CATALOGUE {
+    // `-- <bug name>...` prints only those bugs' rows.
+    let only: Vec<String> = std::env::args()
+        .filter(|a| CATALOGUE.iter().any(|b| b.name == a))
+        .collect();
+    for bug in CATALOGUE
+        .iter()
+        .filter(|b| only.is_empty() || only.iter().any(|o| o == b.name))
+    {
         let steps = run_length(bug.program);
         let mut medians = [0; 3];
         for (policy, median) in VALUE_POLICIES.into_iter().zip(&mut medians) {

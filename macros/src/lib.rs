@@ -25,7 +25,9 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// `expected_steps = N` (PCT's estimate of the run's length),
 /// `max_runs = N`, `step_limit = N`, `shrink = bool`, `shrink_budget = N`,
 /// `isolate_panics = bool`, `self_check_every_seed = bool`,
-/// `self_check_sample = N`. The `SEEDLOOP_*`
+/// `self_check_sample = N`, `inject_cancels = bool` (the run may cancel
+/// marked tasks, `TaskGroup` children and tasks inside a `timeout` at an
+/// await of its choosing), `inject_cancels_up_to = N`. The `SEEDLOOP_*`
 /// environment variables override them; see `docs/exploring.md`.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -162,7 +164,8 @@ fn replace_placeholders(ts: TokenStream, body: &TokenStream, ret: &TokenStream) 
 /// The arguments, each with the `Check` builder call it becomes.
 const ARGUMENTS: &str = "seeds = N, policy = \"..\", exhaustive = K, threads = N, \
     expected_steps = N, max_runs = N, step_limit = N, shrink = bool, shrink_budget = N, \
-    isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N";
+    isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N, \
+    inject_cancels = bool, inject_cancels_up_to = N";
 
 /// Parses `key = value, ...` into `Check` builder calls.
 fn parse_args(attr: TokenStream) -> Result<String, Error> {
@@ -183,11 +186,17 @@ fn parse_args(attr: TokenStream) -> Result<String, Error> {
         let k = key.to_string();
         calls += &match k.as_str() {
             "seeds" => format!(".seeds(0..{})", int(value, &v)?),
-            "exhaustive" | "threads" | "expected_steps" | "max_runs" | "step_limit"
-            | "shrink_budget" | "self_check_sample" => {
+            "exhaustive"
+            | "threads"
+            | "expected_steps"
+            | "max_runs"
+            | "step_limit"
+            | "shrink_budget"
+            | "self_check_sample"
+            | "inject_cancels_up_to" => {
                 format!(".{k}({})", int(value, &v)?)
             }
-            "shrink" | "isolate_panics" | "self_check_every_seed" => {
+            "shrink" | "isolate_panics" | "self_check_every_seed" | "inject_cancels" => {
                 format!(".{k}({})", boolean(value, &v)?)
             }
             "policy" => {

@@ -28,10 +28,12 @@ pub fn trace_dir() -> std::path::PathBuf {
 
 /// The standard tests of one bug:
 ///
-/// - under FIFO the program passes: for every seed, or, for a timing bug
-///   (`Bug::timing`: its failure needs specific delays, which a seed may
-///   draw), with every value its domain's first (the one run of
-///   `exhaustive(0)`);
+/// - under FIFO the program passes, with no cancel injected: for every
+///   seed, or, for a timing bug (`Bug::timing`: its failure needs specific
+///   delays, which a seed may draw), with every value its domain's first
+///   (the one run of `exhaustive(0)`);
+/// - every other test checks with `Check::inject_cancels` when the bug
+///   needs a cancel (`Bug::cancels`);
 /// - a `Policy::Random` sweep and a PCT sweep each find it within a budget
 ///   of seeds, failing the expected way;
 /// - exhaustive search with one deviation less than the bug needs covers
@@ -73,17 +75,35 @@ macro_rules! bug_tests {
                 bug().deviations
             }
 
-            fn check() -> Check {
-                Check::new().threads(1).trace_dir(trace_dir())
+            /// Whether the bug needs an injected cancel, from the catalogue.
+            fn cancels() -> bool {
+                CATALOGUE
+                    .iter()
+                    .find(|b| b.name == stringify!($program))
+                    .expect("the program is in the catalogue")
+                    .cancels
             }
 
+            fn check() -> Check {
+                Check::new()
+                    .threads(1)
+                    .trace_dir(trace_dir())
+                    .inject_cancels(cancels())
+            }
+
+            /// FIFO, and no cancel injected (a FIFO run still draws its
+            /// values, cancels included, from the seed).
             #[test]
             fn passes_under_fifo() {
                 if bug().timing {
                     let plain = check().exhaustive(0).run($program);
                     assert_eq!((plain.runs, plain.exhausted), (1, Some(true)), "{plain}");
                 } else {
-                    check().policy(Policy::Fifo).seeds(0..20).run($program);
+                    check()
+                        .inject_cancels(false)
+                        .policy(Policy::Fifo)
+                        .seeds(0..20)
+                        .run($program);
                 }
             }
 

@@ -65,6 +65,18 @@ mod cancel_between_steps {
     }
 }
 
+mod cancelled_read_modify_write {
+    use crate::programs::cancelled_read_modify_write::*;
+
+    bug_tests! {
+        program: cancelled_read_modify_write,
+        fixed: cancelled_read_modify_write_fixed,
+        fails_with: "the ledger lost its entries",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
 mod double_release {
     use crate::programs::double_release::*;
 
@@ -72,6 +84,18 @@ mod double_release {
         program: double_release,
         fixed: double_release_fixed,
         fails_with: "the worker's release failed",
+        random_seeds: 0..100,
+        pct: (depth 2, seeds 0..100),
+    }
+}
+
+mod hand_held_guard {
+    use crate::programs::hand_held_guard::*;
+
+    bug_tests! {
+        program: hand_held_guard,
+        fixed: hand_held_guard_fixed,
+        fails_with: "deadlock",
         random_seeds: 0..100,
         pct: (depth 2, seeds 0..100),
     }

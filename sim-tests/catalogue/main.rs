@@ -1,4 +1,4 @@
-//! The bug catalogue: fourteen small programs with a classic concurrency bug
+//! The bug catalogue: sixteen small programs with a classic concurrency bug
 //! each, and a fixed version (`programs/`, shared with
 //! `examples/bug_table.rs`), and their tests (`bugs.rs`, one `bug_tests!`
 //! per program): every policy of the harness finds every bug. See

@@ -12,6 +12,7 @@ mod documented_commands;
 #[allow(dead_code)]
 mod programs;
 
+mod cancel_injection;
 mod documented_commands_rules;
 mod harness;
 mod readable_failures;

@@ -34,6 +34,10 @@ pub struct CheckFailure {
     /// shrinking, the draws the failure needs (the rest shrank to their
     /// domain's first value).
     pub values: DrawnValues,
+    /// The cancels the check injected in the reported run
+    /// ([`Check::inject_cancels`](super::Check::inject_cancels)), one per
+    /// task, as `#3 "withdraw" at await 2`; empty when there were none.
+    pub injected_cancels: Vec<String>,
 }
 
 /// The values a reported run drew, and which of them were above their
@@ -184,6 +188,13 @@ impl fmt::Display for CheckFailure {
                 "shrunk to:      {s} ({}; {runs} shrinking run{})",
                 size(s),
                 if *runs == 1 { "" } else { "s" }
+            )?;
+        }
+        if !self.injected_cancels.is_empty() {
+            writeln!(
+                f,
+                "cancelled by the check: {}",
+                self.injected_cancels.join(", ")
             )?;
         }
         writeln!(f, "determinism: {}", self.determinism)?;

@@ -9,6 +9,7 @@ mod determinism;
 mod env;
 mod exhaustive;
 mod failure;
+mod inject_cancels;
 mod outcome;
 mod quiet;
 mod shrink;
@@ -69,6 +70,8 @@ pub struct Check {
     isolate_panics: bool,
     expected_steps: Option<u64>,
     shard: Option<(u64, u64)>,
+    /// Injected cancels' bound, if on (see `inject_cancels.rs`).
+    inject_cancels: Option<u32>,
 }
 
 impl Default for Check {
@@ -162,6 +165,7 @@ impl Check {
             isolate_panics: false,
             expected_steps: None,
             shard: None,
+            inject_cancels: None,
         }
     }
 
@@ -526,6 +530,9 @@ impl Check {
         if let Some(k) = self.expected_steps {
             sim = sim.expected_steps(k);
         }
+        if let Some(n) = self.inject_cancels {
+            sim = sim.inject_cancels_up_to(n);
+        }
         sim
     }
 
@@ -649,6 +656,7 @@ impl Check {
             trace_file,
             chrome_file,
             values,
+            injected_cancels: trace.map(inject_cancels::injected).unwrap_or_default(),
         }))
     }
 

@@ -148,6 +148,7 @@ impl Runtime {
                     blocking_pool: Some(self.pool.clone()),
                 },
                 values_from_seed: false,
+                inject_cancels: None,
             },
             Box::new(RealDriver::new(self.reactor.clone())),
             Chooser::unlogged(Box::new(Fifo::new(stream(self.seed, Stream::User)))),

@@ -63,11 +63,21 @@ impl Core {
     /// finishes there it never enters the ready set; otherwise it waits like
     /// any task that returned `Pending` (in the ready set only if it woke
     /// itself). Returns the raw cell that `task::Task` wraps.
-    pub fn spawn_eager<F>(&self, name: Option<Rc<str>>, fut: F) -> Rc<TaskCell<F>>
+    /// With `cancel_site`, the task is a candidate for an injected cancel
+    /// (chosen before its eager poll, which is its first await's poll).
+    pub fn spawn_eager<F>(
+        &self,
+        name: Option<Rc<str>>,
+        cancel_site: Option<&'static std::panic::Location<'static>>,
+        fut: F,
+    ) -> Rc<TaskCell<F>>
     where
         F: Future + 'static,
     {
         let header = self.admit_as(name, false);
+        if let Some(site) = cancel_site {
+            self.plan_cancel(&header, site);
+        }
         let key = header.key;
         let cell = Rc::new(TaskCell::new(header, fut));
         let raw: Rc<dyn RawTask> = cell.clone();
@@ -138,5 +148,8 @@ impl Core {
             }
         }
         self.running.set(previous);
+        if header.state.get() == TaskState::Waiting && self.has_cancel_plans() {
+            self.count_await(key, header);
+        }
     }
 }

@@ -10,6 +10,7 @@
 pub(crate) mod arena;
 pub(crate) mod blocker;
 pub(crate) mod callbacks;
+pub(crate) mod cancel_injection;
 pub(crate) mod context;
 pub(crate) mod driver;
 pub(crate) mod eager;
@@ -105,6 +106,9 @@ pub(crate) struct CoreConfig {
     /// whose runs drew them so. Otherwise each is a choice (real mode's
     /// chooser keeps no log).
     pub values_from_seed: bool,
+    /// Cancels are injected (`Check::inject_cancels`): the bound N of the
+    /// await at which one may land (see `cancel_injection.rs`).
+    pub inject_cancels: Option<u32>,
 }
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -143,6 +147,9 @@ pub(crate) struct Core {
     /// The buffer a primitive's event detail is written into (see
     /// `record_object`).
     detail_text: Cell<String>,
+    /// The injected cancels chosen for live tasks (empty unless the run
+    /// injects cancels).
+    cancel_plans: RefCell<Vec<cancel_injection::CancelPlan>>,
 }
 
 impl Core {
@@ -177,6 +184,7 @@ impl Core {
             user_rng: RefCell::new(user_rng),
             value_divergence: Cell::new(None),
             detail_text: Cell::new(String::new()),
+            cancel_plans: RefCell::default(),
         })
     }
 
@@ -311,6 +319,12 @@ impl Core {
     /// the trace. A domain of one value is not a choice. A replay that does
     /// not fit answers 0 and ends the run after this poll.
     pub fn draw(&self, request: ValueRequest) -> u64 {
+        self.draw_about(request, None)
+    }
+
+    /// [`draw`](Core::draw), for a choice about `task` (an injected
+    /// cancel), which the trace names.
+    pub fn draw_about(&self, request: ValueRequest, task: Option<TaskId>) -> u64 {
         if request.options <= 1 {
             return 0;
         }
@@ -339,6 +353,7 @@ impl Core {
                     Shape::Chance(p) => Some(p),
                     Shape::Uniform => None,
                 },
+                task,
             })));
         }
         picked
@@ -423,7 +438,24 @@ impl Core {
     where
         F: Future + 'static,
     {
+        self.spawn_candidate(name, None, fut)
+    }
+
+    /// [`spawn`](Core::spawn); with `cancel_site`, the task is a candidate
+    /// for an injected cancel (see `cancel_injection.rs`), chosen there.
+    pub fn spawn_candidate<F>(
+        &self,
+        name: Option<Rc<str>>,
+        cancel_site: Option<&'static std::panic::Location<'static>>,
+        fut: F,
+    ) -> Rc<TaskCell<F>>
+    where
+        F: Future + 'static,
+    {
         let header = self.admit(name);
+        if let Some(site) = cancel_site {
+            self.plan_cancel(&header, site);
+        }
         let key = header.key;
         let cell = Rc::new(TaskCell::new(header, fut));
         let raw: Rc<dyn raw_task::RawTask> = cell.clone();

@@ -271,6 +271,13 @@ impl Core {
             }
         };
         self.running.set(None);
+        if matches!(result, Ok(false))
+            && raw.is_some()
+            && header.state.get() == TaskState::Waiting
+            && self.has_cancel_plans()
+        {
+            self.count_await(key, header);
+        }
         result
     }
 
@@ -281,6 +288,7 @@ impl Core {
     pub(super) fn forget_task(&self, key: TaskKey) {
         let slot = self.tasks.borrow_mut().remove(key);
         drop(slot);
+        self.forget_plan(key);
     }
 
     /// Cancels a task at a scheduling point: records it, drops its future

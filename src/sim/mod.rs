@@ -5,6 +5,7 @@
 
 pub(crate) mod env;
 mod error;
+mod inject_cancels;
 mod report;
 pub(crate) mod schedule;
 mod slow_poll;
@@ -87,6 +88,8 @@ pub struct Sim {
     schedule: Schedule,
     slow_poll_threshold: Option<Duration>,
     slow_polls: Rc<RefCell<Vec<SlowPoll>>>,
+    /// Injected cancels' bound (see `inject_cancels.rs`), if on.
+    inject_cancels: Option<u32>,
 }
 
 impl Sim {
@@ -115,6 +118,7 @@ impl Sim {
             schedule: Schedule::new(seed, Vec::new()),
             slow_poll_threshold: Some(DEFAULT_SLOW_POLL_THRESHOLD),
             slow_polls: Rc::default(),
+            inject_cancels: None,
         }
     }
 
@@ -430,6 +434,7 @@ impl Sim {
                 hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
                 services: Services::default(),
                 values_from_seed,
+                inject_cancels: self.cancel_awaits_for_run(),
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),

@@ -1,7 +1,8 @@
-//! Configuring a task before spawning it: its name, and whether it starts
-//! eagerly.
+//! Configuring a task before spawning it: its name, whether it starts
+//! eagerly, and whether a check may cancel it at an await of its choosing.
 
 use std::future::Future;
+use std::panic::Location;
 use std::rc::Rc;
 
 use super::Task;
@@ -22,6 +23,7 @@ use crate::runtime::context::with_core;
 pub struct Builder {
     name: Option<Rc<str>>,
     eager: bool,
+    cancellable_by_check: bool,
 }
 
 impl Builder {
@@ -55,6 +57,39 @@ impl Builder {
         self
     }
 
+    /// Marks the task as one a check may cancel: under
+    /// [`Check::inject_cancels`](crate::check::Check::inject_cancels) (or
+    /// [`Sim::inject_cancels`](crate::Sim::inject_cancels)) the run chooses,
+    /// when the task is spawned, whether to cancel it and at which of its
+    /// first N awaits (a [`ChoiceKind::Cancel`](crate::sim::ChoiceKind)
+    /// choice: replayed, shrunk toward "never", enumerated by exhaustive
+    /// search). The cancel is an ordinary one, as if another task called
+    /// [`Task::cancel`](crate::Task::cancel) while this one waited there:
+    /// the future is dropped at the task's next scheduling point and
+    /// awaiting it gives `Err(JoinError::Cancelled)`. Without the option
+    /// the mark does nothing (no choice, no cancel). Off by default. See
+    /// `docs/exploring.md`, "Cancellation at the worst moment".
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, task::Builder, JoinError};
+    /// use std::time::Duration;
+    /// // Option 1: cancelled at its first await (the sleep).
+    /// let mut sim = Sim::guided(0, vec![1]).inject_cancels(true);
+    /// let out = sim.run(async {
+    ///     let t = Builder::new().cancellable_by_check(true).spawn(async {
+    ///         sleep(Duration::from_secs(1)).await;
+    ///         "woke up"
+    ///     });
+    ///     t.await
+    /// }).unwrap();
+    /// assert_eq!(out, Err(JoinError::Cancelled));
+    /// assert!(sim.trace().render().contains("cancelled by check at await 1"));
+    /// ```
+    pub fn cancellable_by_check(mut self, on: bool) -> Builder {
+        self.cancellable_by_check = on;
+        self
+    }
+
     /// Spawns the task. See [`crate::spawn`] and, if [`eager`](Builder::eager)
     /// is set, [`spawn_eager`](super::spawn_eager).
     ///
@@ -69,14 +104,16 @@ impl Builder {
     ///     assert_eq!(t.await, Ok("done"));
     /// }).unwrap();
     /// ```
+    #[track_caller]
     pub fn spawn<F: Future + 'static>(self, fut: F) -> Task<F::Output> {
+        let site = self.cancellable_by_check.then(Location::caller);
         with_core("seedloop::task::Builder::spawn", |core| {
             if self.eager {
                 crate::time::timeout_nesting::isolated(|| {
-                    Task::from_cell(core.spawn_eager(self.name, fut))
+                    Task::from_cell(core.spawn_eager(self.name, site, fut))
                 })
             } else {
-                Task::spawn_on(core, self.name, fut)
+                Task::from_cell(core.spawn_candidate(self.name, site, fut))
             }
         })
     }

@@ -14,7 +14,8 @@ use std::time::Duration;
 use super::timeout_handle::{Shared, TimeoutHandle};
 use super::timeout_nesting::{defer_to_enclosing, wake_survivors, Deferred, EnclosingScope};
 use super::{sleep, sleep_until, Instant, Sleep};
-use crate::runtime::context::with_core;
+use crate::runtime::cancel_injection::TimeoutCancel;
+use crate::runtime::context::{try_with_core, with_core};
 
 /// The error of a [`timeout`] whose deadline passed first.
 ///
@@ -111,6 +112,14 @@ impl Error for Elapsed {}
 /// # Cancel safety
 /// As cancel-safe as `fut`: dropping the timeout drops `fut`.
 ///
+/// # Cancel injection
+/// Under [`Check::inject_cancels`](crate::check::Check::inject_cancels) a
+/// spawned task that polls a timeout is a candidate for a cancel at one of
+/// the suspensions of `fut`, chosen by the run when `fut` first suspends.
+/// The task is cancelled (the timeout does not report `Elapsed`), as when
+/// another task cancels it there. A timeout in the main task is no
+/// candidate.
+///
 /// # Panics
 /// Outside a runtime.
 ///
@@ -169,10 +178,16 @@ pub struct Timeout<F: Future> {
     /// What only some timeouts need, boxed so that a plain timeout stays
     /// small (and its poll cheap).
     rare: Option<Box<Rare>>,
+    /// Whether the run was asked, at the first suspension of the future
+    /// this wraps, if it injects a cancel here (`Check::inject_cancels`).
+    cancel_asked: bool,
 }
 
 #[derive(Default)]
 struct Rare {
+    /// The injected cancel chosen for this timeout's task, if any: at which
+    /// await of the wrapped future it lands.
+    cancel: Option<TimeoutCancel>,
     /// What the handles share, once one was made.
     shared: Option<Rc<Shared>>,
     /// Held while this timeout has stepped aside for an enclosing one that
@@ -188,10 +203,12 @@ impl<F: Future> Timeout<F> {
             sleep,
             rare: shared.map(|shared| {
                 Box::new(Rare {
+                    cancel: None,
                     shared: Some(shared),
                     stepped_aside: None,
                 })
             }),
+            cancel_asked: false,
         }
     }
 
@@ -298,6 +315,9 @@ impl<F: Future> Timeout<F> {
     ) -> Poll<Elapsed> {
         match Pin::new(&mut self.sleep).poll(cx) {
             Poll::Pending => {
+                if !self.cancel_asked || self.rare.as_ref().is_some_and(|r| r.cancel.is_some()) {
+                    self.count_cancel_await();
+                }
                 if let Some(rare) = &mut self.rare {
                     if let Some(shared) = &rare.shared {
                         shared.set_waker(cx.waker());
@@ -325,6 +345,30 @@ impl<F: Future> Timeout<F> {
                 Poll::Ready(Elapsed {
                     deadline: self.sleep.deadline(),
                 })
+            }
+        }
+    }
+
+    /// The wrapped future suspended: at its first suspension, asks whether
+    /// the run cancels this timeout's task at one of them (a choice only
+    /// under `Check::inject_cancels`); then counts toward the chosen one,
+    /// where the task's cancel is requested. See `runtime/cancel_injection.rs`.
+    #[inline(never)]
+    fn count_cancel_await(&mut self) {
+        if !self.cancel_asked {
+            self.cancel_asked = true;
+            if let Some(plan) = try_with_core(|core| core.plan_timeout_cancel()).flatten() {
+                self.rare.get_or_insert_with(Box::default).cancel = Some(plan);
+            }
+        }
+        let Some(rare) = &mut self.rare else {
+            return;
+        };
+        if let Some(plan) = &mut rare.cancel {
+            if plan.counts_to_cancel() {
+                let at = plan.at;
+                rare.cancel = None;
+                try_with_core(|core| core.inject_timeout_cancel(at));
             }
         }
     }

@@ -118,6 +118,36 @@ pub enum EventKind {
     },
     /// A synchronization object or combinator did something.
     Object(Box<ObjectEvent>),
+    /// The check cancelled `task` (`Check::inject_cancels`) as it suspended
+    /// at its `at_await`-th await (counted from its first poll, or, with
+    /// `in_timeout`, among the awaits of the future a `timeout` wraps). A
+    /// cancel request like [`Task::cancel`](crate::Task::cancel)'s: the
+    /// task's future is dropped at its next scheduling point.
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, task::Builder, trace::EventKind};
+    /// use std::time::Duration;
+    /// let mut sim = Sim::guided(0, vec![2]).inject_cancels(true);
+    /// sim.run(async {
+    ///     let t = Builder::new().cancellable_by_check(true).spawn(async {
+    ///         sleep(Duration::from_secs(1)).await;
+    ///         sleep(Duration::from_secs(1)).await;
+    ///     });
+    ///     assert!(t.await.unwrap_err().is_cancelled());
+    /// }).unwrap();
+    /// assert!(sim.trace().events().iter().any(|e| matches!(
+    ///     e.kind,
+    ///     EventKind::CancelInjected { at_await: 2, in_timeout: false, .. }
+    /// )));
+    /// ```
+    CancelInjected {
+        /// The task cancelled.
+        task: TaskId,
+        /// At which of its awaits, from 1.
+        at_await: u32,
+        /// Whether the awaits counted are those inside a `timeout`.
+        in_timeout: bool,
+    },
     /// The actor drew a value: a logged choice (`seedloop::random`, a fault
     /// site, an injected cancel).
     Drew(Box<DrawEvent>),
@@ -150,6 +180,9 @@ pub struct DrawEvent {
     pub start: u64,
     /// For a coin (`random::chance`): the probability of `true`.
     pub chance: Option<f64>,
+    /// For an injected-cancel choice ([`ChoiceKind::Cancel`]): the task it
+    /// may cancel; option `k > 0` cancels it at its `k`-th await.
+    pub task: Option<TaskId>,
 }
 
 impl DrawEvent {

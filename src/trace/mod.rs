@@ -185,7 +185,11 @@ impl Trace {
     /// The verbs: `spawn`, `poll`, `pending`, `wake`, `sleep until`, `timer`,
     /// `callback`, `cancel`, `cancelled`, `cancelled (run ended)`, `finish`,
     /// `panic`, `block for`, `random` for a drawn value (`random 7 in 1..11`,
-    /// `random true (chance 0.25)`), and `<Object#n> <action>` for primitives.
+    /// `random true (chance 0.25)`), and `<Object#n> <action>` for primitives; an
+    /// injected cancel (`Check::inject_cancels`) adds `choose to cancel
+    /// <task> at await <k> (never, 1..=<n>)` (or `choose not to cancel
+    /// <task> ...`) where the choice is made, and `cancelled by check at
+    /// await <k>` (`... in a timeout`) where it lands.
     pub fn render(&self) -> String {
         render::record_lines(self, 0..self.len())
     }

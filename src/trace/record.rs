@@ -519,6 +519,11 @@ mod tests {
                 message: Rc::from("boom"),
             },
             EventKind::Blocked { nanos: 12 },
+            EventKind::CancelInjected {
+                task: TaskId(4),
+                at_await: 2,
+                in_timeout: true,
+            },
             EventKind::Object(Box::new(ObjectEvent {
                 object: "Lock#1".into(),
                 action: "acquire",

@@ -98,13 +98,23 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
             object_words(&o.object, o.action, &o.detail, out);
             Ok(())
         }
-        EventKind::Drew(d) => draw_words(d, out),
+        EventKind::CancelInjected {
+            at_await,
+            in_timeout,
+            ..
+        } => write!(
+            out,
+            "cancelled by check at await {at_await}{}",
+            if *in_timeout { " in a timeout" } else { "" }
+        ),
+        EventKind::Drew(d) => draw_words(trace, d, out),
     };
 }
 
 /// `random 7 in 1..11`, `random true (chance 0.25)`, `fault yes`,
-/// `cancel at await 2 of 4`.
-fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
+/// `choose to cancel #3 at await 2 (never, 1..=8)`,
+/// `choose not to cancel #3 (never, 1..=8)`.
+fn draw_words(trace: &Trace, d: &DrawEvent, out: &mut String) -> std::fmt::Result {
     match (d.kind, d.chance) {
         (ChoiceKind::Value, Some(p)) => write!(out, "random {} (chance {p})", d.picked == 1),
         (ChoiceKind::Value, None) => write!(
@@ -114,6 +124,21 @@ fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
             d.start,
             d.start as u128 + d.options as u128
         ),
+        (ChoiceKind::Cancel, _) => {
+            out.push_str(if d.picked == 0 {
+                "choose not to cancel "
+            } else {
+                "choose to cancel "
+            });
+            match d.task {
+                Some(task) => name(trace, task, out),
+                None => out.push_str("a task"),
+            }
+            if d.picked > 0 {
+                write!(out, " at await {}", d.picked)?;
+            }
+            write!(out, " (never, 1..={})", d.options - 1)
+        }
         (ChoiceKind::Fault, _) => {
             write!(out, "fault {}", if d.picked == 1 { "yes" } else { "no" })
         }
@@ -275,5 +300,59 @@ mod tests {
                 .collect::<String>()
         );
         assert_eq!(trace.describe(&trace.events()[6]), "Queue#1 put to #2");
+    }
+
+    /// The choice of an injected cancel names the task it may cancel, and
+    /// the cancel names the await where it lands.
+    #[test]
+    fn injected_cancels_render_as_documented() {
+        use crate::runtime::sched::ChoiceKind;
+        use crate::trace::DrawEvent;
+        let mut r = Recorder::new(true);
+        r.name_task(TaskId(1), Some("main".into()));
+        r.name_task(TaskId(2), Some("worker".into()));
+        r.name_task(TaskId(3), None);
+        let main = Actor::Task(TaskId(1));
+        let choice = |task, picked| {
+            EventKind::Drew(Box::new(DrawEvent {
+                kind: ChoiceKind::Cancel,
+                picked,
+                options: 9,
+                start: 0,
+                chance: None,
+                task,
+            }))
+        };
+        for (actor, kind) in [
+            (main, choice(Some(TaskId(2)), 2)),
+            (main, choice(Some(TaskId(3)), 0)),
+            (main, choice(None, 8)),
+            (
+                Actor::Task(TaskId(2)),
+                EventKind::CancelInjected {
+                    task: TaskId(2),
+                    at_await: 2,
+                    in_timeout: false,
+                },
+            ),
+            (
+                Actor::Task(TaskId(3)),
+                EventKind::CancelInjected {
+                    task: TaskId(3),
+                    at_await: 1,
+                    in_timeout: true,
+                },
+            ),
+        ] {
+            r.record(Instant::ZERO, actor, kind);
+        }
+        assert_eq!(
+            r.into_trace().render(),
+            "0.000000 main choose to cancel worker at await 2 (never, 1..=8)\n\
+             0.000000 main choose not to cancel #3 (never, 1..=8)\n\
+             0.000000 main choose to cancel a task at await 8 (never, 1..=8)\n\
+             0.000000 worker cancelled by check at await 2\n\
+             0.000000 #3 cancelled by check at await 1 in a timeout\n"
+        );
     }
 }

@@ -2,7 +2,9 @@
 //! written against seedloop's own primitives.
 //!
 //! Each file holds the buggy program (`pub async fn <name>()`) and a fixed
-//! version (`pub async fn <name>_fixed()`). Their tests, in
+//! version (`pub async fn <name>_fixed()`). The bugs marked `cancels` need
+//! a cancel at the worst moment and are explored with
+//! `Check::inject_cancels(true)`. Their tests, in
 //! `sim-tests/catalogue/bugs.rs`, show that every exploration policy finds
 //! each bug, that bounded exhaustive search finds it within its bound, that
 //! shrinking reduces it to its essential deviations from FIFO, and that the
@@ -30,7 +32,9 @@ use seedloop::{Policy, Sim, Task};
 pub mod aba_slot;
 pub mod barrier_miscount;
 pub mod cancel_between_steps;
+pub mod cancelled_read_modify_write;
 pub mod double_release;
+pub mod hand_held_guard;
 pub mod lock_order_deadlock;
 pub mod lost_update;
 pub mod missed_notification;
@@ -60,25 +64,42 @@ pub struct Bug {
     /// `seedloop::random`) rather than a scheduling decision: such a program
     /// may fail under FIFO with values drawn from the seed.
     pub timing: bool,
+    /// The bug needs a cancel at the worst moment: it is explored with
+    /// `Check::inject_cancels(true)`, and passes with no cancel under every
+    /// order of its tasks (FIFO included).
+    pub cancels: bool,
 }
 
 macro_rules! entry {
     ($module:ident :: $program:ident, $fixed:ident, $deviations:expr) => {
-        entry!($module::$program, $fixed, $deviations, timing: false)
+        entry!($module::$program, $fixed, $deviations, timing: false, cancels: false)
     };
     ($module:ident :: $program:ident, $fixed:ident, $deviations:expr, timing: $timing:expr) => {
+        entry!($module::$program, $fixed, $deviations, timing: $timing, cancels: false)
+    };
+    ($module:ident :: $program:ident, $fixed:ident, $deviations:expr, cancels: $cancels:expr) => {
+        entry!($module::$program, $fixed, $deviations, timing: false, cancels: $cancels)
+    };
+    (
+        $module:ident :: $program:ident,
+        $fixed:ident,
+        $deviations:expr,
+        timing: $timing:expr,
+        cancels: $cancels:expr
+    ) => {
         Bug {
             name: stringify!($program),
             program: || Box::pin($module::$program()),
             fixed: || Box::pin($module::$fixed()),
             deviations: $deviations,
             timing: $timing,
+            cancels: $cancels,
         }
     };
 }
 
 /// Every bug of the catalogue, in the order of `docs/bugs.md`.
-pub const CATALOGUE: [Bug; 14] = [
+pub const CATALOGUE: [Bug; 16] = [
     entry!(lost_update::lost_update, lost_update_fixed, 1),
     entry!(
         lock_order_deadlock::lock_order_deadlock,
@@ -131,6 +152,18 @@ pub const CATALOGUE: [Bug; 14] = [
         timeout_between_steps_fixed,
         1,
         timing: true
+    ),
+    entry!(
+        cancelled_read_modify_write::cancelled_read_modify_write,
+        cancelled_read_modify_write_fixed,
+        1,
+        cancels: true
+    ),
+    entry!(
+        hand_held_guard::hand_held_guard,
+        hand_held_guard_fixed,
+        1,
+        cancels: true
     ),
 ];
 

@@ -11,6 +11,7 @@ pub use scope::Scope;
 use std::cell::{Cell, RefCell};
 use std::fmt;
 use std::future::Future;
+use std::panic::Location;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
@@ -68,6 +69,9 @@ struct GroupInner<E> {
 /// - Inside the body, awaiting a child never sees its failure: the first
 ///   failure drops the body before it is polled again.
 /// - Cancelling one child through its [`GroupTask`] is not a failure.
+/// - Under [`Check::inject_cancels`](crate::check::Check::inject_cancels)
+///   every child is a candidate for a cancel at an await the run chooses
+///   (not a failure either, as above).
 /// - Spawning into a group that is aborting or has ended is a [`SpawnError`].
 /// - Cancelling the task that runs the scope drops the scope, which cancels
 ///   every child; nothing in the group can swallow that cancellation.
@@ -174,6 +178,7 @@ impl<E: 'static> TaskGroup<E> {
     /// }).unwrap();
     /// ```
     #[doc(alias = "create_task")]
+    #[track_caller]
     pub fn spawn<F, T>(&self, fut: F) -> Result<GroupTask<T>, SpawnError>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -198,6 +203,7 @@ impl<E: 'static> TaskGroup<E> {
     ///     }).await.unwrap();
     /// }).unwrap();
     /// ```
+    #[track_caller]
     pub fn spawn_named<F, T>(
         &self,
         name: impl AsRef<str>,
@@ -210,6 +216,7 @@ impl<E: 'static> TaskGroup<E> {
         self.spawn_inner(Some(name.as_ref().into()), fut)
     }
 
+    #[track_caller]
     fn spawn_inner<F, T>(&self, name: Option<Rc<str>>, fut: F) -> Result<GroupTask<T>, SpawnError>
     where
         F: Future<Output = Result<T, E>> + 'static,
@@ -223,8 +230,11 @@ impl<E: 'static> TaskGroup<E> {
         }
         let slot: Rc<RefCell<ChildOutput<T>>> = Rc::new(RefCell::new(ChildOutput::Running));
         let out = slot.clone();
+        // Every child is a candidate for an injected cancel
+        // (`Check::inject_cancels`); without the option this does nothing.
+        let site = Some(Location::caller());
         let task = with_core("seedloop::task::TaskGroup::spawn", |core| {
-            crate::task::Task::spawn_on(core, name, async move {
+            crate::task::Task::from_cell(core.spawn_candidate(name, site, async move {
                 match fut.await {
                     Ok(v) => {
                         *out.borrow_mut() = ChildOutput::Ok(v);
@@ -235,7 +245,7 @@ impl<E: 'static> TaskGroup<E> {
                         Err(e)
                     }
                 }
-            })
+            }))
         });
         let handle = GroupTask {
             task: task.task_ref(),
