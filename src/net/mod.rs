@@ -12,9 +12,10 @@
 //!
 //! The types sit on a backend seam (`backend.rs`: what every backend must
 //! provide), with the OS network as its first implementation and a
-//! simulated network for sim mode as the second. It is not built yet, so in a sim run
-//! every constructor returns an error of kind
-//! [`Unsupported`](std::io::ErrorKind::Unsupported) saying so.
+//! simulated network for sim mode as the second: in a sim run the same
+//! types talk over simulated hosts ([`host`], [`Host`]) with latencies,
+//! partitions ([`partition`], [`hold`]) and crashes ([`Host::crash`]), all
+//! decided by the seed. See the guide's page on the simulated network.
 //!
 //! ```
 //! use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,47 +39,69 @@
 //! }).unwrap();
 //! ```
 
+mod addr;
 mod backend;
+mod config;
+mod host;
 mod os_backend;
+mod simulated;
 mod tcp_listener;
 mod tcp_stream;
 mod udp_socket;
 
+pub use addr::{AddrSpecBox, ToSocketAddrs};
+pub use config::Config;
+pub use host::{hold, host, partition, partition_oneway, release, repair, Host};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
 
+use std::any::Any;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::rc::Rc;
 
 use crate::runtime::context::try_with_core;
 use backend::Network;
 use os_backend::OsNetwork;
 
+/// A fresh simulated network for one sim run (the core keeps it opaque).
+pub(crate) fn sim_network(config: Config) -> Rc<dyn Any> {
+    Rc::new(simulated::World::new(config))
+}
+
 /// The current runtime's network, or an error naming `what` and the fix.
 pub(crate) fn current_network(what: &str) -> io::Result<Rc<dyn Network>> {
-    match try_with_core(|core| core.services().reactor.clone()) {
-        Some(Some(reactor)) => Ok(Rc::new(OsNetwork::new(reactor))),
-        Some(None) => Err(io::Error::new(
+    let services = try_with_core(|core| {
+        let s = core.services();
+        (s.reactor.clone(), s.sim_network.clone())
+    });
+    match services {
+        Some((Some(reactor), _)) => Ok(Rc::new(OsNetwork::new(reactor))),
+        Some((None, Some(world))) => {
+            let world = world
+                .downcast::<simulated::World>()
+                .unwrap_or_else(|_| unreachable!("the sim network service is a World"));
+            Ok(Rc::new(world))
+        }
+        Some((None, None)) => Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            format!(
-                "{what} was called in a sim run, but the simulated network is not built yet: \
-                 sim runs cannot open sockets. Run networking code in real mode \
-                 (seedloop::run or seedloop::Runtime), or keep it out of sim tests for now"
-            ),
+            format!("{what}: this runtime has no network"),
         )),
         None => Err(io::Error::other(format!(
             "{what} was called outside a seedloop runtime: call it from inside \
-             `seedloop::run(async {{ .. }})` (real mode)"
+             `seedloop::run(async {{ .. }})` (real mode) or `Sim::new(seed).run(async {{ .. }})`"
         ))),
     }
 }
 
-/// Resolves `addr` (an address, or a host name through the OS resolver,
-/// which blocks) to at least one socket address.
-pub(crate) fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+/// Resolves `addr` through `network` (sim: host names; real: the OS
+/// resolver, which blocks) to at least one socket address.
+pub(crate) fn resolve(
+    network: &dyn Network,
+    addr: &(impl ToSocketAddrs + ?Sized),
+) -> io::Result<Vec<SocketAddr>> {
+    let addrs = network.resolve(addr::spec(addr)?)?;
     if addrs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

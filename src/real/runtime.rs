@@ -146,7 +146,9 @@ impl Runtime {
                 services: Services {
                     reactor: Some(self.reactor.clone()),
                     blocking_pool: Some(self.pool.clone()),
+                    sim_network: None,
                 },
+                main_clock: None,
             },
             Box::new(RealDriver::new(self.reactor.clone())),
             Chooser::unlogged(Box::new(Fifo)),

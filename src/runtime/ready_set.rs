@@ -166,6 +166,7 @@ mod tests {
             when: None,
             timer: Cell::new(None),
             locals: Cell::new(None),
+            host: 0,
         })
     }
 

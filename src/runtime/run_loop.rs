@@ -75,7 +75,7 @@ impl Core {
         };
         let result = self.turns(&mut main).map_err(|error| Failure {
             error,
-            at: self.now(),
+            at: self.global_now(),
             tasks: self.task_reports(),
             trace_len: self.trace_len(),
         });
@@ -139,7 +139,7 @@ impl Core {
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
         if self.timers.borrow_mut().next_deadline().is_some() {
-            self.fire_due_timers(self.now());
+            self.fire_due_timers(self.global_now());
         }
         self.ready.borrow_mut().begin_turn();
     }
@@ -173,6 +173,7 @@ impl Core {
             };
             slot.queued = false;
             slot.waits.clear();
+            self.acting_host.set(slot.host);
             (slot.task.clone(), slot.id)
         };
         let is_main = raw.is_none();
@@ -182,6 +183,7 @@ impl Core {
         };
         if header.cancel_requested.get() && !is_main {
             self.drop_task(key, raw.as_deref(), CancelCause::Requested);
+            self.acting_host.set(0);
             return Ok(false);
         }
         header.state.set(TaskState::Running);
@@ -266,6 +268,7 @@ impl Core {
             }
         };
         self.running.set(None);
+        self.acting_host.set(0);
         result
     }
 
@@ -308,7 +311,9 @@ impl Core {
         };
         self.record_with(|| EventKind::Callback { id: cb.id });
         let outer_locals = self.replace_locals(cb.locals.take());
+        let outer_host = self.acting_host.replace(cb.host);
         let called = catch_unwind(AssertUnwindSafe(f));
+        self.acting_host.set(outer_host);
         drop(self.replace_locals(outer_locals));
         match called {
             Ok(()) => Ok(()),

@@ -86,6 +86,7 @@ pub struct Sim {
     schedule: Schedule,
     slow_poll_threshold: Option<Duration>,
     slow_polls: Rc<RefCell<Vec<SlowPoll>>>,
+    network: crate::net::Config,
 }
 
 impl Sim {
@@ -114,6 +115,7 @@ impl Sim {
             schedule: Schedule::new(seed, Vec::new()),
             slow_poll_threshold: Some(DEFAULT_SLOW_POLL_THRESHOLD),
             slow_polls: Rc::default(),
+            network: crate::net::Config::default(),
         }
     }
 
@@ -271,6 +273,30 @@ impl Sim {
         self.slow_polls.borrow().clone()
     }
 
+    /// Configures the simulated network every run of this `Sim` gets:
+    /// latencies, UDP loss and duplication, the TCP timeout under a
+    /// partition, host clocks (default: [`net::Config::default`](crate::net::Config)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use seedloop::{net, Sim};
+    /// let fixed = Duration::from_millis(10);
+    /// let mut sim = Sim::new(1).network(net::Config { latency: fixed..fixed, ..Default::default() });
+    /// let rtt = sim.run(async {
+    ///     let a = net::UdpSocket::bind("0.0.0.0:0").await?;
+    ///     let b = net::UdpSocket::bind("0.0.0.0:9").await?;
+    ///     a.send_to(b"ping", "main:9").await?;
+    ///     let mut buf = [0; 4];
+    ///     b.recv_from(&mut buf).await?;
+    ///     Ok::<_, std::io::Error>(seedloop::time::Instant::now())
+    /// }).unwrap().unwrap();
+    /// assert_eq!(rtt.as_secs_f64(), 0.010);
+    /// ```
+    pub fn network(mut self, config: crate::net::Config) -> Sim {
+        self.network = config;
+        self
+    }
+
     /// Fails the run with [`SimError::TimeLimit`] rather than let the virtual
     /// clock pass `limit`.
     ///
@@ -413,7 +439,18 @@ impl Sim {
                 },
                 retain_names: true,
                 hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
-                services: Services::default(),
+                services: Services {
+                    sim_network: Some(crate::net::sim_network(self.network.clone())),
+                    ..Services::default()
+                },
+                main_clock: self
+                    .network
+                    .clocks
+                    .iter()
+                    .find(|(host, ..)| host == "main")
+                    .map(|(_, offset, drift)| {
+                        crate::runtime::hosts::HostClock::new(*offset, *drift)
+                    }),
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),

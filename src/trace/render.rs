@@ -100,11 +100,14 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
     };
 }
 
-/// `<object> <action> [<detail>]`.
+/// `<object> [<action>] [<detail>]` (the network's events, like
+/// `server crash` or `partition main | server`, are all object).
 fn object_words(object: &str, action: &str, detail: &str, out: &mut String) {
     out.push_str(object);
-    out.push(' ');
-    out.push_str(action);
+    if !action.is_empty() {
+        out.push(' ');
+        out.push_str(action);
+    }
     if !detail.is_empty() {
         out.push(' ');
         out.push_str(detail);
