@@ -136,17 +136,7 @@ impl World {
             let link = state.links.entry((from, to)).or_default();
             link.partitioned_since.get_or_insert(at);
             link.held_datagrams.clear();
-            let keys: Vec<_> = state
-                .udp
-                .iter()
-                .filter(|(_, u)| u.host == to)
-                .map(|(k, _)| k)
-                .collect();
-            for k in keys {
-                if let Some(u) = state.udp.get_mut(k) {
-                    u.drop_in_flight_from(from, at);
-                }
-            }
+            drop(udp::take_in_flight(state, from, to, at));
         }
         tcp::wake_readers(state, a, b);
         let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());
@@ -201,26 +191,9 @@ impl World {
                 .held_since
                 .get_or_insert(at);
             // Datagrams in flight wait on the link too.
-            let keys: Vec<_> = state
-                .udp
-                .iter()
-                .filter(|(_, u)| u.host == to)
-                .map(|(k, _)| k)
-                .collect();
-            for k in keys {
-                let u = state.udp.get_mut(k).expect("listed above");
-                let port = u.addr;
-                let all = std::mem::take(&mut u.inbox).into_vec();
-                let (moved, kept): (Vec<_>, Vec<_>) = all
-                    .into_iter()
-                    .partition(|std::cmp::Reverse(d)| d.from_host == from && d.at > at);
-                u.inbox = kept.into();
-                let mut moved: Vec<_> = moved.into_iter().map(|r| r.0).collect();
-                moved.sort();
-                let link = state.links.get_mut(&(from, to)).expect("inserted above");
-                link.held_datagrams
-                    .extend(moved.into_iter().map(|d| (port, d)));
-            }
+            let held = udp::take_in_flight(state, from, to, at);
+            let link = state.links.get_mut(&(from, to)).expect("inserted above");
+            link.held_datagrams.extend(held);
         }
         tcp::wake_readers(state, a, b);
         let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());

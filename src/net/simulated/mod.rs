@@ -69,6 +69,8 @@ pub(crate) struct State {
     pub conns: Slab<Conn>,
     pub listeners: Slab<ListenerEntry>,
     pub udp: Slab<UdpEntry>,
+    /// Datagrams on their way, by the (host, port) they go to.
+    pub udp_inboxes: BTreeMap<(HostNumber, u16), udp::Inbox>,
     /// Taken ports: (host, protocol, port) -> the socket holding it.
     pub ports: BTreeMap<(HostNumber, Proto, u16), SlabKey>,
     /// Links that something stops, by (from, to).

@@ -53,17 +53,21 @@ pub(crate) struct UdpEntry {
     pub host: HostNumber,
     pub addr: SocketAddr,
     peer: Option<SocketAddr>,
-    /// Arriving datagrams, earliest first.
-    pub inbox: BinaryHeap<Reverse<Datagram>>,
+    /// Datagrams due before this arrived before the socket was there.
+    bound_at: Instant,
     /// Tasks waiting to receive; the first one's waker is on the timer.
     waiters: Vec<Waker>,
     timer: WakeTimer,
 }
 
+/// Datagrams on their way to one address (host, port), earliest first:
+/// whichever socket is bound there when one is due takes it.
+pub(crate) type Inbox = BinaryHeap<Reverse<Datagram>>;
+
 impl UdpEntry {
     /// Sets the timer for the first datagram, on the first waiter.
-    fn rearm(&mut self) {
-        match (self.waiters.first(), self.inbox.peek()) {
+    fn rearm(&mut self, inbox: Option<&Inbox>) {
+        match (self.waiters.first(), inbox.and_then(|i| i.peek())) {
             (Some(w), Some(Reverse(d))) => {
                 let w = w.clone();
                 if self.timer.at() != Some(d.at) {
@@ -73,23 +77,55 @@ impl UdpEntry {
             _ => self.timer.cancel(),
         }
     }
+}
 
-    /// Drops the datagrams from `from` still in flight at `now`.
-    pub fn drop_in_flight_from(&mut self, from: HostNumber, now: Instant) {
-        if self
-            .inbox
+/// Re-arms the timer of the socket bound at (`host`, `port`), if any.
+fn rearm_at(state: &mut State, host: HostNumber, port: u16) {
+    let Some(key) = state.ports.get(&(host, Proto::Udp, port)).copied() else {
+        return;
+    };
+    if let Some(entry) = state.udp.get_mut(key) {
+        entry.rearm(state.udp_inboxes.get(&(host, port)));
+    }
+}
+
+/// Takes the datagrams `from -> to` still in flight at `now` out of the
+/// inboxes, in the order they were sent, with the address they go to.
+pub(crate) fn take_in_flight(
+    state: &mut State,
+    from: HostNumber,
+    to: HostNumber,
+    now: Instant,
+) -> Vec<(SocketAddr, Datagram)> {
+    let mut taken = Vec::new();
+    let ports: Vec<u16> = state
+        .udp_inboxes
+        .keys()
+        .filter(|(h, _)| *h == to)
+        .map(|(_, p)| *p)
+        .collect();
+    for port in ports {
+        let inbox = state
+            .udp_inboxes
+            .get_mut(&(to, port))
+            .expect("listed above");
+        if !inbox
             .iter()
             .any(|Reverse(d)| d.from_host == from && d.at > now)
         {
-            let kept: Vec<_> = std::mem::take(&mut self.inbox)
-                .into_vec()
-                .into_iter()
-                .filter(|Reverse(d)| !(d.from_host == from && d.at > now))
-                .collect();
-            self.inbox = kept.into();
-            self.rearm();
+            continue;
         }
+        let (moved, kept): (Vec<_>, Vec<_>) = std::mem::take(inbox)
+            .into_vec()
+            .into_iter()
+            .partition(|Reverse(d)| d.from_host == from && d.at > now);
+        *inbox = kept.into();
+        let target = SocketAddr::new(std::net::Ipv4Addr::UNSPECIFIED.into(), port);
+        taken.extend(moved.into_iter().map(|Reverse(d)| (target, d)));
+        rearm_at(state, to, port);
     }
+    taken.sort_by_key(|(_, d)| d.seq);
+    taken
 }
 
 pub(crate) fn bind(world: &Rc<World>, addr: SocketAddr) -> io::Result<Box<dyn DatagramIo>> {
@@ -100,7 +136,7 @@ pub(crate) fn bind(world: &Rc<World>, addr: SocketAddr) -> io::Result<Box<dyn Da
         host,
         addr,
         peer: None,
-        inbox: BinaryHeap::new(),
+        bound_at: now(),
         waiters: Vec::new(),
         timer: WakeTimer::default(),
     });
@@ -238,48 +274,45 @@ impl SimUdp {
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
         let now = now();
         let mut state = self.world.state.borrow_mut();
+        let state = &mut *state;
         let Some(entry) = state.udp.get_mut(self.key) else {
             return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::NotConnected,
                 "the socket is gone",
             )));
         };
-        while entry.inbox.peek().is_some_and(|Reverse(d)| d.at <= now) {
-            let Reverse(d) = entry.inbox.pop().expect("peeked");
-            if entry.peer.is_some_and(|p| p != d.from) {
-                continue; // a connected socket takes only its peer's datagrams
+        let mut inbox = state.udp_inboxes.get_mut(&(self.host, self.addr.port()));
+        if let Some(inbox) = inbox.as_deref_mut() {
+            while inbox.peek().is_some_and(|Reverse(d)| d.at <= now) {
+                let Reverse(d) = inbox.pop().expect("peeked");
+                if d.at < entry.bound_at || entry.peer.is_some_and(|p| p != d.from) {
+                    // Nobody was there yet; or not from the connected peer.
+                    continue;
+                }
+                let n = d.data.len().min(buf.len());
+                buf[..n].copy_from_slice(&d.data[..n]);
+                entry.waiters.retain(|w| !w.will_wake(cx.waker()));
+                entry.rearm(Some(inbox));
+                return Poll::Ready(Ok((n, d.from)));
             }
-            let n = d.data.len().min(buf.len());
-            buf[..n].copy_from_slice(&d.data[..n]);
-            entry.waiters.retain(|w| !w.will_wake(cx.waker()));
-            entry.rearm();
-            return Poll::Ready(Ok((n, d.from)));
         }
         if !entry.waiters.iter().any(|w| w.will_wake(cx.waker())) {
             entry.waiters.push(cx.waker().clone());
         }
-        entry.rearm();
-        drop(state);
+        entry.rearm(inbox.as_deref());
         wait::note(&self.wait);
         Poll::Pending
     }
 }
 
-/// Puts a datagram in the inbox of the socket bound to `target` on `to`,
-/// if there is one.
+/// Sends a datagram on its way to `target`'s port on `to`.
 pub(crate) fn deliver(state: &mut State, to: HostNumber, target: SocketAddr, datagram: Datagram) {
-    let Some(key) = state.ports.get(&(to, Proto::Udp, target.port())).copied() else {
-        return;
-    };
-    if let Some(entry) = state.udp.get_mut(key) {
-        let first = entry
-            .inbox
-            .peek()
-            .is_none_or(|Reverse(d)| datagram.at < d.at);
-        entry.inbox.push(Reverse(datagram));
-        if first {
-            entry.rearm();
-        }
+    let port = target.port();
+    let inbox = state.udp_inboxes.entry((to, port)).or_default();
+    let first = inbox.peek().is_none_or(|Reverse(d)| datagram.at < d.at);
+    inbox.push(Reverse(datagram));
+    if first {
+        rearm_at(state, to, port);
     }
 }
 
@@ -296,8 +329,10 @@ pub(crate) fn release(
     }
 }
 
-/// Host `host` crashed: its UDP sockets vanish.
+/// Host `host` crashed: its UDP sockets vanish, and what was on its way
+/// to it.
 pub(crate) fn crash(state: &mut State, host: HostNumber) {
+    state.udp_inboxes.retain(|(h, _), _| *h != host);
     let keys: Vec<SlabKey> = state
         .udp
         .iter()
@@ -367,9 +402,24 @@ impl DatagramIo for SimUdp {
 
 impl Drop for SimUdp {
     fn drop(&mut self) {
+        let at = now();
         let mut state = self.world.state.borrow_mut();
         if state.udp.remove(self.key).is_some() {
             state.release_port(self.host, Proto::Udp, self.addr.port(), self.key);
+            // What arrived and was not read is gone with the socket.
+            let key = (self.host, self.addr.port());
+            if let Some(inbox) = state.udp_inboxes.get_mut(&key) {
+                let kept: Vec<_> = std::mem::take(inbox)
+                    .into_vec()
+                    .into_iter()
+                    .filter(|Reverse(d)| d.at > at)
+                    .collect();
+                if kept.is_empty() {
+                    state.udp_inboxes.remove(&key);
+                } else {
+                    *inbox = kept.into();
+                }
+            }
         }
     }
 }
