@@ -3,6 +3,8 @@
 //! traces and reports say of them. Sim only; `conformance` runs the same
 //! socket bodies on real loopback too.
 
+#[path = "../common.rs"]
+mod common;
 #[path = "../documented_commands.rs"]
 mod documented_commands;
 

@@ -131,6 +131,15 @@ pub(crate) fn show_delay(d: Duration) -> String {
     }
 }
 
+/// `1 byte`, `5 bytes`.
+pub(crate) fn bytes(n: usize) -> String {
+    if n == 1 {
+        "1 byte".into()
+    } else {
+        format!("{n} bytes")
+    }
+}
+
 /// The run's clock (links run on it, whatever a host's clock says).
 pub(crate) fn now() -> Instant {
     with_core("seedloop::net", |core| core.global_now())

@@ -516,6 +516,11 @@ impl SimStream {
             }
         }
         let n = due.min(buf.len());
+        if n > 0 || at_end || end.read_shut || buf.is_empty() {
+            // Not waiting any more: no wake-ups for this reader.
+            end.reader = None;
+            end.timer.cancel();
+        }
         if n > 0 {
             let (a, b) = end.inbound.bytes.as_slices();
             let from_a = n.min(a.len());
@@ -591,7 +596,7 @@ impl SimStream {
                 let what = if fin {
                     "end of stream".to_string()
                 } else {
-                    format!("{len} bytes")
+                    super::bytes(len)
                 };
                 let held = if waits(at, blocked) {
                     format!(", {}", state_note(blocked))

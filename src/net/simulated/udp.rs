@@ -230,15 +230,17 @@ impl SimUdp {
                         ),
                         "udp",
                         match fate {
-                            Some(f) => format!("{} bytes {f}", buf.len()),
+                            Some(f) => format!("{} {f}", super::bytes(buf.len())),
                             None if copy == 1 => {
                                 format!(
-                                    "{} bytes duplicate (delay {})",
-                                    buf.len(),
+                                    "{} duplicate (delay {})",
+                                    super::bytes(buf.len()),
                                     show_delay(delay)
                                 )
                             }
-                            None => format!("{} bytes (delay {})", buf.len(), show_delay(delay)),
+                            None => {
+                                format!("{} (delay {})", super::bytes(buf.len()), show_delay(delay))
+                            }
                         },
                     )
                 })
