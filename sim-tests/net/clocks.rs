@@ -9,13 +9,12 @@ use seedloop::net;
 use seedloop::time::Instant;
 use seedloop::{sleep, spawn, timeout, Sim};
 
+/// A host's body: gets the log to write what it sees.
+type Body = fn(Rc<RefCell<Vec<f64>>>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>;
+
 /// Runs `body` on a host named "h" with the given clock; returns what it
 /// recorded, with the run's clock when it ends.
-fn on_skewed_host(
-    offset: Duration,
-    drift: f64,
-    body: fn(Rc<RefCell<Vec<f64>>>) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>,
-) -> (Vec<f64>, f64) {
+fn on_skewed_host(offset: Duration, drift: f64, body: Body) -> (Vec<f64>, f64) {
     Sim::new(1)
         .run(async move {
             let log = Rc::new(RefCell::new(Vec::new()));
@@ -85,7 +84,8 @@ fn tasks_a_skewed_host_spawns_read_its_clock_too() {
     let (seen, _) = on_skewed_host(Duration::from_secs(5), 0.0, |log| {
         Box::pin(async move {
             let child = spawn(async { Instant::now().as_secs_f64() });
-            log.borrow_mut().push(child.await.unwrap());
+            let seen = child.await.unwrap();
+            log.borrow_mut().push(seen);
         })
     });
     assert_eq!(seen, [5.0]);

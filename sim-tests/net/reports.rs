@@ -65,7 +65,7 @@ fn a_deadlock_report_says_which_read_waits_and_that_its_link_is_partitioned() {
             // Both wait to read; nothing is in flight, so no timeout either.
             net::partition("main", "server");
             let mut buf = [0; 1];
-            (&c).read(&mut buf).await.unwrap();
+            (&c).read_exact(&mut buf).await.unwrap();
         })
         .unwrap_err();
     let SimError::Deadlock(report) = &err else {
