@@ -8,8 +8,6 @@ use futures::io::{AsyncReadExt, AsyncWriteExt};
 use seedloop::net::{TcpListener, TcpStream, UdpSocket};
 use seedloop::{spawn, Task};
 
-use crate::harness::Env;
-
 /// Echoes `connections` connections, each until its end of stream; returns
 /// the bytes echoed.
 fn echo_server(listener: TcpListener, connections: usize) -> Task<io::Result<usize>> {
