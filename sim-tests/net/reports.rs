@@ -84,4 +84,5 @@ fn a_deadlock_report_says_which_read_waits_and_that_its_link_is_partitioned() {
         head.contains("\"server\" (#2) waits on task #3 to finish"),
         "{head}"
     );
+    snapshot!("net_partition_deadlock_report", head);
 }

@@ -82,18 +82,22 @@ pub struct Host {
 /// ```
 /// use futures::io::{AsyncReadExt, AsyncWriteExt};
 /// use seedloop::net::{self, TcpListener, TcpStream};
+///
+/// async fn echo_server() -> std::io::Result<()> {
+///     let l = TcpListener::bind("0.0.0.0:7000").await?;
+///     loop {
+///         let (mut s, _) = l.accept().await?;
+///         seedloop::spawn(async move {
+///             let mut buf = [0; 5];
+///             s.read_exact(&mut buf).await?;
+///             s.write_all(&buf).await
+///         })
+///         .detach(); // a dropped Task handle would cancel the task
+///     }
+/// }
+///
 /// seedloop::Sim::new(1).run(async {
-///     net::host("server", || async {
-///         let l = TcpListener::bind("0.0.0.0:7000").await?;
-///         loop {
-///             let (mut s, _) = l.accept().await?;
-///             seedloop::spawn(async move {
-///                 let mut buf = [0; 5];
-///                 s.read_exact(&mut buf).await?;
-///                 s.write_all(&buf).await
-///             });
-///         }
-///     });
+///     net::host("server", echo_server);
 ///     let mut c = TcpStream::connect("server:7000").await?;
 ///     c.write_all(b"hello").await?;
 ///     let mut echo = [0; 5];
@@ -102,6 +106,9 @@ pub struct Host {
 ///     Ok::<_, std::io::Error>(())
 /// }).unwrap().unwrap();
 /// ```
+///
+/// A body that loops forever must name its error type (`?` alone leaves
+/// `E` open): write an `async fn` returning `io::Result<()>`, as above.
 pub fn host<F, Fut, E>(name: &str, main: F) -> Host
 where
     F: Fn() -> Fut + 'static,
