@@ -202,3 +202,58 @@ fn a_host_that_crashes_itself_stops_at_its_next_await() {
         })
         .unwrap();
 }
+
+#[test]
+fn a_three_host_run_is_the_same_for_the_same_seed() {
+    async fn echo() -> io::Result<()> {
+        let l = TcpListener::bind("0.0.0.0:7000").await?;
+        loop {
+            let (mut s, _) = l.accept().await?;
+            spawn(async move {
+                let mut buf = [0; 8];
+                loop {
+                    s.read_exact(&mut buf).await?;
+                    s.write_all(&buf).await?;
+                }
+                #[allow(unreachable_code)]
+                Ok::<_, io::Error>(())
+            })
+            .detach();
+        }
+    }
+    let run = |seed| {
+        let mut sim = Sim::new(seed).network(net::Config {
+            latency: Duration::from_millis(1)..Duration::from_millis(30),
+            ..net::Config::default()
+        });
+        sim.run(async {
+            let a = net::host("a", echo);
+            net::host("b", echo);
+            let clients: Vec<_> = ["a:7000", "b:7000"]
+                .into_iter()
+                .map(|addr| {
+                    spawn(async move {
+                        let mut c = TcpStream::connect(addr).await?;
+                        let mut buf = [7u8; 8];
+                        for _ in 0..5 {
+                            c.write_all(&buf.clone()).await?;
+                            c.read_exact(&mut buf).await?;
+                        }
+                        Ok::<_, io::Error>(())
+                    })
+                })
+                .collect();
+            sleep(Duration::from_millis(40)).await;
+            a.crash();
+            for c in clients {
+                let _ = c.await.unwrap();
+            }
+        })
+        .unwrap();
+        sim.trace().render()
+    };
+    for seed in 0..10 {
+        assert_eq!(run(seed), run(seed), "seed {seed}");
+    }
+    assert_ne!(run(1), run(2));
+}

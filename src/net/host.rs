@@ -5,7 +5,7 @@
 use std::fmt;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::time::Duration;
 
 use super::simulated::{host_main, Ways, World};
@@ -59,7 +59,8 @@ fn number(world: &World, what: &str, name: &str) -> HostNumber {
 /// ```
 #[derive(Clone)]
 pub struct Host {
-    world: Rc<World>,
+    /// Weak: a closure that captures its own host's handle makes no cycle.
+    world: Weak<World>,
     number: HostNumber,
     name: Rc<str>,
 }
@@ -119,13 +120,26 @@ where
     let number = world.add_host(name, host_main(main));
     world.start_host(number);
     Host {
-        world,
+        world: Rc::downgrade(&world),
         number,
         name: name.into(),
     }
 }
 
 impl Host {
+    /// The network of the run that made the host.
+    ///
+    /// # Panics
+    /// If that run has ended.
+    fn world(&self) -> Rc<World> {
+        self.world.upgrade().unwrap_or_else(|| {
+            panic!(
+                "the run that made host {:?} has ended: a Host handle works only inside its run",
+                self.name
+            )
+        })
+    }
+
     /// The host's name.
     ///
     /// ```
@@ -148,7 +162,7 @@ impl Host {
     /// }).unwrap();
     /// ```
     pub fn ip(&self) -> IpAddr {
-        IpAddr::V4(self.world.state.borrow().host(self.number).ip)
+        IpAddr::V4(self.world().state.borrow().host(self.number).ip)
     }
 
     /// `ip():port`, to connect to without the name.
@@ -165,6 +179,9 @@ impl Host {
 
     /// Whether the host runs (it has not crashed, or was restarted since).
     ///
+    /// # Panics
+    /// After its run ended (as every method but [`name`](Host::name)).
+    ///
     /// ```
     /// seedloop::Sim::new(1).run(async {
     ///     let h = seedloop::net::host("db", || async { Ok::<_, ()>(()) });
@@ -173,7 +190,7 @@ impl Host {
     /// }).unwrap();
     /// ```
     pub fn is_up(&self) -> bool {
-        self.world.state.borrow().host(self.number).up
+        self.world().state.borrow().host(self.number).up
     }
 
     /// The host crashes now: every task that belongs to it is cancelled
@@ -194,7 +211,7 @@ impl Host {
     /// }).unwrap();
     /// ```
     pub fn crash(&self) {
-        self.world.crash(self.number);
+        self.world().crash(self.number);
     }
 
     /// Starts the host again on the same address: crashes it first if it
@@ -218,7 +235,7 @@ impl Host {
     /// }).unwrap();
     /// ```
     pub fn restart(&self) {
-        self.world.restart(self.number);
+        self.world().restart(self.number);
     }
 
     /// Gives the host its own clock: `offset` ahead of the run's clock and
@@ -262,8 +279,7 @@ impl fmt::Debug for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Host")
             .field("name", &self.name)
-            .field("ip", &self.ip())
-            .field("up", &self.is_up())
+            .field("number", &self.number)
             .finish()
     }
 }
