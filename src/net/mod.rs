@@ -49,7 +49,7 @@ mod tcp_listener;
 mod tcp_stream;
 mod udp_socket;
 
-pub use addr::{AddrSpecBox, ToSocketAddrs};
+pub use addr::ToSocketAddrs;
 pub use config::Config;
 pub use host::{hold, host, partition, partition_oneway, release, repair, Host};
 pub use tcp_listener::TcpListener;
