@@ -105,14 +105,21 @@ impl World {
         }
     }
 
-    /// A delay drawn from the configured latency range, in microsecond steps.
+    /// A delay drawn from the configured latency range, in microsecond
+    /// steps: a value choice of the run, not shown as a `random` line (the
+    /// message's own line shows its delay).
+    #[track_caller]
     pub fn draw_delay(&self) -> Duration {
         let lo = micros(self.config.latency.start);
         let hi = micros(self.config.latency.end);
         if hi <= lo {
             return Duration::from_micros(lo);
         }
-        Duration::from_micros(crate::random::range(lo..hi))
+        Duration::from_micros(crate::random::range_drawn(
+            lo..hi,
+            std::panic::Location::caller(),
+            false,
+        ))
     }
 }
 

@@ -201,15 +201,20 @@ impl SimUdp {
         let config = &self.world.config;
         let fate = if state.partitioned_since(self.host, to).is_some() {
             Some("lost (partitioned)")
-        } else if config.udp_loss > 0.0 && crate::random::chance(config.udp_loss) {
+        } else if config.udp_loss > 0.0
+            && crate::random::chance_drawn(config.udp_loss, std::panic::Location::caller(), false)
+        {
             Some("lost")
         } else {
             None
         };
         let copies = if fate.is_none()
             && config.udp_duplicate > 0.0
-            && crate::random::chance(config.udp_duplicate)
-        {
+            && crate::random::chance_drawn(
+                config.udp_duplicate,
+                std::panic::Location::caller(),
+                false,
+            ) {
             2
         } else {
             1
