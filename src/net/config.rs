@@ -41,6 +41,9 @@ pub struct Config {
     /// [`Host::set_clock`](super::Host::set_clock) takes them. `"main"` is
     /// the run's own host. Default none.
     pub clocks: Vec<(String, Duration, f64)>,
+    /// Crashes and partitions the network injects by itself, each a choice
+    /// of the run (see [`Faults`](super::Faults)). Default none.
+    pub faults: Option<super::Faults>,
 }
 
 impl Default for Config {
@@ -51,6 +54,7 @@ impl Default for Config {
             udp_duplicate: 0.0,
             tcp_timeout: Duration::from_secs(30),
             clocks: Vec::new(),
+            faults: None,
         }
     }
 }

@@ -42,6 +42,7 @@
 mod addr;
 mod backend;
 mod config;
+mod faults;
 mod host;
 mod os_backend;
 mod simulated;
@@ -51,6 +52,7 @@ mod udp_socket;
 
 pub use addr::ToSocketAddrs;
 pub use config::Config;
+pub use faults::Faults;
 pub use host::{hold, host, partition, partition_oneway, release, repair, Host};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;

@@ -10,11 +10,13 @@
 
 mod control;
 mod link;
+mod strike;
 mod tcp;
 mod udp;
 mod wait;
 
 pub(crate) use control::{host_main, Ways};
+pub(crate) use strike::maybe_strike;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;

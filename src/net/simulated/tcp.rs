@@ -561,6 +561,7 @@ impl SimStream {
 
     /// Sends `len` bytes (`None`: the end of the stream) to the peer.
     fn send(&self, parts: &[&[u8]], fin: bool) -> io::Result<usize> {
+        super::maybe_strike(&self.world);
         let now = now();
         let len: usize = parts.iter().map(|p| p.len()).sum();
         let mut state = self.world.state.borrow_mut();

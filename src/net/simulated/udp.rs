@@ -185,6 +185,7 @@ fn not_connected() -> io::Error {
 
 impl SimUdp {
     fn send(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        super::maybe_strike(&self.world);
         let now = now();
         let mut state = self.world.state.borrow_mut();
         let state = &mut *state;
