@@ -30,9 +30,9 @@ pub struct CheckFailure {
     pub trace_file: Option<PathBuf>,
     /// The same in Chrome trace-event JSON (opens in Perfetto).
     pub chrome_file: Option<PathBuf>,
-    /// The values the reported run drew above their domain's first: after
-    /// shrinking, the draws the failure needs (the rest shrank to their
-    /// domain's first value).
+    /// The values the reported run drew above their domain's first, and the
+    /// faults the simulated network injected: after shrinking, those the
+    /// failure needs (the rest shrank to their domain's first value).
     pub values: DrawnValues,
 }
 
@@ -86,12 +86,17 @@ impl DrawnValues {
     pub(crate) fn of(trace: &Trace) -> DrawnValues {
         let mut values = DrawnValues::default();
         for e in trace.events() {
-            let EventKind::Drew(d) = &e.kind else {
-                continue;
-            };
-            values.total += 1;
-            if d.picked == 0 {
-                continue;
+            match &e.kind {
+                EventKind::Drew(d) => {
+                    values.total += 1;
+                    if d.picked == 0 {
+                        continue;
+                    }
+                }
+                // A strike of the network's fault injection (`net::Faults`):
+                // a choice above its first, shown by its own event.
+                EventKind::Object(o) if &*o.object == "faults" => values.total += 1,
+                _ => continue,
             }
             values.above_first.push(DrawnValue {
                 seq: e.seq,

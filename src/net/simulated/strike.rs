@@ -37,7 +37,8 @@ pub(crate) fn maybe_strike(world: &Rc<World>) {
     }
     let site = Location::caller();
     let core = with_core("seedloop::net", Rc::clone);
-    let strikes = core.draw(ValueRequest::chance(ChoiceKind::Fault, faults.rate.min(1.0), site).untraced());
+    let strikes =
+        core.draw(ValueRequest::chance(ChoiceKind::Fault, faults.rate.min(1.0), site).untraced());
     if strikes == 0 {
         return;
     }
@@ -81,7 +82,11 @@ fn menu(world: &World, faults: &Faults) -> Vec<Strike> {
 
 /// The outage, in whole milliseconds within `faults.outage`: a value choice
 /// that shrinks toward the shortest.
-fn outage(faults: &Faults, site: &'static Location<'static>, core: &crate::runtime::Core) -> Duration {
+fn outage(
+    faults: &Faults,
+    site: &'static Location<'static>,
+    core: &crate::runtime::Core,
+) -> Duration {
     let lo = faults.outage.start.as_millis() as u64;
     let hi = (faults.outage.end.as_millis() as u64).max(lo + 1);
     let ms = lo + core.draw(ValueRequest::uniform(hi - lo, lo, site).untraced());
