@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::determinism::Determinism;
-use crate::sim::{Schedule, SimError};
+use crate::sim::{ChoiceKind, Schedule, SimError};
 use crate::time::Instant;
 use crate::trace::{Actor, EventKind, Trace};
 
@@ -86,8 +86,10 @@ impl DrawnValues {
     pub(crate) fn of(trace: &Trace) -> DrawnValues {
         let mut values = DrawnValues::default();
         for e in trace.events() {
+            // The program's values, and the network's injected strikes;
+            // fault sites and injected cancels have lines of their own.
             match &e.kind {
-                EventKind::Drew(d) => {
+                EventKind::Drew(d) if d.kind == ChoiceKind::Value => {
                     values.total += 1;
                     if d.picked == 0 {
                         continue;
