@@ -145,6 +145,12 @@ pub(crate) fn now() -> Instant {
     with_core("seedloop::net", |core| core.global_now())
 }
 
+/// The run's clock, if a run is current (a socket dropped after its run
+/// ended finds none, and its network is gone with the run anyway).
+pub(crate) fn try_now() -> Option<Instant> {
+    crate::runtime::context::try_with_core(|core| core.global_now())
+}
+
 /// The host whose code runs now.
 pub(crate) fn acting_host() -> HostNumber {
     with_core("seedloop::net", |core| core.acting_host())

@@ -274,13 +274,15 @@ impl ListenerIo for SimListener {
 
 impl Drop for SimListener {
     fn drop(&mut self) {
+        let Some(at) = super::try_now() else {
+            return;
+        };
         let mut state = self.world.state.borrow_mut();
         let Some(listener) = state.listeners.remove(self.key) else {
             return;
         };
         state.release_port(listener.host, Proto::Tcp, self.addr.port(), self.key);
         // Connections never accepted: the OS resets them.
-        let at = now();
         for conn in listener.backlog {
             if let Some(c) = state.conns.get_mut(conn) {
                 c.ends[1].closed = true;
@@ -650,7 +652,9 @@ impl StreamIo for SimStream {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         let state = self.world.state.borrow();
         match state.conns.get(self.key) {
-            Some(c) if !c.ends[self.side].is_reset(super::now()) => Ok(self.peer),
+            Some(c) if !super::try_now().is_some_and(|t| c.ends[self.side].is_reset(t)) => {
+                Ok(self.peer)
+            }
             _ => Err(gone()),
         }
     }
@@ -710,7 +714,9 @@ impl StreamIo for SimStream {
 
 impl Drop for SimStream {
     fn drop(&mut self) {
-        let at = now();
+        let Some(at) = super::try_now() else {
+            return;
+        };
         let unread_or_open = {
             let mut state = self.world.state.borrow_mut();
             let Some(conn) = state.conns.get_mut(self.key) else {

@@ -404,7 +404,9 @@ impl DatagramIo for SimUdp {
 
 impl Drop for SimUdp {
     fn drop(&mut self) {
-        let at = now();
+        let Some(at) = super::try_now() else {
+            return;
+        };
         let mut state = self.world.state.borrow_mut();
         if state.udp.remove(self.key).is_some() {
             state.release_port(self.host, Proto::Udp, self.addr.port(), self.key);
