@@ -1,33 +1,81 @@
-//! Randomness for user code, from the run's seed.
+//! Randomness for user code, from the run: every value a choice.
 //!
-//! In sim, values come from the seed's *user* stream: the same seed gives
-//! the same values, and drawing them never changes the schedule (scheduling
-//! reads its own stream). Use these instead of `rand::thread_rng()` in code
-//! under test.
+//! In sim, each draw is a *choice* of the run, logged beside the scheduling
+//! picks: the schedule string carries it, so [`Sim::replay`](crate::Sim::replay)
+//! reproduces it without the seed, shrinking lowers it toward its domain's
+//! first value (`false`, the range's start), exhaustive search enumerates
+//! it, and a fuzzer's bytes or a policy steer it. The trace shows each draw
+//! (`random 7 in 1..11`). Drawing a value never changes the scheduling picks
+//! of a seed: the seeded policies draw values from a stream of their own.
+//!
+//! In real mode values come from the same seeded ChaCha stream as a sim
+//! run's under the seeded policies (the same seed draws the same values in
+//! both modes), and no log is kept.
+//!
+//! Use these instead of `rand::thread_rng()` in code under test: a value
+//! drawn any other way is invisible to the explorer.
 
 use std::ops::Range;
+use std::panic::Location;
 
 use rand_core::Rng as _;
 
 use crate::runtime::context::with_core;
 use crate::runtime::sched::rng::below;
+use crate::runtime::sched::value::{unit_f64, ValueRequest};
+use crate::runtime::sched::ChoiceKind;
+use crate::runtime::Core;
 
 /// Types [`random`] can produce: uniform over the whole type, `f64` uniform in `[0, 1)`.
+///
+/// ```
+/// use seedloop::random::RandomValue;
+/// struct Coin(bool);
+/// impl RandomValue for Coin {
+///     fn from_words(next: &mut dyn FnMut() -> u64) -> Coin {
+///         Coin(next() & 1 == 1)
+///     }
+/// }
+/// let Coin(_heads) = seedloop::Sim::new(1).run(async { seedloop::random::<Coin>() }).unwrap();
+/// ```
 pub trait RandomValue {
     /// Builds a value from uniformly random 64-bit words.
     fn from_words(next: &mut dyn FnMut() -> u64) -> Self;
+
+    /// Builds a value from choices: `choose(n)` is one of `0..n` (`n` at most
+    /// 2^53), 0 being the simplest. Shrinking lowers each toward 0, so build
+    /// the value so that small choices mean a simple value. The default
+    /// makes each word of [`from_words`](RandomValue::from_words) from two
+    /// 32-bit choices, high half first.
+    fn from_choices(choose: &mut dyn FnMut(u64) -> u64) -> Self
+    where
+        Self: Sized,
+    {
+        Self::from_words(&mut || (choose(1 << 32) << 32) | choose(1 << 32))
+    }
 }
 
 macro_rules! int_random_value {
-    ($($t:ty),*) => {$(
+    ($($t:ty => $bits:expr),*) => {$(
         impl RandomValue for $t {
             fn from_words(next: &mut dyn FnMut() -> u64) -> $t {
                 next() as $t
             }
+
+            fn from_choices(choose: &mut dyn FnMut(u64) -> u64) -> $t {
+                if $bits <= 32 {
+                    choose(1 << $bits) as $t
+                } else {
+                    ((choose(1 << 32) << 32) | choose(1 << 32)) as $t
+                }
+            }
         }
     )*};
 }
-int_random_value!(u8, u16, u32, u64, usize, i8, i16, i32, i64, isize);
+int_random_value!(
+    u8 => 8, u16 => 16, u32 => 32, u64 => 64, usize => usize::BITS,
+    i8 => 8, i16 => 16, i32 => 32, i64 => 64, isize => isize::BITS
+);
 
 impl RandomValue for u128 {
     fn from_words(next: &mut dyn FnMut() -> u64) -> u128 {
@@ -39,15 +87,24 @@ impl RandomValue for bool {
     fn from_words(next: &mut dyn FnMut() -> u64) -> bool {
         next() >> 63 == 1
     }
+
+    fn from_choices(choose: &mut dyn FnMut(u64) -> u64) -> bool {
+        choose(2) == 1
+    }
 }
 
 impl RandomValue for f64 {
     fn from_words(next: &mut dyn FnMut() -> u64) -> f64 {
-        (next() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        unit_f64(next())
+    }
+
+    fn from_choices(choose: &mut dyn FnMut(u64) -> u64) -> f64 {
+        choose(1 << 53) as f64 * (1.0 / (1u64 << 53) as f64)
     }
 }
 
-/// A random value from the run's seed.
+/// A random value: in sim a logged choice, uniform under the seeded
+/// policies.
 ///
 /// # Panics
 /// Outside a runtime.
@@ -58,13 +115,20 @@ impl RandomValue for f64 {
 /// let b: u64 = Sim::new(5).run(async { seedloop::random::<u64>() }).unwrap();
 /// assert_eq!(a, b);
 /// ```
+#[track_caller]
 pub fn random<T: RandomValue>() -> T {
+    let site = Location::caller();
     with_core("seedloop::random", |core| {
-        core.with_user_rng(|rng| T::from_words(&mut || rng.next_u64()))
+        if core.values_from_seed() {
+            core.with_user_rng(|rng| T::from_words(&mut || rng.next_u64()))
+        } else {
+            T::from_choices(&mut |options| core.draw(ValueRequest::uniform(options, 0, site)))
+        }
     })
 }
 
-/// A random number in `range` (which must not be empty).
+/// A random number in `range` (which must not be empty): in sim a logged
+/// choice, which shrinks toward `range.start`.
 ///
 /// # Panics
 /// Outside a runtime, or if the range is empty.
@@ -76,6 +140,7 @@ pub fn random<T: RandomValue>() -> T {
 ///     assert!((1..10_000).contains(&ms));
 /// }).unwrap();
 /// ```
+#[track_caller]
 pub fn range(range: Range<u64>) -> u64 {
     assert!(
         range.start < range.end,
@@ -83,12 +148,37 @@ pub fn range(range: Range<u64>) -> u64 {
         range.start,
         range.end
     );
+    let site = Location::caller();
     with_core("seedloop::random::range", |core| {
-        core.with_user_rng(|rng| range.start + below(rng, range.end - range.start))
+        range.start + draw_below(core, range.end - range.start, range.start, site)
     })
 }
 
-/// `true` with probability `p` (clamped to `[0, 1]`).
+/// One of `0..n` from `core`: a choice, or (values from the seed) one
+/// uniform draw. A domain wider than a choice (2^53) is two choices, high
+/// part first.
+fn draw_below(core: &Core, n: u64, start: u64, site: &'static Location<'static>) -> u64 {
+    if core.values_from_seed() {
+        return core.with_user_rng(|rng| below(rng, n));
+    }
+    const WIDEST: u64 = 1 << 53;
+    if n <= WIDEST {
+        return core.draw(ValueRequest::uniform(n, start, site));
+    }
+    // Uniform over 0..n, drawn as high 32 bits then low 32 bits, retried
+    // (with the same choices again) in the rare case it lands at or past n.
+    loop {
+        let high = core.draw(ValueRequest::uniform(((n - 1) >> 32) + 1, 0, site));
+        let low = core.draw(ValueRequest::uniform(1 << 32, 0, site));
+        let v = (high << 32) | low;
+        if v < n {
+            return v;
+        }
+    }
+}
+
+/// `true` with probability `p` (clamped to `[0, 1]`): in sim a logged
+/// choice (unless `p` is 0 or 1), which shrinks toward `false`.
 ///
 /// # Panics
 /// Outside a runtime.
@@ -97,6 +187,19 @@ pub fn range(range: Range<u64>) -> u64 {
 /// use seedloop::Sim;
 /// Sim::new(5).run(async { assert!(!seedloop::random::chance(0.0)) }).unwrap();
 /// ```
+#[track_caller]
 pub fn chance(p: f64) -> bool {
-    random::<f64>() < p
+    let site = Location::caller();
+    with_core("seedloop::random::chance", |core| {
+        if core.values_from_seed() {
+            return core.with_user_rng(|rng| unit_f64(rng.next_u64()) < p);
+        }
+        if p.is_nan() || p <= 0.0 {
+            false
+        } else if p >= 1.0 {
+            true
+        } else {
+            core.draw(ValueRequest::chance(ChoiceKind::Value, p, site)) == 1
+        }
+    })
 }

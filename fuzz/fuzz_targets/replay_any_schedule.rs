@@ -1,7 +1,8 @@
 //! Any string handed to `Sim::replay` is either rejected with a clear error
 //! or replayed; a replay that does not fit the program fails with
 //! `ScheduleDiverged`. Nothing panics, nothing hangs, and a schedule that was
-//! accepted and ran to the end reproduces itself.
+//! accepted and ran to the end reproduces itself. The program draws values,
+//! so value choices are replayed (and diverge) as well as picks.
 //!
 //! `cargo fuzz run -s none replay_any_schedule -- -max_total_time=30 -timeout=5`
 
@@ -14,7 +15,8 @@ async fn program() -> u32 {
     let tasks: Vec<_> = (0..3u32)
         .map(|i| {
             spawn(async move {
-                for _ in 0..3 {
+                // A drawn value: replays must fit value choices too.
+                for _ in 0..seedloop::random::range(1..4) {
                     yield_now().await;
                 }
                 i

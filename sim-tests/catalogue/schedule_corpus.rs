@@ -11,6 +11,10 @@
 //! If such a change is intended, the test writes the corpus the current
 //! code records to `sim-tests/catalogue/corpus/schedules.txt.new` and says so: review
 //! the difference, then move it over the old file.
+//!
+//! `schedules-v1.txt` is frozen: the `sl1` strings recorded before values
+//! became choices (format version 2). They must still replay to the same
+//! trace hash forever; nothing records them again.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -27,6 +31,7 @@ use seedloop::{
 use crate::programs::{Program, CATALOGUE};
 
 const CORPUS: &str = "sim-tests/catalogue/corpus/schedules.txt";
+const CORPUS_V1: &str = "sim-tests/catalogue/corpus/schedules-v1.txt";
 
 /// Every program of the corpus, by name.
 fn programs() -> BTreeMap<String, Program> {
@@ -132,15 +137,16 @@ fn generate() -> String {
 }
 
 fn header() -> &'static str {
-    "# Schedule strings and the trace hashes they replay to (see sim-tests/core_schedule_corpus.rs).\n\
+    "# Schedule strings and the trace hashes they replay to (see sim-tests/catalogue/schedule_corpus.rs).\n\
      # program policy schedule trace-hash outcome\n"
 }
 
 fn committed() -> Vec<Entry> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/sim-tests/catalogue/corpus/schedules.txt"
-    );
+    read_corpus(CORPUS)
+}
+
+fn read_corpus(file: &str) -> Vec<Entry> {
+    let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(path)
         .expect("the committed corpus")
         .lines()
@@ -152,8 +158,15 @@ fn committed() -> Vec<Entry> {
 /// Runs every committed entry through `rerun` and fails, writing the corpus
 /// the current code records, if any comes out different.
 fn assert_every_entry_reruns(what: &str, rerun: impl Fn(&Entry, Program) -> (String, u64, String)) {
+    assert_entries_rerun(committed(), what, rerun);
+}
+
+fn assert_entries_rerun(
+    entries: Vec<Entry>,
+    what: &str,
+    rerun: impl Fn(&Entry, Program) -> (String, u64, String),
+) {
     let programs = programs();
-    let entries = committed();
     let mut broken = Vec::new();
     for e in &entries {
         let program = *programs
@@ -204,6 +217,38 @@ fn every_committed_schedule_replays_to_its_trace_hash() {
                 program,
             )
         },
+    );
+}
+
+/// The `sl1` strings saved before values became choices replay as they did:
+/// their values come from the seed again, and their traces do not change.
+#[test]
+fn every_version_1_schedule_still_replays_to_its_trace_hash() {
+    let entries = read_corpus(CORPUS_V1);
+    assert!(entries.len() >= 100, "{CORPUS_V1} holds {}", entries.len());
+    assert!(entries.iter().all(|e| e.schedule.starts_with("sl1:")));
+    let broken: Vec<String> = entries
+        .iter()
+        .filter_map(|e| {
+            let program = programs()[&e.program];
+            let got = record(
+                Sim::replay(&e.schedule).expect("a valid schedule string"),
+                program,
+            );
+            (got != (e.schedule.clone(), e.hash, e.outcome.clone())).then(|| {
+                format!(
+                    "  {} under {}: recorded {} {:016x} {}, now {} {:016x} {}",
+                    e.program, e.policy, e.schedule, e.hash, e.outcome, got.0, got.1, got.2
+                )
+            })
+        })
+        .collect();
+    assert!(
+        broken.is_empty(),
+        "{} of {} version 1 schedules in {CORPUS_V1} no longer replay the same run:\n{}",
+        broken.len(),
+        entries.len(),
+        broken.join("\n")
     );
 }
 

@@ -13,7 +13,7 @@ cargo test --test core nothing_by_this_name
 and `cargo test --test core -- three_sleepers --exact`, `cargo test --test nope x`,
 `cargo test stray`, `cargo test --test core -- scenarios --skip three`,
 `cargo test --all-targets && cargo test --doc`; a report prints
-`SEEDLOOP_REPLAY='sl1:5:' cargo test -- bank::lost_update --exact`.
+`SEEDLOOP_REPLAY='sl2:5:' cargo test -- bank::lost_update --exact`.
 ";
 
 fn binaries() -> Vec<String> {

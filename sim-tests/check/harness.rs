@@ -129,8 +129,8 @@ fn the_report_says_everything_needed_to_reproduce() {
     for needle in [
         "seedloop check `bank::lost_update` failed: seed ",
         "under policy random",
-        "schedule found: sl1:",
-        "shrunk to:      sl1:",
+        "schedule found: sl2:",
+        "shrunk to:      sl2:",
         "determinism: the failing schedule ran twice with identical traces",
         "panicked at 0.000000: assertion `left == right` failed: lost update",
         "last events:",
@@ -138,7 +138,7 @@ fn the_report_says_everything_needed_to_reproduce() {
         "chrome trace: ",
         "reproduce:\n  seed ",
         " with policy random\n",
-        "  replay: SEEDLOOP_REPLAY='sl1:",
+        "  replay: SEEDLOOP_REPLAY='sl2:",
         "' cargo test -- bank::lost_update --exact",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
@@ -392,7 +392,7 @@ fn a_failing_property_names_its_schedule() {
     assert!(why.contains("lost update"), "{why}");
     let schedule = why
         .split_whitespace()
-        .find(|w| w.starts_with("sl1:"))
+        .find(|w| w.starts_with("sl2:"))
         .unwrap_or_else(|| panic!("no schedule in {why}"));
     assert!(why.contains("Sim::replay("), "{why}");
     // The named schedule replays the failing run.
@@ -493,7 +493,7 @@ fn a_failure_that_does_not_replay_keeps_its_message() {
     let text = err.to_string();
     assert!(text.contains("the cache was stale"), "{text}");
     assert!(text.contains("NOT DETERMINISTIC"), "{text}");
-    assert!(text.contains("schedule sl1:0:"), "{text}");
+    assert!(text.contains("schedule sl2:0:"), "{text}");
     assert!(f.trace_file.is_some(), "{text}");
     let Determinism::Differs { first, second, .. } = &f.determinism else {
         panic!("{text}")

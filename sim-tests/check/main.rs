@@ -15,6 +15,7 @@ mod programs;
 mod documented_commands_rules;
 mod harness;
 mod readable_failures;
+mod values;
 
 /// The `cargo test --test check …` commands of the docs match tests here.
 #[test]

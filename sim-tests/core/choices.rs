@@ -9,7 +9,7 @@ use std::task::Poll;
 
 use seedloop::{call_soon, spawn, yield_now, Policy, Sim};
 
-fn options_of(sim: &Sim) -> Vec<u32> {
+fn options_of(sim: &Sim) -> Vec<u64> {
     sim.schedule().choices().iter().map(|c| c.options).collect()
 }
 

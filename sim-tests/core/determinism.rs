@@ -196,12 +196,12 @@ fn a_schedule_that_no_longer_fits_names_the_step() {
 
 #[test]
 fn a_bad_schedule_string_is_a_clear_error() {
-    let err: ScheduleError = Sim::replay("sl2:1:AA").unwrap_err();
+    let err: ScheduleError = Sim::replay("sl3:1:AA").unwrap_err();
     assert_eq!(
         err.to_string(),
-        "not a seedloop schedule: it starts with `sl2`, but this seedloop reads version \
-         `sl1`; a schedule looks like `sl1:42:EAAQAA` (copy it whole from a failure report \
-         or from `Sim::schedule()`)"
+        "not a seedloop schedule: it starts with `sl3`, but this seedloop reads versions \
+         `sl2` and `sl1`; a schedule looks like `sl2:42:EAAQAA` (copy it whole from a failure \
+         report or from `Sim::schedule()`)"
     );
 }
 

@@ -116,6 +116,34 @@ fn quickstart_overdraft_report() {
     crate::snapshot!("quickstart_overdraft_report", report);
 }
 
+/// The quick start's overdraft found by a `Check`, shrunk: both login
+/// latencies lowered to their smallest (the race needs them equal, not
+/// large), the picks back to FIFO but the one that lets both checks pass.
+#[test]
+fn quickstart_check_report() {
+    let dir = std::env::temp_dir().join("seedloop-docs-quickstart");
+    let err = seedloop::check::Check::new()
+        .seeds(0..1000)
+        .threads(1)
+        .name("bank::overdraw")
+        .trace_dir(&dir)
+        .try_run(|| async {
+            let balance = crate::quickstart::two_withdrawals().await;
+            assert!(balance >= 0, "overdrawn: balance {balance}");
+        })
+        .unwrap_err();
+    let seedloop::check::CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    // Shrunk: both latencies at 1 ms.
+    assert_eq!(f.values.total, 2, "{err}");
+    assert!(f.values.above_first.is_empty(), "{err}");
+    let text = err
+        .to_string()
+        .replace(&dir.display().to_string(), "target/seedloop");
+    crate::snapshot!("quickstart_check_report", text);
+}
+
 /// docs/structured-concurrency.md: an eager task that finishes at once, in
 /// the trace: spawned, polled under its own name, then the spawner goes on.
 #[test]
@@ -149,7 +177,7 @@ fn labelled(schedule: &str) -> String {
     let parts: Vec<&str> = schedule.splitn(3, ':').collect();
     let labels = [
         "the format version",
-        "the seed (decimal): it seeds user randomness on replay",
+        "the seed (decimal): for the reader; the choices alone replay the run",
         "the choices: base64url of varints (options·8 + kind, picked)",
     ];
     // Each mark sits on its part's second character (the first if shorter).

@@ -1,11 +1,17 @@
 //! Bounded exhaustive search: every schedule with at most `k` deviations from
 //! FIFO, depth-first, until the space is exhausted.
 //!
-//! Each run follows a prefix of picks and then FIFO. From the choices a run
-//! actually made, the next prefix backtracks to the deepest choice that can
-//! take its next option without exceeding `k` non-zero picks. Every schedule
-//! within the bound is run exactly once; when no choice can move, the space
-//! is exhausted and the check says so.
+//! Each run follows a prefix of picks and then FIFO (and each value its
+//! domain's first). From the choices a run actually made, the next prefix
+//! backtracks to the deepest choice that can take its next option without
+//! exceeding `k` non-zero picks. Every schedule within the bound is run
+//! exactly once; when no choice can move, the space is exhausted and the
+//! check says so.
+//!
+//! A value counts as a deviation when it is not its domain's first. A
+//! domain of at most [`SMALL_DOMAIN`] values is enumerated whole; a larger
+//! one by its endpoints and three interior points (a quarter, half and
+//! three quarters of the way), which is what "exhausted" then means.
 
 use std::future::Future;
 
@@ -19,12 +25,29 @@ pub(crate) struct Explored {
     pub runs: u64,
     /// Whether every schedule within the bound was run.
     pub exhausted: bool,
+    /// Whether some value's domain was too large to enumerate whole (it was
+    /// sampled: its ends and three points between).
+    pub sampled: bool,
     pub failure: Option<(SimError, Schedule)>,
 }
 
+/// The widest value domain enumerated whole.
+pub(crate) const SMALL_DOMAIN: u64 = 16;
+
+/// The option after `picked` that the search tries for choice `c`, if any.
+fn next_option(c: &Choice) -> Option<u64> {
+    if !c.kind.is_value() || c.options <= SMALL_DOMAIN {
+        return (c.picked + 1 < c.options).then_some(c.picked + 1);
+    }
+    let last = c.options - 1;
+    let sample = [0, last, last / 4, last / 2, last / 4 * 3];
+    let at = sample.iter().position(|&v| v == c.picked)?;
+    sample[at + 1..].first().copied()
+}
+
 /// The next prefix after a run that made `choices`, or `None` when done.
-pub(crate) fn next_prefix(choices: &[Choice], max_deviations: usize) -> Option<Vec<u32>> {
-    let picks: Vec<u32> = choices.iter().map(|c| c.picked).collect();
+pub(crate) fn next_prefix(choices: &[Choice], max_deviations: usize) -> Option<Vec<u64>> {
+    let picks: Vec<u64> = choices.iter().map(|c| c.picked).collect();
     let mut deviations_before: Vec<usize> = Vec::with_capacity(picks.len());
     let mut d = 0;
     for &p in &picks {
@@ -32,8 +55,8 @@ pub(crate) fn next_prefix(choices: &[Choice], max_deviations: usize) -> Option<V
         d += usize::from(p != 0);
     }
     (0..choices.len()).rev().find_map(|i| {
-        let next = picks[i] + 1;
-        (next < choices[i].options && deviations_before[i] < max_deviations).then(|| {
+        let next = next_option(&choices[i])?;
+        (deviations_before[i] < max_deviations).then(|| {
             let mut prefix = picks[..i].to_vec();
             prefix.push(next);
             prefix
@@ -49,21 +72,25 @@ where
     quietly(|| {
         let mut prefix = Vec::new();
         let mut runs = 0;
+        let mut sampled = false;
         loop {
             if runs >= check.max_runs {
                 return Explored {
                     runs,
                     exhausted: false,
+                    sampled,
                     failure: None,
                 };
             }
-            let sim = check.configure(Sim::guided(seed, prefix));
+            let sim = check.configure(Sim::guided_choices(seed, prefix));
             let (_, outcome) = run_once(sim, body);
             runs += 1;
+            sampled |= outcome.schedule.values().any(|c| c.options > SMALL_DOMAIN);
             if let Some(error) = outcome.error {
                 return Explored {
                     runs,
                     exhausted: false,
+                    sampled,
                     failure: Some((error, outcome.schedule)),
                 };
             }
@@ -73,6 +100,7 @@ where
                     return Explored {
                         runs,
                         exhausted: true,
+                        sampled,
                         failure: None,
                     }
                 }
@@ -86,12 +114,34 @@ mod tests {
     use super::*;
     use crate::sim::ChoiceKind;
 
-    fn c(options: u32, picked: u32) -> Choice {
+    fn c(options: u64, picked: u64) -> Choice {
         Choice {
             kind: ChoiceKind::Run,
             options,
             picked,
         }
+    }
+
+    fn v(options: u64, picked: u64) -> Choice {
+        Choice {
+            kind: ChoiceKind::Value,
+            options,
+            picked,
+        }
+    }
+
+    #[test]
+    fn small_value_domains_are_enumerated_whole_and_large_ones_sampled() {
+        assert_eq!(next_prefix(&[v(16, 14)], 1), Some(vec![15]));
+        assert_eq!(next_prefix(&[v(16, 15)], 1), None);
+        // 101 values: 0, 100, 25, 50, 75, then done.
+        let mut tried = vec![0];
+        let mut choice = v(101, 0);
+        while let Some(p) = next_prefix(&[choice], 1) {
+            tried.push(p[0]);
+            choice.picked = p[0];
+        }
+        assert_eq!(tried, [0, 100, 25, 50, 75]);
     }
 
     #[test]

@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 
 use super::determinism::Determinism;
 use crate::sim::{Schedule, SimError};
-use crate::trace::Trace;
+use crate::time::Instant;
+use crate::trace::{Actor, EventKind, Trace};
 
 /// A schedule under which the check body failed, shrunk and explained.
 pub struct CheckFailure {
@@ -29,6 +30,119 @@ pub struct CheckFailure {
     pub trace_file: Option<PathBuf>,
     /// The same in Chrome trace-event JSON (opens in Perfetto).
     pub chrome_file: Option<PathBuf>,
+    /// The values the reported run drew above their domain's first: after
+    /// shrinking, the draws the failure needs (the rest shrank to their
+    /// domain's first value).
+    pub values: DrawnValues,
+}
+
+/// The values a reported run drew, and which of them were above their
+/// domain's first (a latency above its minimum, a coin that came up `true`).
+///
+/// ```
+/// use seedloop::check::{Check, CheckError};
+/// use seedloop::{sleep, timeout};
+/// use std::time::Duration;
+/// let err = Check::new().seeds(0..50).threads(1).try_run(|| async {
+///     let hops: Vec<u64> = (0..3).map(|_| seedloop::random::range(1..21)).collect();
+///     for ms in hops {
+///         let reply = timeout(Duration::from_millis(15), sleep(Duration::from_millis(ms)));
+///         assert!(reply.await.is_ok(), "a hop took {ms} ms");
+///     }
+/// }).unwrap_err();
+/// let CheckError::Failed(f) = err else { unreachable!() };
+/// // Shrunk: one slow hop, at the smallest delay that misses the deadline
+/// // (at 15 ms the reply and the deadline tie, and FIFO lets the reply in);
+/// // the others shrank to 1 ms (their domain's first value).
+/// assert_eq!(f.values.total, 3);
+/// assert_eq!(f.values.above_first.len(), 1);
+/// assert_eq!(f.values.above_first[0].what, "random 16 in 1..21");
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DrawnValues {
+    /// How many values the run drew in all.
+    pub total: usize,
+    /// The draws above their domain's first, in trace order.
+    pub above_first: Vec<DrawnValue>,
+}
+
+/// One value a run drew, as a report names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DrawnValue {
+    /// Its position in the trace.
+    pub seq: u64,
+    /// When it was drawn.
+    pub time: Instant,
+    /// Who drew it: a task (`"sender"`, `#3`) or `loop`.
+    pub by: String,
+    /// The draw as the trace shows it: `random 47 in 1..51`.
+    pub what: String,
+}
+
+impl DrawnValues {
+    /// The draws recorded in `trace`.
+    pub(crate) fn of(trace: &Trace) -> DrawnValues {
+        let mut values = DrawnValues::default();
+        for e in trace.events() {
+            let EventKind::Drew(d) = &e.kind else {
+                continue;
+            };
+            values.total += 1;
+            if d.picked == 0 {
+                continue;
+            }
+            values.above_first.push(DrawnValue {
+                seq: e.seq,
+                time: e.time,
+                by: match e.actor {
+                    Actor::Task(id) => crate::trace::report_task_name(&trace.task_name(id), id),
+                    Actor::Loop => "loop".into(),
+                },
+                what: trace.describe(e),
+            });
+        }
+        values
+    }
+}
+
+/// How many drawn values a report lists before it summarizes.
+const VALUES_SHOWN: usize = 12;
+
+impl DrawnValues {
+    /// `5 drawn; 1 above its domain's first<note>:` and the list.
+    fn write(&self, f: &mut fmt::Formatter<'_>, note: &str) -> fmt::Result {
+        let above = self.above_first.len();
+        write!(f, "{} drawn; ", self.total)?;
+        match above {
+            0 => write!(f, "none above its domain's first{note}")?,
+            1 => write!(f, "1 above its domain's first{note}:")?,
+            n => write!(f, "{n} above their domain's first{note}:")?,
+        }
+        for v in self.above_first.iter().take(VALUES_SHOWN) {
+            write!(
+                f,
+                "\n  event {} at {} by {}: {}",
+                v.seq, v.time, v.by, v.what
+            )?;
+        }
+        if above > VALUES_SHOWN {
+            write!(
+                f,
+                "\n  ... and {} more (the full trace has them all)",
+                above - VALUES_SHOWN
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `5 drawn; 1 above its domain's first:` and one line per such draw.
+impl fmt::Display for DrawnValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write(f, "")
+    }
 }
 
 impl CheckFailure {
@@ -62,11 +176,26 @@ impl fmt::Display for CheckFailure {
         if let Some((s, runs)) = &self.shrunk {
             writeln!(
                 f,
-                "shrunk to:      {s} ({}; {runs} shrinking runs)",
-                size(s)
+                "shrunk to:      {s} ({}; {runs} shrinking run{})",
+                size(s),
+                if *runs == 1 { "" } else { "s" }
             )?;
         }
         writeln!(f, "determinism: {}", self.determinism)?;
+        if self.values.total > 0 {
+            let lowered = self.values.above_first.len() < self.values.total;
+            let note = match (
+                self.shrunk.is_some() && lowered,
+                self.values.above_first.len(),
+            ) {
+                (false, _) => "",
+                (true, 0) => " (shrinking lowered them all)",
+                (true, _) => " (shrinking lowered the rest)",
+            };
+            write!(f, "values: ")?;
+            self.values.write(f, note)?;
+            writeln!(f)?;
+        }
         writeln!(f)?;
         // The error ends with the one `reproduce:` block, naming this
         // check's seed, policy and test.

@@ -18,7 +18,7 @@ mod sweep;
 mod test_return;
 
 pub use determinism::Determinism;
-pub use failure::CheckFailure;
+pub use failure::{CheckFailure, DrawnValue, DrawnValues};
 #[cfg(feature = "proptest")]
 pub use strategy::{schedules, Picks};
 pub use test_return::TestReturn;
@@ -189,7 +189,10 @@ impl Check {
 
     /// Instead of seeds: every schedule with at most `max_deviations` picks
     /// other than FIFO's, depth-first, until the space is exhausted (or
-    /// [`Check::max_runs`]). User randomness uses the first seed.
+    /// [`Check::max_runs`]). A drawn value counts as a deviation when it is
+    /// above its domain's first; a domain of at most 16 values is enumerated
+    /// whole, a larger one at its two ends and three points between (the
+    /// summary says so when that happened).
     ///
     /// ```
     /// let s = seedloop::check::Check::new().exhaustive(2).run(|| async {});
@@ -448,7 +451,15 @@ impl Check {
                 None => Ok(CheckSummary {
                     runs: explored.runs,
                     exhausted: Some(explored.exhausted),
-                    how: format!("every schedule with at most {k} deviations from FIFO"),
+                    how: format!(
+                        "every schedule with at most {k} deviations from FIFO{}",
+                        if explored.sampled {
+                            "; values of domains over 16 taken at their two ends and \
+                             three points between"
+                        } else {
+                            ""
+                        }
+                    ),
                 }),
                 Some(found) => Err(self.failure(
                     seed,
@@ -567,10 +578,9 @@ impl Check {
         };
         let mut shrunk = None;
         if shrink {
-            let picks = found.choices().iter().map(|c| c.picked).collect();
-            let s = shrink::shrink(self, found.seed(), picks, &target, body);
+            let s = shrink::shrink(self, found.seed(), found.choices(), &target, body);
             let sim = self
-                .configure(Sim::guided(found.seed(), s.picks))
+                .configure(Sim::guided_choices(found.seed(), s.picks))
                 .tracing(true);
             let (_, outcome) = quiet::quietly(|| run_once(sim, body));
             if outcome.signature().as_ref() == Some(&target) {
@@ -626,6 +636,7 @@ impl Check {
         };
         let reported = shrunk.as_ref().map_or(&found, |(s, _)| s);
         error.set_repro(self.repro(seed, &policy, reported, &test));
+        let values = trace.map(DrawnValues::of).unwrap_or_default();
         CheckError::Failed(Box::new(CheckFailure {
             test,
             seed,
@@ -637,6 +648,7 @@ impl Check {
             determinism,
             trace_file,
             chrome_file,
+            values,
         }))
     }
 

@@ -7,6 +7,10 @@ use crate::sim::{Schedule, Sim, SimError};
 /// How a run failed, reduced to what shrinking must preserve.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Signature {
+    /// A panic, by where it happened (`file:line:column`), or by its message
+    /// when the place is unknown. By place, not message: a message that
+    /// prints a drawn value (`assert_eq!`'s left and right, "took 17 ms")
+    /// changes as shrinking lowers the value, and is still the same failure.
     Panic(String),
     Deadlock,
     StepLimit,
@@ -15,9 +19,11 @@ pub(crate) enum Signature {
 }
 
 impl Signature {
-    pub fn of(e: &SimError) -> Signature {
+    pub fn of(e: &SimError, panic_site: Option<&str>) -> Signature {
         match e {
-            SimError::Panic(r) => Signature::Panic(r.message.clone()),
+            SimError::Panic(r) => {
+                Signature::Panic(panic_site.map_or_else(|| r.message.clone(), str::to_string))
+            }
             SimError::Deadlock(_) => Signature::Deadlock,
             SimError::StepLimit(_) => Signature::StepLimit,
             SimError::TimeLimit(_) => Signature::TimeLimit,
@@ -30,11 +36,15 @@ impl Signature {
 pub(crate) struct Outcome {
     pub error: Option<SimError>,
     pub schedule: Schedule,
+    /// Where the run's first panic happened, if it panicked.
+    pub panic_site: Option<String>,
 }
 
 impl Outcome {
     pub fn signature(&self) -> Option<Signature> {
-        self.error.as_ref().map(Signature::of)
+        self.error
+            .as_ref()
+            .map(|e| Signature::of(e, self.panic_site.as_deref()))
     }
 }
 
@@ -44,7 +54,16 @@ where
     F: Fn() -> Fut,
     Fut: Future<Output = ()>,
 {
+    super::quiet::forget_panic_site();
     let error = sim.run(body()).err();
+    let panic_site = super::quiet::take_panic_site();
     let schedule = sim.schedule().clone();
-    (sim, Outcome { error, schedule })
+    (
+        sim,
+        Outcome {
+            error,
+            schedule,
+            panic_site,
+        },
+    )
 }

@@ -5,13 +5,18 @@
 //! is skipped; everywhere else it runs as before. The final re-run of the
 //! failing schedule happens with the hook active, so the user sees the panic
 //! once, with its location.
+//!
+//! The hook also notes where the first panic of a run happened, quiet or
+//! not: shrinking compares failures by that place (see `outcome.rs`).
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic;
 use std::sync::Once;
 
 thread_local! {
     static QUIET: Cell<bool> = const { Cell::new(false) };
+    /// `file:line:column` of the first panic since `forget_panic_site`.
+    static PANIC_SITE: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 static INSTALL: Once = Once::new();
@@ -20,6 +25,11 @@ fn install() {
     INSTALL.call_once(|| {
         let previous = panic::take_hook();
         panic::set_hook(Box::new(move |info| {
+            if let Some(at) = info.location() {
+                PANIC_SITE.with(|site| {
+                    site.borrow_mut().get_or_insert_with(|| at.to_string());
+                });
+            }
             if !QUIET.with(Cell::get) {
                 previous(info);
             }
@@ -38,4 +48,15 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
     }
     let _restore = Restore(QUIET.with(|q| q.replace(true)));
     f()
+}
+
+/// Forgets the noted panic site: call before a run.
+pub(crate) fn forget_panic_site() {
+    install();
+    PANIC_SITE.with(|site| site.borrow_mut().take());
+}
+
+/// Where the first panic since `forget_panic_site` happened, if one did.
+pub(crate) fn take_panic_site() -> Option<String> {
+    PANIC_SITE.with(|site| site.borrow_mut().take())
 }

@@ -1,10 +1,12 @@
 //! A proptest `Strategy` for schedules, shrinking toward FIFO.
 //!
-//! A generated [`Picks`] is a list of numbers; the n-th scheduling choice
-//! takes option `picks[n]` (capped at its last option), and FIFO once the list ends
+//! A generated [`Picks`] is a list of numbers; the n-th choice of the run
+//! (a scheduling pick or a drawn value) takes option `picks[n]` (capped at
+//! its last option), and FIFO and each value's smallest once the list ends
 //! (see [`Sim::guided`]). proptest shrinks the list by dropping elements and
-//! lowering them toward 0, i.e. toward asyncio's order, with its own
-//! machinery, together with whatever other inputs the test draws.
+//! lowering them toward 0, i.e. toward asyncio's order and the smallest
+//! values, with its own machinery, together with whatever other inputs the
+//! test draws.
 
 use std::future::Future;
 
@@ -99,10 +101,29 @@ fn replay_hint(schedule: &str) -> String {
     )
 }
 
-/// Schedules of up to `max_len` choices. Three picks in four are 0 (FIFO),
-/// so generated schedules stay close to the obvious order and deviate in a
-/// few places, where interesting interleavings live.
+/// Schedules of up to `max_len` choices. Three picks in five are 0 (FIFO,
+/// or a value's smallest), so generated schedules stay close to the obvious
+/// order and deviate in a few places, where interesting interleavings live;
+/// one in five is small (1 to 7: a nearby task, a value just above the
+/// smallest), and one in five is `u32::MAX`, which caps to the last option:
+/// the last ready task, or a value's largest (the slow message, the coin
+/// that comes up `true`). proptest shrinks that one by binary search.
+///
+/// ```
+/// use proptest::prelude::*;
+/// use seedloop::check::schedules;
+/// // A hop of 1 to 20 ms: the generated picks reach its slowest.
+/// let slowest = std::cell::Cell::new(0);
+/// proptest!(|(picks in schedules(4))| {
+///     let ms = picks.sim(0).run(async { seedloop::random::range(1..21) }).unwrap();
+///     slowest.set(slowest.get().max(ms));
+/// });
+/// assert_eq!(slowest.get(), 20);
+/// ```
 pub fn schedules(max_len: usize) -> impl Strategy<Value = Picks> {
-    proptest::collection::vec(prop_oneof![3 => Just(0u32), 1 => 1u32..8], 0..=max_len)
-        .prop_map(Picks)
+    proptest::collection::vec(
+        prop_oneof![3 => Just(0u32), 1 => 1u32..8, 1 => Just(u32::MAX)],
+        0..=max_len,
+    )
+    .prop_map(Picks)
 }

@@ -149,9 +149,10 @@ impl Runtime {
                     sim_network: None,
                 },
                 main_clock: None,
+                values_from_seed: false,
             },
             Box::new(RealDriver::new(self.reactor.clone())),
-            Chooser::unlogged(Box::new(Fifo)),
+            Chooser::unlogged(Box::new(Fifo::new(stream(self.seed, Stream::User)))),
             stream(self.seed, Stream::User),
             main,
         )

@@ -38,9 +38,10 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::os::blocking_pool::BlockingPool;
 use crate::os::reactor::Reactor;
-use crate::runtime::sched::Chooser;
+use crate::runtime::sched::value::{Shape, ValueRequest};
+use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
-use crate::trace::{Actor, EventKind, Recorder};
+use crate::trace::{Actor, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
@@ -105,6 +106,11 @@ pub(crate) struct CoreConfig {
     pub services: Services,
     /// The clock of host 0 (the run's own host), if it has its own.
     pub main_clock: Option<HostClock>,
+    /// Values (`seedloop::random`) come from the seed's value stream
+    /// directly, unlogged and untraced: the replay of a version 1 schedule,
+    /// whose runs drew them so. Otherwise each is a choice (real mode's
+    /// chooser keeps no log).
+    pub values_from_seed: bool,
 }
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -144,6 +150,9 @@ pub(crate) struct Core {
     /// read while no host has one.
     host_clocks: RefCell<HostClocks>,
     has_clocks: Cell<bool>,
+    /// A value draw that a replay could not follow: the run loop ends the
+    /// run with it after the poll that drew it.
+    value_divergence: Cell<Option<Box<Divergence>>>,
 }
 
 impl Core {
@@ -182,6 +191,7 @@ impl Core {
             acting_host: Cell::new(0),
             host_clocks: RefCell::new(host_clocks),
             has_clocks: Cell::new(has_clocks),
+            value_divergence: Cell::new(None),
         })
     }
 
@@ -381,6 +391,54 @@ impl Core {
 
     pub fn with_user_rng<R>(&self, f: impl FnOnce(&mut ChaCha8Rng) -> R) -> R {
         f(&mut self.user_rng.borrow_mut())
+    }
+
+    /// Whether values come from the seed's stream directly (see
+    /// `CoreConfig::values_from_seed`).
+    pub fn values_from_seed(&self) -> bool {
+        self.config.values_from_seed
+    }
+
+    /// Draws a value of `request`'s domain: a logged choice, recorded in
+    /// the trace. A domain of one value is not a choice. A replay that does
+    /// not fit answers 0 and ends the run after this poll.
+    pub fn draw(&self, request: ValueRequest) -> u64 {
+        if request.options <= 1 {
+            return 0;
+        }
+        if self.config.values_from_seed {
+            // Unlogged and untraced: the runs of a version 1 schedule drew
+            // their values so, and their traces must not change.
+            return request.draw_plain(&mut self.user_rng.borrow_mut());
+        }
+        let picked = {
+            match self.chooser.borrow_mut().value(&request) {
+                Ok(v) => v,
+                Err(d) => {
+                    let first = self.value_divergence.take().unwrap_or_else(|| Box::new(d));
+                    self.value_divergence.set(Some(first));
+                    0
+                }
+            }
+        };
+        if self.tracing() {
+            self.record(EventKind::Drew(Box::new(DrawEvent {
+                kind: request.kind,
+                picked,
+                options: request.options,
+                start: request.start,
+                chance: match request.shape {
+                    Shape::Chance(p) => Some(p),
+                    Shape::Uniform => None,
+                },
+            })));
+        }
+        picked
+    }
+
+    /// A value draw the replay could not follow, if any (taken).
+    pub fn take_value_divergence(&self) -> Option<Divergence> {
+        self.value_divergence.take().map(|d| *d)
     }
 
     /// Notes what the current task is about to wait on (for deadlock reports).

@@ -118,13 +118,18 @@ impl Core {
                 };
                 ready.take(i)
             };
-            match runnable {
-                Runnable::Task(key) => {
-                    if self.run_task(key, main)? {
-                        return Ok(());
-                    }
+            let main_done = match runnable {
+                Runnable::Task(key) => self.run_task(key, main)?,
+                Runnable::Callback(cb) => {
+                    self.run_callback(&cb)?;
+                    false
                 }
-                Runnable::Callback(cb) => self.run_callback(&cb)?,
+            };
+            if let Some(d) = self.take_value_divergence() {
+                return Err(RunError::Diverged(d));
+            }
+            if main_done {
+                return Ok(());
             }
         }
     }

@@ -46,8 +46,9 @@ enum Source {
     Policy,
     /// A recorded schedule, strictly.
     Replay(Schedule),
-    /// A list of picks, each modulo the options, then FIFO.
-    Guided(Vec<u32>),
+    /// A list of picks, each capped at the last option, then FIFO (and
+    /// each value its domain's first).
+    Guided(Vec<u64>),
     /// Fuzzer bytes through `arbitrary::Unstructured`, then FIFO.
     Bytes(Vec<u8>),
 }
@@ -155,7 +156,8 @@ impl Sim {
     ///
     /// ```
     /// use seedloop::Sim;
-    /// assert!(Sim::replay("sl1:42:").is_ok());
+    /// assert!(Sim::replay("sl2:42:").is_ok());
+    /// assert!(Sim::replay("sl1:42:").is_ok()); // version 1 strings still replay
     /// assert!(Sim::replay("not a schedule").is_err());
     /// ```
     pub fn replay(schedule: &str) -> Result<Sim, ScheduleError> {
@@ -167,7 +169,7 @@ impl Sim {
     ///
     /// ```
     /// use seedloop::{Sim, Schedule};
-    /// let s: Schedule = "sl1:7:".parse().unwrap();
+    /// let s: Schedule = "sl2:7:".parse().unwrap();
     /// assert_eq!(Sim::replay_schedule(s).seed(), 7);
     /// ```
     pub fn replay_schedule(schedule: Schedule) -> Sim {
@@ -194,13 +196,23 @@ impl Sim {
     /// ```
     pub fn guided(seed: u64, picks: Vec<u32>) -> Sim {
         let mut sim = Sim::new(seed);
+        sim.source = Source::Guided(picks.into_iter().map(u64::from).collect());
+        sim
+    }
+
+    /// As [`Sim::guided`], with picks as wide as a value's domain (shrinking
+    /// and exhaustive search edit values with it).
+    pub(crate) fn guided_choices(seed: u64, picks: Vec<u64>) -> Sim {
+        let mut sim = Sim::new(seed);
         sim.source = Source::Guided(picks);
         sim
     }
 
     /// A simulation driven by fuzzer input: the first 8 bytes (if present)
-    /// seed user randomness, and every scheduling choice is drawn from the
-    /// rest through `arbitrary::Unstructured`, FIFO once they run out.
+    /// are the seed the reports name, and every choice, scheduling picks and
+    /// values alike, is drawn from the rest through `arbitrary::Unstructured`:
+    /// FIFO, and each value its domain's first, once they run out. The input
+    /// describes the whole run.
     ///
     /// ```
     /// use seedloop::{Sim, spawn, yield_now};
@@ -383,7 +395,7 @@ impl Sim {
     /// ```
     /// let mut sim = seedloop::Sim::new(1);
     /// sim.run(async {}).unwrap();
-    /// assert_eq!(sim.schedule().to_string(), "sl1:1:"); // no choice to make
+    /// assert_eq!(sim.schedule().to_string(), "sl2:1:"); // no choice to make
     /// ```
     pub fn schedule(&self) -> &Schedule {
         &self.schedule
@@ -415,6 +427,7 @@ impl Sim {
     #[doc(alias = "run_until_complete")]
     #[doc(alias = "asyncio.run")]
     pub fn run<F: Future>(&mut self, main: F) -> Result<F::Output, SimError> {
+        let values_from_seed = matches!(&self.source, Source::Replay(s) if s.values_from_seed());
         let policy: Box<dyn SchedulePolicy> = match &self.source {
             Source::Policy => self.policy.build(self.seed, self.expected_steps),
             Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
@@ -451,6 +464,7 @@ impl Sim {
                     .map(|(_, offset, drift)| {
                         crate::runtime::hosts::HostClock::new(*offset, *drift)
                     }),
+                values_from_seed,
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),
@@ -459,7 +473,11 @@ impl Sim {
         )
         .map_err(|_| SimError::NestedRuntime)?;
         let leftover = ended.chooser.finish();
-        self.schedule = Schedule::new(self.seed, ended.chooser.into_log());
+        self.schedule = if values_from_seed {
+            Schedule::legacy(self.seed, ended.chooser.into_log())
+        } else {
+            Schedule::new(self.seed, ended.chooser.into_log())
+        };
         self.trace = ended.trace;
         let result = ended.result;
         if let (Some(threshold), false) = (

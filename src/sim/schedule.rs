@@ -1,9 +1,14 @@
 //! The choice log: every nondeterministic decision of a run, and the schedule
 //! string that replays it.
 //!
-//! A schedule prints as `sl1:<seed>:<choices>`. `sl1` is the format
+//! A schedule prints as `sl2:<seed>:<choices>`. `sl2` is the format
 //! version. The choices are base64url (no padding) over a byte stream of
 //! LEB128 varints, two per choice: `options << 3 | kind`, then `picked`.
+//!
+//! Version 2 logs every value the program draws beside the scheduling
+//! picks, so the string alone reproduces the run; the seed is kept for the
+//! reader. Version 1 (`sl1`) logged picks only, and its runs drew values
+//! from the seed: an `sl1` string still replays, drawing values as it did.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,23 +28,64 @@ use crate::runtime::sched::{Choice, ChoiceKind};
 /// let mut sim = Sim::new(9);
 /// sim.run(racy()).unwrap();
 /// let schedule = sim.schedule().to_string();
-/// assert!(schedule.starts_with("sl1:9:"));
+/// assert!(schedule.starts_with("sl2:9:"));
 /// let mut again = Sim::replay(&schedule).unwrap();
 /// again.run(racy()).unwrap();
 /// assert_eq!(again.trace().render(), sim.trace().render());
 /// ```
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Schedule {
+    version: u8,
     seed: u64,
     choices: Vec<Choice>,
 }
 
+/// The format version this seedloop writes.
+const VERSION: u8 = 2;
+
+impl Default for Schedule {
+    fn default() -> Schedule {
+        Schedule::new(0, Vec::new())
+    }
+}
+
 impl Schedule {
     pub(crate) fn new(seed: u64, choices: Vec<Choice>) -> Schedule {
-        Schedule { seed, choices }
+        Schedule {
+            version: VERSION,
+            seed,
+            choices,
+        }
     }
 
-    /// The seed of the run (it also seeds user randomness on replay).
+    /// A version 1 schedule: picks only, values drawn from the seed.
+    pub(crate) fn legacy(seed: u64, choices: Vec<Choice>) -> Schedule {
+        Schedule {
+            version: 1,
+            ..Schedule::new(seed, choices)
+        }
+    }
+
+    /// Whether this is a version 1 schedule, whose run drew its values from
+    /// the seed rather than from the log.
+    pub(crate) fn values_from_seed(&self) -> bool {
+        self.version == 1
+    }
+
+    /// The format version: 2, or 1 for a schedule read from an old `sl1`
+    /// string (it logs picks only; its values come from the seed).
+    ///
+    /// ```
+    /// let s: seedloop::Schedule = "sl1:4:".parse().unwrap();
+    /// assert_eq!(s.version(), 1);
+    /// assert_eq!(seedloop::Schedule::default().version(), 2);
+    /// ```
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// The seed of the run. A version 2 schedule replays from its choices
+    /// alone; a version 1 schedule draws its values from this seed.
     pub fn seed(&self) -> u64 {
         self.seed
     }
@@ -59,9 +105,21 @@ impl Schedule {
         self.choices.is_empty()
     }
 
-    /// How many choices deviate from FIFO (picked something other than 0).
+    /// How many choices deviate from FIFO (picked something other than 0:
+    /// a later ready task, or a value above its domain's first).
     pub fn deviations(&self) -> usize {
         self.choices.iter().filter(|c| c.picked != 0).count()
+    }
+
+    /// The value choices (draws, faults, cancels), in order.
+    ///
+    /// ```
+    /// let mut sim = seedloop::Sim::new(1);
+    /// sim.run(async { seedloop::random::chance(0.5) }).unwrap();
+    /// assert_eq!(sim.schedule().values().count(), 1);
+    /// ```
+    pub fn values(&self) -> impl Iterator<Item = &Choice> {
+        self.choices.iter().filter(|c| c.kind.is_value())
     }
 }
 
@@ -69,10 +127,10 @@ impl fmt::Display for Schedule {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut bytes = Vec::with_capacity(self.choices.len() * 2);
         for c in &self.choices {
-            leb128(&mut bytes, (u64::from(c.options) << 3) | c.kind.code());
-            leb128(&mut bytes, u64::from(c.picked));
+            leb128(&mut bytes, (c.options << 3) | c.kind.code());
+            leb128(&mut bytes, c.picked);
         }
-        write!(f, "sl1:{}:{}", self.seed, base64url(&bytes))
+        write!(f, "sl{}:{}:{}", self.version, self.seed, base64url(&bytes))
     }
 }
 
@@ -86,7 +144,7 @@ impl fmt::Display for ScheduleError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "not a seedloop schedule: {}; a schedule looks like `sl1:42:EAAQAA` \
+            "not a seedloop schedule: {}; a schedule looks like `sl2:42:EAAQAA` \
              (copy it whole from a failure report or from `Sim::schedule()`)",
             self.problem
         )
@@ -102,12 +160,15 @@ impl FromStr for Schedule {
         let err = |problem: String| ScheduleError { problem };
         let s = s.trim();
         let mut parts = s.splitn(3, ':');
-        let version = parts.next().unwrap_or("");
-        if version != "sl1" {
-            return Err(err(format!(
-                "it starts with `{version}`, but this seedloop reads version `sl1`"
-            )));
-        }
+        let version = match parts.next().unwrap_or("") {
+            "sl2" => 2,
+            "sl1" => 1,
+            other => {
+                return Err(err(format!(
+                    "it starts with `{other}`, but this seedloop reads versions `sl2` and `sl1`"
+                )))
+            }
+        };
         let seed_text = parts
             .next()
             .ok_or_else(|| err("the seed is missing".into()))?;
@@ -127,30 +188,33 @@ impl FromStr for Schedule {
                 .ok_or_else(|| err(format!("choice {} is cut short", choices.len())))?;
             let picked = read_leb128(&bytes, &mut pos)
                 .ok_or_else(|| err(format!("choice {} is cut short", choices.len())))?;
-            let kind = ChoiceKind::from_code(head & 7).ok_or_else(|| {
-                err(format!(
-                    "choice {} has an unknown kind {}",
-                    choices.len(),
-                    head & 7
-                ))
-            })?;
-            let (options, picked) = match (u32::try_from(head >> 3), u32::try_from(picked)) {
-                (Ok(o), Ok(p)) if p < o => (o, p),
-                _ => {
-                    return Err(err(format!(
-                        "choice {} picks {picked} of {} options",
+            let kind = ChoiceKind::from_code(head & 7)
+                .filter(|k| version > 1 || *k == ChoiceKind::Run)
+                .ok_or_else(|| {
+                    err(format!(
+                        "choice {} has an unknown kind {}",
                         choices.len(),
-                        head >> 3
-                    )))
-                }
-            };
+                        head & 7
+                    ))
+                })?;
+            let options = head >> 3;
+            if picked >= options {
+                return Err(err(format!(
+                    "choice {} picks {picked} of {options} options",
+                    choices.len(),
+                )));
+            }
             choices.push(Choice {
                 kind,
                 options,
                 picked,
             });
         }
-        Ok(Schedule { seed, choices })
+        Ok(Schedule {
+            version,
+            seed,
+            choices,
+        })
     }
 }
 
@@ -222,32 +286,58 @@ mod tests {
 
     #[test]
     fn schedule_round_trips() {
+        let kinds = [
+            ChoiceKind::Run,
+            ChoiceKind::Value,
+            ChoiceKind::Fault,
+            ChoiceKind::Cancel,
+        ];
         let s = Schedule::new(
             0x2a,
-            (0..300)
+            (0..300u64)
                 .map(|i| Choice {
-                    kind: ChoiceKind::Run,
-                    options: 2 + i % 200,
+                    kind: kinds[i as usize % 4],
+                    options: 2 + (i % 200) * (1 << (i % 46)),
                     picked: i % (2 + i % 200),
                 })
                 .collect(),
         );
         let text = s.to_string();
-        assert!(text.starts_with("sl1:42:"));
+        assert!(text.starts_with("sl2:42:"));
         assert_eq!(text.parse::<Schedule>().unwrap(), s);
         assert_eq!(
-            "sl1:0:".parse::<Schedule>().unwrap(),
+            "sl2:0:".parse::<Schedule>().unwrap(),
             Schedule::new(0, vec![])
         );
+    }
+
+    #[test]
+    fn version_1_still_reads_and_prints_as_itself() {
+        let v1 = Schedule::legacy(
+            7,
+            vec![Choice {
+                kind: ChoiceKind::Run,
+                options: 3,
+                picked: 2,
+            }],
+        );
+        let text = v1.to_string();
+        assert!(text.starts_with("sl1:7:"), "{text}");
+        let back: Schedule = text.parse().unwrap();
+        assert_eq!(back, v1);
+        assert!(back.values_from_seed());
+        // Version 1 knew only scheduling picks.
+        let value_in_v1 = format!("sl1:7:{}", base64url(&[2 << 3 | 1, 1]));
+        assert!(value_in_v1.parse::<Schedule>().is_err());
     }
 
     #[test]
     fn bad_schedules_say_what_is_wrong() {
         let e = |s: &str| s.parse::<Schedule>().unwrap_err().to_string();
         assert!(e("sl9:1:AA").contains("starts with `sl9`"));
-        assert!(e("sl1:zz:AA").contains("seed `zz` is not a decimal u64"));
-        assert!(e("sl1:1:A*").contains("outside base64url"));
-        assert!(e("sl1:1").contains("choices are missing"));
+        assert!(e("sl2:zz:AA").contains("seed `zz` is not a decimal u64"));
+        assert!(e("sl2:1:A*").contains("outside base64url"));
+        assert!(e("sl2:1").contains("choices are missing"));
         // options 2, picked 5: impossible.
         let bad = Schedule::new(1, vec![]).to_string() + &base64url(&[16, 5]);
         assert!(e(&bad).contains("picks 5 of 2 options"), "{}", e(&bad));

@@ -3,6 +3,7 @@
 use std::rc::Rc;
 
 use crate::runtime::ids::TaskId;
+use crate::runtime::sched::ChoiceKind;
 use crate::time::Instant;
 
 /// Who did something: a task, or the loop itself (timers, callbacks, teardown).
@@ -117,6 +118,45 @@ pub enum EventKind {
     },
     /// A synchronization object or combinator did something.
     Object(Box<ObjectEvent>),
+    /// The actor drew a value: a logged choice (`seedloop::random`, a fault
+    /// site, an injected cancel).
+    Drew(Box<DrawEvent>),
+}
+
+/// A value the program drew, as the trace shows it: `random 7 in 1..11`,
+/// `random true (chance 0.25)`.
+///
+/// ```
+/// use seedloop::{Sim, trace::EventKind};
+/// let mut sim = Sim::new(2);
+/// let ms = sim.run(async { seedloop::random::range(1..11) }).unwrap();
+/// let drew = sim.trace().events().iter().find_map(|e| match &e.kind {
+///     EventKind::Drew(d) => Some(d.value()),
+///     _ => None,
+/// });
+/// assert_eq!(drew, Some(ms));
+/// assert!(sim.trace().render().contains(&format!("random {ms} in 1..11")));
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub struct DrawEvent {
+    /// What kind of choice it was.
+    pub kind: ChoiceKind,
+    /// The option picked, from 0 (the domain's first value).
+    pub picked: u64,
+    /// How many values the domain has.
+    pub options: u64,
+    /// The domain's first value as the program sees it.
+    pub start: u64,
+    /// For a coin (`random::chance`): the probability of `true`.
+    pub chance: Option<f64>,
+}
+
+impl DrawEvent {
+    /// The value as the program got it: `start + picked`.
+    pub fn value(&self) -> u64 {
+        self.start + self.picked
+    }
 }
 
 /// What a primitive did: `object` names it (`Lock#3`), `action` says what

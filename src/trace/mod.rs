@@ -11,7 +11,7 @@ mod record;
 mod render;
 
 #[allow(deprecated)]
-pub use event::{Actor, CancelCause, Event, EventKind, ObjectEvent, TraceEvent};
+pub use event::{Actor, CancelCause, DrawEvent, Event, EventKind, ObjectEvent, TraceEvent};
 pub(crate) use hash::Fnv64;
 pub(crate) use name::{display_name, named_object, report_task_name};
 
@@ -178,7 +178,8 @@ impl Trace {
     /// where an actor is a task's name, `#id` for an unnamed task, or `loop`.
     /// The verbs: `spawn`, `poll`, `pending`, `wake`, `sleep until`, `timer`,
     /// `callback`, `cancel`, `cancelled`, `cancelled (run ended)`, `finish`,
-    /// `panic`, `block for`, and `<Object#n> <action>` for primitives.
+    /// `panic`, `block for`, `random` for a drawn value (`random 7 in 1..11`,
+    /// `random true (chance 0.25)`), and `<Object#n> <action>` for primitives.
     pub fn render(&self) -> String {
         render::record_lines(self, 0..self.len())
     }

@@ -4,8 +4,9 @@ use std::fmt::Write;
 use std::ops::Range;
 
 use super::record::View;
-use super::{Actor, CancelCause, EventKind, Trace};
+use super::{Actor, CancelCause, DrawEvent, EventKind, Trace};
 use crate::runtime::ids::TaskId;
+use crate::runtime::sched::ChoiceKind;
 use crate::time::Instant;
 
 /// The recorded events `range` of `trace`, one line each.
@@ -97,7 +98,27 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
             object_words(&o.object, o.action, &o.detail, out);
             Ok(())
         }
+        EventKind::Drew(d) => draw_words(d, out),
     };
+}
+
+/// `random 7 in 1..11`, `random true (chance 0.25)`, `fault yes`,
+/// `cancel at await 2 of 4`.
+fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
+    match (d.kind, d.chance) {
+        (ChoiceKind::Value, Some(p)) => write!(out, "random {} (chance {p})", d.picked == 1),
+        (ChoiceKind::Value, None) => write!(
+            out,
+            "random {} in {}..{}",
+            d.value(),
+            d.start,
+            d.start as u128 + d.options as u128
+        ),
+        (ChoiceKind::Fault, _) => {
+            write!(out, "fault {}", if d.picked == 1 { "yes" } else { "no" })
+        }
+        (kind, _) => write!(out, "choose {} of {} ({kind:?})", d.picked, d.options),
+    }
 }
 
 /// `<object> [<action>] [<detail>]` (the network's events, like

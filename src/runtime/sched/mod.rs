@@ -13,6 +13,7 @@ pub(crate) mod fifo;
 pub(crate) mod pct;
 pub(crate) mod random;
 pub(crate) mod rng;
+pub(crate) mod value;
 
 pub(crate) use chooser::Chooser;
 pub use chooser::{Choice, ChoiceKind, Divergence};
@@ -22,6 +23,7 @@ use std::str::FromStr;
 
 use super::ready_set::{Choosable, ReadySet};
 use rng::{stream, Stream};
+use value::ValueView;
 
 /// How a [`Sim`](crate::Sim) picks the next ready task.
 ///
@@ -53,10 +55,14 @@ pub enum Policy {
 impl Policy {
     pub(crate) fn build(self, seed: u64, expected_steps: u64) -> Box<dyn SchedulePolicy> {
         match self {
-            Policy::Fifo => Box::new(fifo::Fifo),
-            Policy::Random => Box::new(random::Random::new(stream(seed, Stream::Schedule))),
+            Policy::Fifo => Box::new(fifo::Fifo::new(stream(seed, Stream::User))),
+            Policy::Random => Box::new(random::Random::new(
+                stream(seed, Stream::Schedule),
+                stream(seed, Stream::User),
+            )),
             Policy::Pct { depth } => Box::new(pct::Pct::new(
                 stream(seed, Stream::Schedule),
+                stream(seed, Stream::User),
                 depth,
                 expected_steps,
             )),
@@ -97,18 +103,13 @@ impl FromStr for Policy {
 
 /// What a policy sees when it picks.
 pub(crate) struct ReadyView<'a> {
-    kind: ChoiceKind,
     ready: &'a ReadySet,
     step: usize,
 }
 
 impl<'a> ReadyView<'a> {
-    pub fn new(kind: ChoiceKind, ready: &'a ReadySet, step: usize) -> ReadyView<'a> {
-        ReadyView { kind, ready, step }
-    }
-
-    pub fn kind(&self) -> ChoiceKind {
-        self.kind
+    pub fn new(ready: &'a ReadySet, step: usize) -> ReadyView<'a> {
+        ReadyView { ready, step }
     }
 
     /// How many options there are (at least 2).
@@ -127,11 +128,15 @@ impl<'a> ReadyView<'a> {
     }
 }
 
-/// A scheduling policy. `pick` returns an index below `view.len()`.
+/// A scheduling policy. `pick` returns an index below `view.len()`;
+/// `value` an option below `view.options()`.
 pub(crate) trait SchedulePolicy {
     /// Picks an option. Only a replay can fail, when the program no longer
     /// matches the recorded schedule.
     fn pick(&mut self, view: &ReadyView<'_>) -> Result<usize, Divergence>;
+
+    /// Picks a value (at least 2 options). Fails only as `pick` does.
+    fn value(&mut self, view: &ValueView<'_>) -> Result<u64, Divergence>;
 
     /// Called after the run with the number of choices made; a replay that
     /// has choices left over reports them.

@@ -11,6 +11,7 @@
 use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 
+use super::value::ValueView;
 use super::{ReadyView, SchedulePolicy};
 use crate::runtime::ready_set::Choosable;
 use crate::runtime::sched::rng::below;
@@ -18,6 +19,8 @@ use crate::runtime::sched::Divergence;
 
 pub(crate) struct Pct {
     rng: ChaCha8Rng,
+    /// Values are drawn plainly, from their own stream.
+    values: ChaCha8Rng,
     depth: u64,
     /// Priority by task id (index); 0 means "not seen yet".
     priorities: Vec<u64>,
@@ -28,7 +31,7 @@ pub(crate) struct Pct {
 }
 
 impl Pct {
-    pub fn new(mut rng: ChaCha8Rng, depth: usize, expected_steps: u64) -> Pct {
+    pub fn new(mut rng: ChaCha8Rng, values: ChaCha8Rng, depth: usize, expected_steps: u64) -> Pct {
         let depth = depth.max(1) as u64;
         let k = expected_steps.max(1);
         let mut change_points: Vec<(usize, u64)> = (1..depth)
@@ -37,6 +40,7 @@ impl Pct {
         change_points.sort_unstable();
         Pct {
             rng,
+            values,
             depth,
             priorities: Vec::new(),
             callback_priority: 0,
@@ -104,5 +108,9 @@ impl SchedulePolicy for Pct {
             best = self.best(view);
         }
         Ok(best)
+    }
+
+    fn value(&mut self, view: &ValueView<'_>) -> Result<u64, Divergence> {
+        Ok(view.request.draw_plain(&mut self.values))
     }
 }
