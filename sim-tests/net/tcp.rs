@@ -338,3 +338,29 @@ fn hold_queues_messages_until_release_then_they_go_in_order() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_network_run_replays_from_its_schedule_string() {
+    let body = || async {
+        net::host("server", echo_server);
+        let mut c = TcpStream::connect("server:7000").await.unwrap();
+        let mut at = Vec::new();
+        for _ in 0..3 {
+            c.write_all(b"ab").await.unwrap();
+            c.read_exact(&mut [0; 2]).await.unwrap();
+            at.push(Instant::now());
+        }
+        at
+    };
+    let mut first = Sim::new(11);
+    let times = first.run(body()).unwrap();
+    // Every delay is a choice in the log: the string alone replays them.
+    let schedule = first.schedule().to_string();
+    let mut again = Sim::replay(&schedule).unwrap();
+    assert_eq!(again.run(body()).unwrap(), times);
+    assert_eq!(again.trace().render(), first.trace().render());
+    // Guided with no picks takes option 0 everywhere: the shortest delays.
+    let mut shortest = Sim::guided(11, vec![]);
+    let fastest = shortest.run(body()).unwrap();
+    assert_eq!(fastest[0], Instant::ZERO + Duration::from_millis(3)); // connect, there, back
+}
