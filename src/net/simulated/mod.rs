@@ -10,6 +10,7 @@
 
 mod control;
 mod link;
+mod listen;
 mod tcp;
 mod udp;
 mod wait;
@@ -34,7 +35,8 @@ use crate::runtime::hosts::HostNumber;
 use crate::slab::{Slab, SlabKey};
 use crate::time::Instant;
 use link::Link;
-use tcp::{Conn, ListenerEntry};
+use listen::ListenerEntry;
+use tcp::Conn;
 use udp::UdpEntry;
 
 /// A host's code: the closure given to `net::host`, run at start and at
@@ -319,11 +321,11 @@ impl Network for Rc<World> {
     }
 
     fn bind_tcp(&self, addr: SocketAddr) -> io::Result<Box<dyn ListenerIo>> {
-        tcp::bind(self, addr)
+        listen::bind(self, addr)
     }
 
     fn connect_tcp(&self, addr: SocketAddr) -> ConnectFuture {
-        Box::pin(tcp::connect(self.clone(), addr))
+        Box::pin(listen::connect(self.clone(), addr))
     }
 
     fn bind_udp(&self, addr: SocketAddr) -> io::Result<Box<dyn DatagramIo>> {
