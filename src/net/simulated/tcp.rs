@@ -265,14 +265,18 @@ impl SimStream {
         };
         let blocked = state.blocked_since(from, to);
         let end = &mut state.conns.get_mut(self.key).expect("checked above").ends[self.side];
-        if end.is_reset(now) || end.closed {
+        if end.closed {
             return Poll::Ready(Err(reset_error()));
         }
-        // What is due, up to `buf`'s length.
+        // What is due, up to `buf`'s length: what arrived before a reset is
+        // read first, what would arrive after it never is.
         let mut due = 0;
         let mut at_end = false;
         let mut next: Option<Instant> = None;
         for s in &end.inbound.segments {
+            if end.reset_at.is_some_and(|r| s.at > r) {
+                break;
+            }
             if s.at > now || waits(s.at, blocked) {
                 if !waits(s.at, blocked) {
                     next = Some(s.at);
@@ -289,7 +293,7 @@ impl SimStream {
             }
         }
         let n = due.min(buf.len());
-        if n > 0 || at_end || end.read_shut || buf.is_empty() {
+        if n > 0 || at_end || end.read_shut || buf.is_empty() || end.is_reset(now) {
             // Not waiting any more: no wake-ups for this reader.
             end.reader = None;
             end.timer.cancel();
@@ -321,6 +325,9 @@ impl SimStream {
         }
         if at_end || end.read_shut || buf.is_empty() {
             return Poll::Ready(Ok(0));
+        }
+        if end.is_reset(now) {
+            return Poll::Ready(Err(reset_error()));
         }
         let wake_at = [next, end.reset_at, timeout_at].into_iter().flatten().min();
         end.timer.arm(wake_at, cx.waker());
@@ -529,8 +536,8 @@ impl Drop for SimStream {
     }
 }
 
-/// Host `host` crashed: its ends close, their peers reset now, its
-/// listeners vanish.
+/// Host `host` crashed: its ends close; their peers read what was already
+/// on its way, then a reset; its listeners vanish.
 pub(crate) fn crash(state: &mut State, host: HostNumber, at: Instant) {
     let keys: Vec<SlabKey> = state.conns.iter().map(|(k, _)| k).collect();
     for key in keys {
@@ -543,9 +550,11 @@ pub(crate) fn crash(state: &mut State, host: HostNumber, at: Instant) {
                 end.closed = true;
                 end.reader = None;
                 end.timer.cancel();
+                // What was already on its way still arrives; then the reset.
                 let other = &mut conn.ends[1 - side];
                 if !other.closed {
-                    other.reset(at);
+                    let last = other.inbound.last_at;
+                    other.reset(at.max(last));
                 }
             }
         }
