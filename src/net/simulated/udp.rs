@@ -310,7 +310,15 @@ impl SimUdp {
 /// Sends a datagram on its way to `target`'s port on `to`.
 pub(crate) fn deliver(state: &mut State, to: HostNumber, target: SocketAddr, datagram: Datagram) {
     let port = target.port();
+    let bound = state.ports.contains_key(&(to, Proto::Udp, port));
     let inbox = state.udp_inboxes.entry((to, port)).or_default();
+    if !bound {
+        // Those that arrived while nobody was bound there are gone.
+        let now = now();
+        while inbox.peek().is_some_and(|Reverse(d)| d.at <= now) {
+            inbox.pop();
+        }
+    }
     let first = inbox.peek().is_none_or(|Reverse(d)| datagram.at < d.at);
     inbox.push(Reverse(datagram));
     if first {
