@@ -174,10 +174,11 @@ pub(crate) async fn connect(world: Rc<World>, addr: SocketAddr) -> io::Result<Bo
     let mut timer = WakeTimer::default();
     std::future::poll_fn(|cx| {
         let mut state = world.state.borrow_mut();
-        let Some(_) = state.blocked_since(from, to) else {
+        // The handshake needs both ways (the answer comes back).
+        if state.blocked_since(from, to).is_none() && state.blocked_since(to, from).is_none() {
             timer.cancel();
             return Poll::Ready(Ok(()));
-        };
+        }
         let deadline = state
             .partitioned_since(from, to)
             .or(state.partitioned_since(to, from))
