@@ -367,3 +367,50 @@ fn a_network_run_replays_from_its_schedule_string() {
     let fastest = shortest.run(body()).unwrap();
     assert_eq!(fastest[0], Instant::ZERO + Duration::from_millis(3)); // connect, there, back
 }
+
+#[test]
+fn a_writer_waits_while_its_peer_does_not_read_then_goes_on() {
+    let mut sim = sim_with_latency(1);
+    sim.run(async {
+        let l = TcpListener::bind("0.0.0.0:7000").await.unwrap();
+        let mut c = TcpStream::connect("main:7000").await.unwrap();
+        let (mut s, _) = l.accept().await.unwrap();
+        let big = vec![7u8; 4 << 20]; // 4 MiB, far past the window
+        let writer = spawn(async move {
+            c.write_all(&big).await.unwrap();
+            c.close().await.unwrap();
+            Instant::now()
+        });
+        sleep(Duration::from_secs(1)).await;
+        assert!(!writer.is_finished()); // the window is full: it waits
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got.len(), 4 << 20);
+        assert!(writer.await.unwrap().as_secs_f64() > 1.0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn two_peers_that_only_write_deadlock_and_the_report_says_so() {
+    let err = Sim::new(1)
+        .policy(seedloop::Policy::Fifo)
+        .run(async {
+            let l = TcpListener::bind("0.0.0.0:7000").await.unwrap();
+            let mut c = TcpStream::connect("main:7000").await.unwrap();
+            let (mut s, _) = l.accept().await.unwrap();
+            let other = spawn(async move { s.write_all(&vec![1; 1 << 20]).await });
+            c.write_all(&vec![2; 1 << 20]).await.unwrap();
+            other.await.unwrap().unwrap();
+        })
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("waits to write main:40001 -> main:7000 (262144 bytes unread there)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("waits to write main:7000 -> main:40001 (262144 bytes unread there)"),
+        "{text}"
+    );
+}

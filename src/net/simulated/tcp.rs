@@ -83,7 +83,15 @@ pub(crate) struct End {
     read_shut: bool,
     reader: Option<Waker>,
     timer: WakeTimer,
+    /// A writer of this end waiting for room at the peer (the window is full).
+    writer: Option<Waker>,
+    writer_timer: WakeTimer,
 }
+
+/// How many bytes one direction holds, in flight and unread, before writes
+/// wait: the sockets' buffers. A program that writes without its peer
+/// reading blocks, as it would on real sockets.
+pub(crate) const WINDOW: usize = 256 * 1024;
 
 impl End {
     pub(super) fn new(host: HostNumber, addr: SocketAddr, label: Rc<str>) -> End {
@@ -98,6 +106,8 @@ impl End {
             read_shut: false,
             reader: None,
             timer: WakeTimer::default(),
+            writer: None,
+            writer_timer: WakeTimer::default(),
         }
     }
 
@@ -111,6 +121,15 @@ impl End {
             self.reset_at = Some(at);
         }
         self.wake_reader();
+        self.wake_writer();
+    }
+
+    /// Wakes a writer of this end that waits for room at the peer.
+    pub fn wake_writer(&mut self) {
+        self.writer_timer.cancel();
+        if let Some(w) = self.writer.take() {
+            w.wake();
+        }
     }
 
     pub fn wake_reader(&mut self) {
@@ -192,6 +211,26 @@ pub(super) fn gone() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "the socket is gone")
 }
 
+fn describe_write(world: &World, on: &NetWaitOn) -> String {
+    let NetWaitOn::Stream(key, side) = on else {
+        unreachable!()
+    };
+    let state = world.state.borrow();
+    match state.conns.get(*key) {
+        Some(c) => {
+            let (me, peer) = (&c.ends[*side], &c.ends[1 - *side]);
+            format!(
+                "to write {} -> {} ({} unread there){}",
+                me.label,
+                peer.label,
+                super::bytes(peer.inbound.bytes.len()),
+                state.link_note(me.host, peer.host)
+            )
+        }
+        None => "to write to a connection that is gone".into(),
+    }
+}
+
 fn describe_read(world: &World, on: &NetWaitOn) -> String {
     let NetWaitOn::Stream(key, side) = on else {
         unreachable!()
@@ -220,6 +259,7 @@ pub(crate) struct SimStream {
     peer: SocketAddr,
     nodelay: Cell<bool>,
     wait: Rc<NetWait>,
+    write_wait: Rc<NetWait>,
 }
 
 impl SimStream {
@@ -234,6 +274,11 @@ impl SimStream {
             wait: Rc::new(NetWait {
                 world: Rc::downgrade(world),
                 describe: describe_read,
+                on: NetWaitOn::Stream(key, side),
+            }),
+            write_wait: Rc::new(NetWait {
+                world: Rc::downgrade(world),
+                describe: describe_write,
                 on: NetWaitOn::Stream(key, side),
             }),
             world: world.clone(),
@@ -264,7 +309,8 @@ impl SimStream {
             (c.ends[1 - self.side].host, c.ends[self.side].host)
         };
         let blocked = state.blocked_since(from, to);
-        let end = &mut state.conns.get_mut(self.key).expect("checked above").ends[self.side];
+        let [a, b] = &mut state.conns.get_mut(self.key).expect("checked above").ends;
+        let (end, peer) = if self.side == 0 { (a, b) } else { (b, a) };
         if end.closed {
             return Poll::Ready(Err(reset_error()));
         }
@@ -305,6 +351,8 @@ impl SimStream {
             buf[from_a..n].copy_from_slice(&b[..n - from_a]);
             if !peek {
                 end.inbound.bytes.drain(..n);
+                // Room at this end: a writer of the peer may go on.
+                peer.wake_writer();
                 let mut left = n;
                 while left > 0 {
                     let s = end
@@ -339,15 +387,22 @@ impl SimStream {
         Poll::Pending
     }
 
-    /// Sends `len` bytes (`None`: the end of the stream) to the peer.
-    fn send(&self, parts: &[&[u8]], fin: bool) -> io::Result<usize> {
+    /// Sends the bytes of `parts` (with `fin`: the end of the stream) to the
+    /// peer, as many as its window has room for. With `cx`, a full window
+    /// waits (`Pending`); without (closing), the window is not counted.
+    fn send(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        parts: &[&[u8]],
+        fin: bool,
+    ) -> Poll<io::Result<usize>> {
         let now = now();
-        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut len: usize = parts.iter().map(|p| p.len()).sum();
         let mut state = self.world.state.borrow_mut();
         let state = &mut *state;
         apply_timeout(&self.world, state, self.key, now);
         let Some(conn) = state.conns.get(self.key) else {
-            return Err(gone());
+            return Poll::Ready(Err(gone()));
         };
         let (from, to) = (conn.ends[self.side].host, conn.ends[1 - self.side].host);
         let blocked = state.blocked_since(from, to);
@@ -355,19 +410,35 @@ impl SimStream {
         let [a, b] = &mut conn.ends;
         let (me, peer) = if self.side == 0 { (a, b) } else { (b, a) };
         if me.is_reset(now) || me.closed {
-            return Err(reset_error());
+            return Poll::Ready(Err(reset_error()));
         }
         if me.write_shut {
             if fin {
-                return Ok(0);
+                return Poll::Ready(Ok(0));
             }
-            return Err(io::Error::new(
+            return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
                 "this end of the connection was shut down for writing",
-            ));
+            )));
         }
         if len == 0 && !fin {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
+        }
+        if let (Some(cx), false) = (cx, peer.closed) {
+            let room = WINDOW.saturating_sub(peer.inbound.bytes.len());
+            if room == 0 {
+                me.writer = Some(cx.waker().clone());
+                let timeout_at = {
+                    let conn = state.conns.get(self.key).expect("checked above");
+                    conn.timeout_at(state, self.world.config.tcp_timeout)
+                };
+                let conn = state.conns.get_mut(self.key).expect("checked above");
+                let me = &mut conn.ends[self.side];
+                me.writer_timer.arm(timeout_at, cx.waker());
+                wait::note(&self.write_wait);
+                return Poll::Pending;
+            }
+            len = len.min(room);
         }
         let delay = self.world.draw_delay();
         let at = (now + delay).max(peer.inbound.last_at);
@@ -396,10 +467,13 @@ impl SimStream {
         if peer.closed {
             // Nobody reads it: the peer's host answers with a reset.
             me.reset(at);
-            return Ok(len);
+            return Poll::Ready(Ok(len));
         }
+        let mut left = len;
         for p in parts {
-            peer.inbound.bytes.extend(*p);
+            let take = left.min(p.len());
+            peer.inbound.bytes.extend(&p[..take]);
+            left -= take;
         }
         peer.inbound.segments.push_back(Segment {
             len,
@@ -411,7 +485,7 @@ impl SimStream {
         if peer.inbound.segments.len() == 1 && !waits(at, blocked) {
             peer.rearm_for(at);
         }
-        Ok(len)
+        Poll::Ready(Ok(len))
     }
 }
 
@@ -445,17 +519,17 @@ impl StreamIo for SimStream {
         self.poll_take(cx, buf, true)
     }
 
-    fn poll_write(&self, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(self.send(&[buf], false))
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.send(Some(cx), &[buf], false)
     }
 
     fn poll_write_vectored(
         &self,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let parts: Vec<&[u8]> = bufs.iter().map(|b| &**b).collect();
-        Poll::Ready(self.send(&parts, false))
+        self.send(Some(cx), &parts, false)
     }
 
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
@@ -469,7 +543,11 @@ impl StreamIo for SimStream {
             end.wake_reader();
         }
         if matches!(how, Shutdown::Write | Shutdown::Both) {
-            self.send(&[], true).map_err(|e| {
+            let sent = match self.send(None, &[], true) {
+                Poll::Ready(r) => r,
+                Poll::Pending => unreachable!("closing does not wait for the window"),
+            };
+            sent.map_err(|e| {
                 if e.kind() == io::ErrorKind::ConnectionReset {
                     io::Error::new(io::ErrorKind::NotConnected, e.to_string())
                 } else {
@@ -519,7 +597,7 @@ impl Drop for SimStream {
             }
             // A clean close: the end of the stream follows the data.
             Some((false, false)) => {
-                let _ = self.send(&[], true);
+                let _ = self.send(None, &[], true);
             }
             _ => {}
         }
@@ -528,6 +606,9 @@ impl Drop for SimStream {
             return;
         };
         conn.ends[self.side].closed = true;
+        conn.ends[self.side].writer = None;
+        // Writes to a closed end go nowhere: a writer waiting for room goes on.
+        conn.ends[1 - self.side].wake_writer();
         if conn.ends[1 - self.side].closed {
             let conn = state.conns.remove(self.key).expect("checked above");
             let client = &conn.ends[0];
