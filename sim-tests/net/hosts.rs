@@ -286,3 +286,38 @@ fn what_a_host_sent_before_crashing_still_arrives_then_the_reset() {
     })
     .unwrap();
 }
+
+#[test]
+fn a_crashed_hosts_pending_callbacks_never_run() {
+    Sim::new(1)
+        .run(async {
+            let ran = Rc::new(RefCell::new(Vec::new()));
+            let r = ran.clone();
+            let server = net::host("server", move || {
+                let r = r.clone();
+                async move {
+                    let boot = r.borrow().len();
+                    seedloop::call_later(Duration::from_secs(5), move || {
+                        r.borrow_mut()
+                            .push(format!("server timer (boot at {boot} notes)"))
+                    });
+                    Ok::<_, ()>(())
+                }
+            });
+            let r = ran.clone();
+            seedloop::call_later(Duration::from_secs(5), move || {
+                r.borrow_mut().push("main timer".into())
+            });
+            sleep(Duration::from_secs(1)).await;
+            server.crash();
+            sleep(Duration::from_secs(10)).await;
+            assert_eq!(*ran.borrow(), ["main timer"]);
+            server.restart();
+            sleep(Duration::from_secs(10)).await;
+            assert_eq!(
+                *ran.borrow(),
+                ["main timer", "server timer (boot at 1 notes)"]
+            );
+        })
+        .unwrap();
+}
