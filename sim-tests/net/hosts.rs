@@ -257,3 +257,67 @@ fn a_three_host_run_is_the_same_for_the_same_seed() {
     }
     assert_ne!(run(1), run(2));
 }
+
+#[test]
+fn what_a_host_sent_before_crashing_still_arrives_then_the_reset() {
+    let fixed = Duration::from_millis(10);
+    let mut sim = Sim::new(1).network(net::Config {
+        latency: fixed..fixed,
+        ..net::Config::default()
+    });
+    sim.run(async {
+        let server = net::host("server", || async {
+            let l = TcpListener::bind("0.0.0.0:7000").await?;
+            let (mut s, _) = l.accept().await?;
+            s.write_all(b"ack").await?; // due at the client 10 ms later
+            sleep(Duration::from_secs(100)).await;
+            Ok::<_, io::Error>(())
+        });
+        let mut c = TcpStream::connect("server:7000").await.unwrap(); // at 10 ms
+        seedloop::yield_now().await; // the server accepts and writes
+        seedloop::yield_now().await;
+        server.crash(); // the ack is in flight
+        let mut ack = [0; 3];
+        c.read_exact(&mut ack).await.unwrap();
+        assert_eq!(&ack, b"ack");
+        assert_eq!(seedloop::time::Instant::now().as_secs_f64(), 0.020);
+        let err = c.read(&mut [0; 1]).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ConnectionReset);
+    })
+    .unwrap();
+}
+
+#[test]
+fn a_crashed_hosts_pending_callbacks_never_run() {
+    Sim::new(1)
+        .run(async {
+            let ran = Rc::new(RefCell::new(Vec::new()));
+            let r = ran.clone();
+            let server = net::host("server", move || {
+                let r = r.clone();
+                async move {
+                    let boot = r.borrow().len();
+                    seedloop::call_later(Duration::from_secs(5), move || {
+                        r.borrow_mut()
+                            .push(format!("server timer (boot at {boot} notes)"))
+                    });
+                    Ok::<_, ()>(())
+                }
+            });
+            let r = ran.clone();
+            seedloop::call_later(Duration::from_secs(5), move || {
+                r.borrow_mut().push("main timer".into())
+            });
+            sleep(Duration::from_secs(1)).await;
+            server.crash();
+            sleep(Duration::from_secs(10)).await;
+            assert_eq!(*ran.borrow(), ["main timer"]);
+            server.restart();
+            sleep(Duration::from_secs(10)).await;
+            assert_eq!(
+                *ran.borrow(),
+                ["main timer", "server timer (boot at 1 notes)"]
+            );
+        })
+        .unwrap();
+}

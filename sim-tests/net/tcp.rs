@@ -277,9 +277,12 @@ fn a_connect_across_a_partition_waits_for_the_repair_or_times_out() {
         TcpStream::connect("server:7000").await.unwrap();
         assert_eq!(now(), 5.001); // the handshake waited on the link
         repair.await.unwrap();
-        net::partition("server", "main");
+        // Only the way back is cut: the handshake's answer cannot return.
+        net::partition_oneway("server", "main");
+        let start = Instant::now();
         let err = TcpStream::connect("server:7000").await.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::TimedOut);
+        assert_eq!(Instant::now() - start, Duration::from_secs(30)); // tcp_timeout
     })
     .unwrap();
 }
@@ -337,4 +340,77 @@ fn hold_queues_messages_until_release_then_they_go_in_order() {
         assert_eq!(&buf, b"abc");
     })
     .unwrap();
+}
+
+#[test]
+fn a_network_run_replays_from_its_schedule_string() {
+    let body = || async {
+        net::host("server", echo_server);
+        let mut c = TcpStream::connect("server:7000").await.unwrap();
+        let mut at = Vec::new();
+        for _ in 0..3 {
+            c.write_all(b"ab").await.unwrap();
+            c.read_exact(&mut [0; 2]).await.unwrap();
+            at.push(Instant::now());
+        }
+        at
+    };
+    let mut first = Sim::new(11);
+    let times = first.run(body()).unwrap();
+    // Every delay is a choice in the log: the string alone replays them.
+    let schedule = first.schedule().to_string();
+    let mut again = Sim::replay(&schedule).unwrap();
+    assert_eq!(again.run(body()).unwrap(), times);
+    assert_eq!(again.trace().render(), first.trace().render());
+    // Guided with no picks takes option 0 everywhere: the shortest delays.
+    let mut shortest = Sim::guided(11, vec![]);
+    let fastest = shortest.run(body()).unwrap();
+    assert_eq!(fastest[0], Instant::ZERO + Duration::from_millis(3)); // connect, there, back
+}
+
+#[test]
+fn a_writer_waits_while_its_peer_does_not_read_then_goes_on() {
+    let mut sim = sim_with_latency(1);
+    sim.run(async {
+        let l = TcpListener::bind("0.0.0.0:7000").await.unwrap();
+        let mut c = TcpStream::connect("main:7000").await.unwrap();
+        let (mut s, _) = l.accept().await.unwrap();
+        let big = vec![7u8; 4 << 20]; // 4 MiB, far past the window
+        let writer = spawn(async move {
+            c.write_all(&big).await.unwrap();
+            c.close().await.unwrap();
+            Instant::now()
+        });
+        sleep(Duration::from_secs(1)).await;
+        assert!(!writer.is_finished()); // the window is full: it waits
+        let mut got = Vec::new();
+        s.read_to_end(&mut got).await.unwrap();
+        assert_eq!(got.len(), 4 << 20);
+        assert!(writer.await.unwrap().as_secs_f64() > 1.0);
+    })
+    .unwrap();
+}
+
+#[test]
+fn two_peers_that_only_write_deadlock_and_the_report_says_so() {
+    let err = Sim::new(1)
+        .policy(seedloop::Policy::Fifo)
+        .run(async {
+            let l = TcpListener::bind("0.0.0.0:7000").await.unwrap();
+            let mut c = TcpStream::connect("main:7000").await.unwrap();
+            let (mut s, _) = l.accept().await.unwrap();
+            let other = spawn(async move { s.write_all(&vec![1; 1 << 20]).await });
+            c.write_all(&vec![2; 1 << 20]).await.unwrap();
+            other.await.unwrap().unwrap();
+        })
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("waits to write main:40001 -> main:7000 (262144 bytes unread there)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("waits to write main:7000 -> main:40001 (262144 bytes unread there)"),
+        "{text}"
+    );
 }

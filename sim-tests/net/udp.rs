@@ -202,3 +202,35 @@ fn two_receivers_on_one_socket_each_get_one_datagram() {
     })
     .unwrap();
 }
+
+#[test]
+fn datagrams_on_their_way_to_a_crashed_host_are_lost() {
+    let mut sim = sim_with_latency(10);
+    sim.run(async {
+        let got = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        let g = got.clone();
+        let peer = net::host("peer", move || {
+            let g = g.clone();
+            async move {
+                let s = UdpSocket::bind("0.0.0.0:9").await?;
+                let mut buf = [0; 1];
+                loop {
+                    s.recv_from(&mut buf).await?;
+                    g.borrow_mut().push(buf[0]);
+                }
+                #[allow(unreachable_code)]
+                Ok::<_, std::io::Error>(())
+            }
+        });
+        let out = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+        out.send_to(&[1], "peer:9").await.unwrap();
+        sleep(Duration::from_millis(20)).await;
+        out.send_to(&[2], "peer:9").await.unwrap(); // in flight at the crash
+        peer.restart();
+        sleep(Duration::from_millis(20)).await;
+        out.send_to(&[3], "peer:9").await.unwrap();
+        sleep(Duration::from_millis(20)).await;
+        assert_eq!(*got.borrow(), [1, 3]);
+    })
+    .unwrap();
+}

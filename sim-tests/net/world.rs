@@ -149,3 +149,17 @@ fn host_controls_in_real_mode_say_they_need_sim_mode() {
         "{msg}"
     );
 }
+
+#[test]
+fn sockets_that_outlive_their_run_drop_quietly() {
+    let (listener, stream, socket) = Sim::new(1)
+        .run(async {
+            let l = TcpListener::bind("0.0.0.0:7000").await.unwrap();
+            let c = TcpStream::connect("main:7000").await.unwrap();
+            let u = UdpSocket::bind("0.0.0.0:0").await.unwrap();
+            (l, c, u)
+        })
+        .unwrap();
+    assert_eq!(stream.peer_addr().unwrap().to_string(), "10.0.0.1:7000");
+    drop((listener, stream, socket));
+}

@@ -9,7 +9,7 @@ use std::time::Duration;
 /// `Config::default()`. Real mode ignores it.
 ///
 /// Every value drawn from it (a segment's delay, whether a datagram is lost
-/// or duplicated) comes from the run's seed through [`crate::random`]: the
+/// or duplicated) comes from the run's seed through [`seedloop::random`](mod@crate::random): the
 /// same seed gives the same network.
 ///
 /// ```

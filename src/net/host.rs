@@ -194,8 +194,10 @@ impl Host {
     }
 
     /// The host crashes now: every task that belongs to it is cancelled
-    /// (exactly those), its sockets vanish (the other ends of its
-    /// connections see `ConnectionReset`), and nothing reaches it until
+    /// (exactly those), and every callback it scheduled that has not run
+    /// yet; its sockets vanish (the other end of each of its
+    /// connections reads what the host had already sent, then
+    /// `ConnectionReset`), and nothing reaches it until
     /// [`restart`](Host::restart). Crashing a crashed host does nothing.
     ///
     /// ```

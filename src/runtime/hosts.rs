@@ -59,9 +59,16 @@ impl HostClock {
             return local;
         }
         let since_offset = target.saturating_sub(self.offset);
-        let mut g = (since_offset as f64 / (1.0 + self.drift)).ceil() as u64;
+        let estimate = (since_offset as f64 / (1.0 + self.drift)).ceil();
+        if estimate >= u64::MAX as f64 {
+            return Instant::from_nanos(u64::MAX); // past representable time: never
+        }
+        let mut g = estimate as u64;
         // The float estimate is within a few nanoseconds: settle it exactly.
         while self.local(Instant::from_nanos(g)).as_nanos() < target {
+            if g == u64::MAX {
+                return Instant::from_nanos(u64::MAX);
+            }
             g += 1;
         }
         while g > 0 && self.local(Instant::from_nanos(g - 1)).as_nanos() >= target {
@@ -122,5 +129,15 @@ mod tests {
         );
         // A deadline before the offset is due at once.
         assert_eq!(clock.global(Instant::from_nanos(10)), Instant::ZERO);
+    }
+
+    #[test]
+    fn a_deadline_a_slow_clock_never_reaches_is_never() {
+        let slow = HostClock::new(Duration::ZERO, -0.5);
+        let far = Instant::from_nanos(u64::MAX - 5);
+        assert_eq!(slow.global(far).as_nanos(), u64::MAX);
+        let fast = HostClock::new(Duration::ZERO, 0.5);
+        let back = fast.global(far);
+        assert!(fast.local(back) >= far);
     }
 }

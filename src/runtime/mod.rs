@@ -150,6 +150,9 @@ pub(crate) struct Core {
     /// read while no host has one.
     host_clocks: RefCell<HostClocks>,
     has_clocks: Cell<bool>,
+    /// Per host, how many times its tasks were cancelled (`cancel_host`):
+    /// a callback it scheduled before does not run. Empty until then.
+    host_epochs: RefCell<Vec<u32>>,
     /// A value draw that a replay could not follow: the run loop ends the
     /// run with it after the poll that drew it.
     value_divergence: Cell<Option<Box<Divergence>>>,
@@ -191,6 +194,7 @@ impl Core {
             acting_host: Cell::new(0),
             host_clocks: RefCell::new(host_clocks),
             has_clocks: Cell::new(has_clocks),
+            host_epochs: RefCell::default(),
             value_divergence: Cell::new(None),
         })
     }
@@ -271,7 +275,19 @@ impl Core {
         for task in &doomed {
             self.cancel(task.header());
         }
+        let mut epochs = self.host_epochs.borrow_mut();
+        let i = host as usize;
+        if epochs.len() <= i {
+            epochs.resize(i + 1, 0);
+        }
+        epochs[i] += 1;
         doomed.len()
+    }
+
+    /// `host`'s epoch: how many times its tasks were cancelled.
+    pub fn host_epoch(&self, host: HostNumber) -> u32 {
+        let epochs = self.host_epochs.borrow();
+        epochs.get(host as usize).copied().unwrap_or(0)
     }
 
     /// Sets a timer that wakes `waker` at `deadline` on the run's clock,
@@ -622,6 +638,7 @@ impl Core {
             timer: Cell::new(None),
             locals: Cell::new(self.current_locals()),
             host: self.acting_host.get(),
+            host_epoch: self.host_epoch(self.acting_host.get()),
         });
         match when {
             None => self.ready.borrow_mut().push_callback(cell.clone()),

@@ -167,6 +167,7 @@ mod tests {
             timer: Cell::new(None),
             locals: Cell::new(None),
             host: 0,
+            host_epoch: 0,
         })
     }
 

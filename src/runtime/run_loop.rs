@@ -308,7 +308,7 @@ impl Core {
     }
 
     fn run_callback(&self, cb: &Rc<CallbackCell>) -> Result<(), RunError> {
-        if cb.cancelled.get() {
+        if cb.cancelled.get() || self.host_epoch(cb.host) != cb.host_epoch {
             return Ok(());
         }
         let Some(f) = cb.f.borrow_mut().take() else {

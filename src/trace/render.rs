@@ -280,3 +280,33 @@ mod tests {
         assert_eq!(trace.describe(&trace.events()[6]), "Queue#1 put to #2");
     }
 }
+
+#[cfg(test)]
+mod object_without_action {
+    use crate::runtime::ids::TaskId;
+    use crate::time::Instant;
+    use crate::trace::{Actor, EventKind, Recorder};
+
+    /// The network's events are whole objects (`server crash`): no verb,
+    /// and no double space where it would be.
+    #[test]
+    fn an_object_event_without_an_action_renders_without_a_gap() {
+        let mut r = Recorder::new(true);
+        r.name_task(TaskId(1), Some("main".into()));
+        let main = Actor::Task(TaskId(1));
+        r.record(
+            Instant::ZERO,
+            main,
+            EventKind::object("server crash", "", ""),
+        );
+        r.record(
+            Instant::ZERO,
+            main,
+            EventKind::object("a -> b", "tcp", "1 byte"),
+        );
+        assert_eq!(
+            r.into_trace().render(),
+            "0.000000 main server crash\n0.000000 main a -> b tcp 1 byte\n"
+        );
+    }
+}

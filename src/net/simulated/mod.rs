@@ -10,6 +10,7 @@
 
 mod control;
 mod link;
+mod listen;
 mod strike;
 mod tcp;
 mod udp;
@@ -36,7 +37,8 @@ use crate::runtime::hosts::HostNumber;
 use crate::slab::{Slab, SlabKey};
 use crate::time::Instant;
 use link::Link;
-use tcp::{Conn, ListenerEntry};
+use listen::ListenerEntry;
+use tcp::Conn;
 use udp::UdpEntry;
 
 /// A host's code: the closure given to `net::host`, run at start and at
@@ -152,6 +154,12 @@ pub(crate) fn bytes(n: usize) -> String {
 /// The run's clock (links run on it, whatever a host's clock says).
 pub(crate) fn now() -> Instant {
     with_core("seedloop::net", |core| core.global_now())
+}
+
+/// The run's clock, if a run is current (a socket dropped after its run
+/// ended finds none, and its network is gone with the run anyway).
+pub(crate) fn try_now() -> Option<Instant> {
+    crate::runtime::context::try_with_core(|core| core.global_now())
 }
 
 /// The host whose code runs now.
@@ -322,11 +330,11 @@ impl Network for Rc<World> {
     }
 
     fn bind_tcp(&self, addr: SocketAddr) -> io::Result<Box<dyn ListenerIo>> {
-        tcp::bind(self, addr)
+        listen::bind(self, addr)
     }
 
     fn connect_tcp(&self, addr: SocketAddr) -> ConnectFuture {
-        Box::pin(tcp::connect(self.clone(), addr))
+        Box::pin(listen::connect(self.clone(), addr))
     }
 
     fn bind_udp(&self, addr: SocketAddr) -> io::Result<Box<dyn DatagramIo>> {

@@ -1,5 +1,5 @@
-//! Simulated TCP: connections as two ends, each with the bytes flowing in
-//! to it; listeners with their backlogs; connect.
+//! Simulated TCP connections: two ends, each with the bytes flowing in to
+//! it (listeners and connect are in `listen.rs`).
 //!
 //! A write stores its bytes at the receiving end with the instant they are
 //! due (now + a drawn delay, never before the previous segment: one stream
@@ -17,8 +17,8 @@ use std::task::{Context, Poll, Waker};
 
 use super::link::waits;
 use super::wait::{self, NetWait, NetWaitOn, WakeTimer};
-use super::{acting_host, now, show_delay, Proto, State, World};
-use crate::net::backend::{ListenerIo, StreamIo};
+use super::{now, show_delay, Proto, State, World};
+use crate::net::backend::StreamIo;
 use crate::runtime::context::with_core;
 use crate::runtime::hosts::HostNumber;
 use crate::slab::SlabKey;
@@ -83,10 +83,18 @@ pub(crate) struct End {
     read_shut: bool,
     reader: Option<Waker>,
     timer: WakeTimer,
+    /// A writer of this end waiting for room at the peer (the window is full).
+    writer: Option<Waker>,
+    writer_timer: WakeTimer,
 }
 
+/// How many bytes one direction holds, in flight and unread, before writes
+/// wait: the sockets' buffers. A program that writes without its peer
+/// reading blocks, as it would on real sockets.
+pub(crate) const WINDOW: usize = 256 * 1024;
+
 impl End {
-    fn new(host: HostNumber, addr: SocketAddr, label: Rc<str>) -> End {
+    pub(super) fn new(host: HostNumber, addr: SocketAddr, label: Rc<str>) -> End {
         End {
             host,
             addr,
@@ -98,6 +106,8 @@ impl End {
             read_shut: false,
             reader: None,
             timer: WakeTimer::default(),
+            writer: None,
+            writer_timer: WakeTimer::default(),
         }
     }
 
@@ -111,6 +121,15 @@ impl End {
             self.reset_at = Some(at);
         }
         self.wake_reader();
+        self.wake_writer();
+    }
+
+    /// Wakes a writer of this end that waits for room at the peer.
+    pub fn wake_writer(&mut self) {
+        self.writer_timer.cancel();
+        if let Some(w) = self.writer.take() {
+            w.wake();
+        }
     }
 
     pub fn wake_reader(&mut self) {
@@ -181,242 +200,35 @@ pub(crate) fn apply_timeouts(world: &World, state: &mut State, now: Instant) {
     }
 }
 
-/// A listener.
-pub(crate) struct ListenerEntry {
-    pub host: HostNumber,
-    pub addr: SocketAddr,
-    pub backlog: VecDeque<SlabKey>,
-    acceptor: Option<Waker>,
-}
-
-fn reset_error() -> io::Error {
+pub(super) fn reset_error() -> io::Error {
     io::Error::new(
         io::ErrorKind::ConnectionReset,
         "the simulated connection was reset",
     )
 }
 
-fn gone() -> io::Error {
+pub(super) fn gone() -> io::Error {
     io::Error::new(io::ErrorKind::NotConnected, "the socket is gone")
 }
 
-pub(crate) fn bind(world: &Rc<World>, addr: SocketAddr) -> io::Result<Box<dyn ListenerIo>> {
-    let host = acting_host();
-    let mut state = world.state.borrow_mut();
-    let addr = state.bind_addr(host, Proto::Tcp, addr)?;
-    let key = state.listeners.insert(ListenerEntry {
-        host,
-        addr,
-        backlog: VecDeque::new(),
-        acceptor: None,
-    });
-    state.ports.insert((host, Proto::Tcp, addr.port()), key);
-    Ok(Box::new(SimListener {
-        wait: Rc::new(NetWait {
-            world: Rc::downgrade(world),
-            describe: describe_accept,
-            on: NetWaitOn::Socket(key),
-        }),
-        world: world.clone(),
-        key,
-        addr,
-    }))
-}
-
-fn describe_accept(world: &World, on: &NetWaitOn) -> String {
-    let NetWaitOn::Socket(key) = on else {
+fn describe_write(world: &World, on: &NetWaitOn) -> String {
+    let NetWaitOn::Stream(key, side) = on else {
         unreachable!()
     };
     let state = world.state.borrow();
-    match state.listeners.get(*key) {
-        Some(l) => format!("to accept on {}", state.label(l.host, l.addr.port())),
-        None => "to accept on a listener that is gone".into(),
-    }
-}
-
-/// A simulated listening socket.
-struct SimListener {
-    world: Rc<World>,
-    key: SlabKey,
-    addr: SocketAddr,
-    wait: Rc<NetWait>,
-}
-
-impl ListenerIo for SimListener {
-    fn local_addr(&self) -> io::Result<SocketAddr> {
-        Ok(self.addr)
-    }
-
-    fn poll_accept(
-        &self,
-        cx: &mut Context<'_>,
-    ) -> Poll<io::Result<(Box<dyn StreamIo>, SocketAddr)>> {
-        let mut state = self.world.state.borrow_mut();
-        let state = &mut *state;
-        let Some(listener) = state.listeners.get_mut(self.key) else {
-            return Poll::Ready(Err(gone()));
-        };
-        while let Some(conn) = listener.backlog.pop_front() {
-            if let Some(c) = state.conns.get(conn) {
-                let peer = c.ends[0].addr;
-                let local = c.ends[1].addr;
-                return Poll::Ready(Ok((
-                    SimStream::boxed(&self.world, conn, 1, local, peer),
-                    peer,
-                )));
-            }
-        }
-        listener.acceptor = Some(cx.waker().clone());
-        wait::note(&self.wait);
-        Poll::Pending
-    }
-}
-
-impl Drop for SimListener {
-    fn drop(&mut self) {
-        let mut state = self.world.state.borrow_mut();
-        let Some(listener) = state.listeners.remove(self.key) else {
-            return;
-        };
-        state.release_port(listener.host, Proto::Tcp, self.addr.port(), self.key);
-        // Connections never accepted: the OS resets them.
-        let at = now();
-        for conn in listener.backlog {
-            if let Some(c) = state.conns.get_mut(conn) {
-                c.ends[1].closed = true;
-                c.ends[0].reset(at);
-            }
-        }
-    }
-}
-
-fn describe_connect(world: &World, on: &NetWaitOn) -> String {
-    let NetWaitOn::Connect(from, to) = on else {
-        unreachable!()
-    };
-    let state = world.state.borrow();
-    match state.host_at(to.ip(), *from) {
-        Some(h) => format!(
-            "to connect {} -> {}{}",
-            state.host(*from).name,
-            state.label(h, to.port()),
-            state.link_note(*from, h)
-        ),
-        None => format!("to connect to {to}"),
-    }
-}
-
-/// Connects from the acting host to `addr`: the handshake travels one
-/// delay; a stopped link makes it wait (a partition at most `tcp_timeout`).
-pub(crate) async fn connect(world: Rc<World>, addr: SocketAddr) -> io::Result<Box<dyn StreamIo>> {
-    let from = acting_host();
-    let start = now();
-    let (to, delay) = {
-        let state = world.state.borrow();
-        let to = state.host_at(addr.ip(), from);
-        (to, world.draw_delay())
-    };
-    let Some(to) = to else {
-        wait::until(start + delay).await;
-        return Err(io::Error::new(
-            io::ErrorKind::ConnectionRefused,
-            format!("no simulated host has the address {}", addr.ip()),
-        ));
-    };
-    with_core("seedloop::net", |core| {
-        core.record_with(|| {
-            let state = world.state.borrow();
-            EventKind::object(
-                format!(
-                    "{} -> {}",
-                    state.host(from).name,
-                    state.label(to, addr.port())
-                ),
-                "tcp",
-                format!("connect (delay {})", show_delay(delay)),
-            )
-        })
-    });
-    wait::until(start + delay).await;
-    let note = Rc::new(NetWait {
-        world: Rc::downgrade(&world),
-        describe: describe_connect,
-        on: NetWaitOn::Connect(from, addr),
-    });
-    // A stopped link: wait for it to clear (or the partition to time out).
-    let mut timer = WakeTimer::default();
-    std::future::poll_fn(|cx| {
-        let mut state = world.state.borrow_mut();
-        let Some(_) = state.blocked_since(from, to) else {
-            timer.cancel();
-            return Poll::Ready(Ok(()));
-        };
-        let deadline = state
-            .partitioned_since(from, to)
-            .or(state.partitioned_since(to, from))
-            .map(|cut| cut.max(start) + world.config.tcp_timeout);
-        if deadline.is_some_and(|d| d <= now()) {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::TimedOut,
-                "the connect timed out: the link is partitioned",
-            )));
-        }
-        state.link_waiters.push(cx.waker().clone());
-        timer.arm(deadline, cx.waker());
-        wait::note(&note);
-        Poll::Pending
-    })
-    .await?;
-    establish(&world, from, to, addr)
-}
-
-/// The handshake arrives: a listener takes the connection into its backlog.
-fn establish(
-    world: &Rc<World>,
-    from: HostNumber,
-    to: HostNumber,
-    addr: SocketAddr,
-) -> io::Result<Box<dyn StreamIo>> {
-    let mut state = world.state.borrow_mut();
-    let listener = state
-        .ports
-        .get(&(to, Proto::Tcp, addr.port()))
-        .copied()
-        .filter(|k| state.listeners.contains(*k) && state.host(to).up);
-    let Some(listener) = listener else {
-        return Err(io::Error::new(
-            io::ErrorKind::ConnectionRefused,
+    match state.conns.get(*key) {
+        Some(c) => {
+            let (me, peer) = (&c.ends[*side], &c.ends[1 - *side]);
             format!(
-                "nothing listens on {} (host \"{}\"{})",
-                addr,
-                state.host(to).name,
-                if state.host(to).up { "" } else { ", crashed" }
-            ),
-        ));
-    };
-    let port = state.free_port(from, Proto::Tcp)?;
-    let local = state.source_addr(from, SocketAddr::new(addr.ip(), port), addr.ip());
-    let server_addr = if addr.ip().is_unspecified() {
-        SocketAddr::new(local.ip(), addr.port())
-    } else {
-        addr
-    };
-    let client_label = state.label(from, port);
-    let server_label = state.label(to, addr.port());
-    let key = state.conns.insert(Conn {
-        ends: [
-            End::new(from, local, client_label),
-            End::new(to, server_addr, server_label),
-        ],
-    });
-    state.ports.insert((from, Proto::Tcp, port), key);
-    let l = state.listeners.get_mut(listener).expect("checked above");
-    l.backlog.push_back(key);
-    if let Some(w) = l.acceptor.take() {
-        w.wake();
+                "to write {} -> {} ({} unread there){}",
+                me.label,
+                peer.label,
+                super::bytes(peer.inbound.bytes.len()),
+                state.link_note(me.host, peer.host)
+            )
+        }
+        None => "to write to a connection that is gone".into(),
     }
-    drop(state);
-    Ok(SimStream::boxed(world, key, 0, local, server_addr))
 }
 
 fn describe_read(world: &World, on: &NetWaitOn) -> String {
@@ -447,10 +259,11 @@ pub(crate) struct SimStream {
     peer: SocketAddr,
     nodelay: Cell<bool>,
     wait: Rc<NetWait>,
+    write_wait: Rc<NetWait>,
 }
 
 impl SimStream {
-    fn boxed(
+    pub(super) fn boxed(
         world: &Rc<World>,
         key: SlabKey,
         side: usize,
@@ -461,6 +274,11 @@ impl SimStream {
             wait: Rc::new(NetWait {
                 world: Rc::downgrade(world),
                 describe: describe_read,
+                on: NetWaitOn::Stream(key, side),
+            }),
+            write_wait: Rc::new(NetWait {
+                world: Rc::downgrade(world),
+                describe: describe_write,
                 on: NetWaitOn::Stream(key, side),
             }),
             world: world.clone(),
@@ -491,15 +309,20 @@ impl SimStream {
             (c.ends[1 - self.side].host, c.ends[self.side].host)
         };
         let blocked = state.blocked_since(from, to);
-        let end = &mut state.conns.get_mut(self.key).expect("checked above").ends[self.side];
-        if end.is_reset(now) || end.closed {
+        let [a, b] = &mut state.conns.get_mut(self.key).expect("checked above").ends;
+        let (end, peer) = if self.side == 0 { (a, b) } else { (b, a) };
+        if end.closed {
             return Poll::Ready(Err(reset_error()));
         }
-        // What is due, up to `buf`'s length.
+        // What is due, up to `buf`'s length: what arrived before a reset is
+        // read first, what would arrive after it never is.
         let mut due = 0;
         let mut at_end = false;
         let mut next: Option<Instant> = None;
         for s in &end.inbound.segments {
+            if end.reset_at.is_some_and(|r| s.at > r) {
+                break;
+            }
             if s.at > now || waits(s.at, blocked) {
                 if !waits(s.at, blocked) {
                     next = Some(s.at);
@@ -516,7 +339,7 @@ impl SimStream {
             }
         }
         let n = due.min(buf.len());
-        if n > 0 || at_end || end.read_shut || buf.is_empty() {
+        if n > 0 || at_end || end.read_shut || buf.is_empty() || end.is_reset(now) {
             // Not waiting any more: no wake-ups for this reader.
             end.reader = None;
             end.timer.cancel();
@@ -528,6 +351,8 @@ impl SimStream {
             buf[from_a..n].copy_from_slice(&b[..n - from_a]);
             if !peek {
                 end.inbound.bytes.drain(..n);
+                // Room at this end: a writer of the peer may go on.
+                peer.wake_writer();
                 let mut left = n;
                 while left > 0 {
                     let s = end
@@ -549,6 +374,9 @@ impl SimStream {
         if at_end || end.read_shut || buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
+        if end.is_reset(now) {
+            return Poll::Ready(Err(reset_error()));
+        }
         let wake_at = [next, end.reset_at, timeout_at].into_iter().flatten().min();
         end.timer.arm(wake_at, cx.waker());
         match &end.reader {
@@ -559,16 +387,23 @@ impl SimStream {
         Poll::Pending
     }
 
-    /// Sends `len` bytes (`None`: the end of the stream) to the peer.
-    fn send(&self, parts: &[&[u8]], fin: bool) -> io::Result<usize> {
+    /// Sends the bytes of `parts` (with `fin`: the end of the stream) to the
+    /// peer, as many as its window has room for. With `cx`, a full window
+    /// waits (`Pending`); without (closing), the window is not counted.
+    fn send(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        parts: &[&[u8]],
+        fin: bool,
+    ) -> Poll<io::Result<usize>> {
         super::maybe_strike(&self.world);
         let now = now();
-        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let mut len: usize = parts.iter().map(|p| p.len()).sum();
         let mut state = self.world.state.borrow_mut();
         let state = &mut *state;
         apply_timeout(&self.world, state, self.key, now);
         let Some(conn) = state.conns.get(self.key) else {
-            return Err(gone());
+            return Poll::Ready(Err(gone()));
         };
         let (from, to) = (conn.ends[self.side].host, conn.ends[1 - self.side].host);
         let blocked = state.blocked_since(from, to);
@@ -576,19 +411,35 @@ impl SimStream {
         let [a, b] = &mut conn.ends;
         let (me, peer) = if self.side == 0 { (a, b) } else { (b, a) };
         if me.is_reset(now) || me.closed {
-            return Err(reset_error());
+            return Poll::Ready(Err(reset_error()));
         }
         if me.write_shut {
             if fin {
-                return Ok(0);
+                return Poll::Ready(Ok(0));
             }
-            return Err(io::Error::new(
+            return Poll::Ready(Err(io::Error::new(
                 io::ErrorKind::BrokenPipe,
                 "this end of the connection was shut down for writing",
-            ));
+            )));
         }
         if len == 0 && !fin {
-            return Ok(0);
+            return Poll::Ready(Ok(0));
+        }
+        if let (Some(cx), false) = (cx, peer.closed) {
+            let room = WINDOW.saturating_sub(peer.inbound.bytes.len());
+            if room == 0 {
+                me.writer = Some(cx.waker().clone());
+                let timeout_at = {
+                    let conn = state.conns.get(self.key).expect("checked above");
+                    conn.timeout_at(state, self.world.config.tcp_timeout)
+                };
+                let conn = state.conns.get_mut(self.key).expect("checked above");
+                let me = &mut conn.ends[self.side];
+                me.writer_timer.arm(timeout_at, cx.waker());
+                wait::note(&self.write_wait);
+                return Poll::Pending;
+            }
+            len = len.min(room);
         }
         let delay = self.world.draw_delay();
         let at = (now + delay).max(peer.inbound.last_at);
@@ -617,10 +468,13 @@ impl SimStream {
         if peer.closed {
             // Nobody reads it: the peer's host answers with a reset.
             me.reset(at);
-            return Ok(len);
+            return Poll::Ready(Ok(len));
         }
+        let mut left = len;
         for p in parts {
-            peer.inbound.bytes.extend(*p);
+            let take = left.min(p.len());
+            peer.inbound.bytes.extend(&p[..take]);
+            left -= take;
         }
         peer.inbound.segments.push_back(Segment {
             len,
@@ -632,7 +486,7 @@ impl SimStream {
         if peer.inbound.segments.len() == 1 && !waits(at, blocked) {
             peer.rearm_for(at);
         }
-        Ok(len)
+        Poll::Ready(Ok(len))
     }
 }
 
@@ -651,7 +505,9 @@ impl StreamIo for SimStream {
     fn peer_addr(&self) -> io::Result<SocketAddr> {
         let state = self.world.state.borrow();
         match state.conns.get(self.key) {
-            Some(c) if !c.ends[self.side].is_reset(super::now()) => Ok(self.peer),
+            Some(c) if !super::try_now().is_some_and(|t| c.ends[self.side].is_reset(t)) => {
+                Ok(self.peer)
+            }
             _ => Err(gone()),
         }
     }
@@ -664,17 +520,17 @@ impl StreamIo for SimStream {
         self.poll_take(cx, buf, true)
     }
 
-    fn poll_write(&self, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        Poll::Ready(self.send(&[buf], false))
+    fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.send(Some(cx), &[buf], false)
     }
 
     fn poll_write_vectored(
         &self,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let parts: Vec<&[u8]> = bufs.iter().map(|b| &**b).collect();
-        Poll::Ready(self.send(&parts, false))
+        self.send(Some(cx), &parts, false)
     }
 
     fn shutdown(&self, how: Shutdown) -> io::Result<()> {
@@ -688,7 +544,11 @@ impl StreamIo for SimStream {
             end.wake_reader();
         }
         if matches!(how, Shutdown::Write | Shutdown::Both) {
-            self.send(&[], true).map_err(|e| {
+            let sent = match self.send(None, &[], true) {
+                Poll::Ready(r) => r,
+                Poll::Pending => unreachable!("closing does not wait for the window"),
+            };
+            sent.map_err(|e| {
                 if e.kind() == io::ErrorKind::ConnectionReset {
                     io::Error::new(io::ErrorKind::NotConnected, e.to_string())
                 } else {
@@ -711,7 +571,9 @@ impl StreamIo for SimStream {
 
 impl Drop for SimStream {
     fn drop(&mut self) {
-        let at = now();
+        let Some(at) = super::try_now() else {
+            return;
+        };
         let unread_or_open = {
             let mut state = self.world.state.borrow_mut();
             let Some(conn) = state.conns.get_mut(self.key) else {
@@ -736,7 +598,7 @@ impl Drop for SimStream {
             }
             // A clean close: the end of the stream follows the data.
             Some((false, false)) => {
-                let _ = self.send(&[], true);
+                let _ = self.send(None, &[], true);
             }
             _ => {}
         }
@@ -745,6 +607,9 @@ impl Drop for SimStream {
             return;
         };
         conn.ends[self.side].closed = true;
+        conn.ends[self.side].writer = None;
+        // Writes to a closed end go nowhere: a writer waiting for room goes on.
+        conn.ends[1 - self.side].wake_writer();
         if conn.ends[1 - self.side].closed {
             let conn = state.conns.remove(self.key).expect("checked above");
             let client = &conn.ends[0];
@@ -753,8 +618,8 @@ impl Drop for SimStream {
     }
 }
 
-/// Host `host` crashed: its ends close, their peers reset now, its
-/// listeners vanish.
+/// Host `host` crashed: its ends close; their peers read what was already
+/// on its way, then a reset; its listeners vanish.
 pub(crate) fn crash(state: &mut State, host: HostNumber, at: Instant) {
     let keys: Vec<SlabKey> = state.conns.iter().map(|(k, _)| k).collect();
     for key in keys {
@@ -767,9 +632,11 @@ pub(crate) fn crash(state: &mut State, host: HostNumber, at: Instant) {
                 end.closed = true;
                 end.reader = None;
                 end.timer.cancel();
+                // What was already on its way still arrives; then the reset.
                 let other = &mut conn.ends[1 - side];
                 if !other.closed {
-                    other.reset(at);
+                    let last = other.inbound.last_at;
+                    other.reset(at.max(last));
                 }
             }
         }

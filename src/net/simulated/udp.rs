@@ -316,7 +316,15 @@ impl SimUdp {
 /// Sends a datagram on its way to `target`'s port on `to`.
 pub(crate) fn deliver(state: &mut State, to: HostNumber, target: SocketAddr, datagram: Datagram) {
     let port = target.port();
+    let bound = state.ports.contains_key(&(to, Proto::Udp, port));
     let inbox = state.udp_inboxes.entry((to, port)).or_default();
+    if !bound {
+        // Those that arrived while nobody was bound there are gone.
+        let now = now();
+        while inbox.peek().is_some_and(|Reverse(d)| d.at <= now) {
+            inbox.pop();
+        }
+    }
     let first = inbox.peek().is_none_or(|Reverse(d)| datagram.at < d.at);
     inbox.push(Reverse(datagram));
     if first {
@@ -410,7 +418,9 @@ impl DatagramIo for SimUdp {
 
 impl Drop for SimUdp {
     fn drop(&mut self) {
-        let at = now();
+        let Some(at) = super::try_now() else {
+            return;
+        };
         let mut state = self.world.state.borrow_mut();
         if state.udp.remove(self.key).is_some() {
             state.release_port(self.host, Proto::Udp, self.addr.port(), self.key);
