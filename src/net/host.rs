@@ -14,16 +14,15 @@ use crate::runtime::hosts::{HostClock, HostNumber};
 
 /// The current run's simulated network, or a panic that says why there is none.
 fn world(what: &str) -> Rc<World> {
-    match try_with_core(|core| core.services().sim_network.clone()) {
-        Some(Some(world)) => world
-            .downcast::<World>()
-            .unwrap_or_else(|_| unreachable!("the sim network service is a World")),
-        Some(None) => panic!(
+    let in_runtime = try_with_core(|_| ()).is_some();
+    match (in_runtime, super::simulated::current()) {
+        (true, Some(world)) => world,
+        (true, None) => panic!(
             "{what} needs the simulated network, which only sim mode has: call it inside \
              `Sim::new(seed).run(async {{ .. }})`. In real mode the network is the OS's: \
              hosts, partitions and crashes cannot be simulated there"
         ),
-        None => panic!(
+        (false, _) => panic!(
             "{what} was called outside a seedloop runtime: call it inside \
              `Sim::new(seed).run(async {{ .. }})`"
         ),

@@ -58,7 +58,6 @@ pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
 
-use std::any::Any;
 use std::io;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -67,29 +66,24 @@ use crate::runtime::context::try_with_core;
 use backend::Network;
 use os_backend::OsNetwork;
 
-/// A fresh simulated network for one sim run (the core keeps it opaque).
-pub(crate) fn sim_network(config: Config) -> Rc<dyn Any> {
-    Rc::new(simulated::World::new(config))
+/// Enters a simulated network with `config` for a sim run on this thread
+/// (`Sim::run` holds the guard for the run's length).
+pub(crate) fn enter_simulated(config: Config) -> simulated::Entered {
+    simulated::enter(config)
 }
 
 /// The current runtime's network, or an error naming `what` and the fix.
 pub(crate) fn current_network(what: &str) -> io::Result<Rc<dyn Network>> {
-    let services = try_with_core(|core| {
-        let s = core.services();
-        (s.reactor.clone(), s.sim_network.clone())
-    });
-    match services {
-        Some((Some(reactor), _)) => Ok(Rc::new(OsNetwork::new(reactor))),
-        Some((None, Some(world))) => {
-            let world = world
-                .downcast::<simulated::World>()
-                .unwrap_or_else(|_| unreachable!("the sim network service is a World"));
-            Ok(Rc::new(world))
-        }
-        Some((None, None)) => Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!("{what}: this runtime has no network"),
-        )),
+    let reactor = try_with_core(|core| core.services().reactor.clone());
+    match reactor {
+        Some(Some(reactor)) => Ok(Rc::new(OsNetwork::new(reactor))),
+        Some(None) => match simulated::current() {
+            Some(world) => Ok(Rc::new(world)),
+            None => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("{what}: this runtime has no network"),
+            )),
+        },
         None => Err(io::Error::other(format!(
             "{what} was called outside a seedloop runtime: call it from inside \
              `seedloop::run(async {{ .. }})` (real mode) or `Sim::new(seed).run(async {{ .. }})`"

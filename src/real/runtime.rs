@@ -146,7 +146,6 @@ impl Runtime {
                 services: Services {
                     reactor: Some(self.reactor.clone()),
                     blocking_pool: Some(self.pool.clone()),
-                    sim_network: None,
                 },
                 main_clock: None,
                 values_from_seed: false,

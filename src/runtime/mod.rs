@@ -85,8 +85,6 @@ pub(crate) struct LiveTask {
 pub(crate) struct Services {
     pub reactor: Option<Rc<Reactor>>,
     pub blocking_pool: Option<Arc<BlockingPool>>,
-    /// The simulated network of a sim run (`net/`'s world, opaque here).
-    pub sim_network: Option<Rc<dyn std::any::Any>>,
 }
 
 /// Settings fixed for one run.

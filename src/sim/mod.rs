@@ -439,6 +439,9 @@ impl Sim {
             .slow_poll_threshold
             .filter(|_| self.tracing)
             .map(|t| SlowPollWatch::new(t, self.slow_polls.clone()));
+        // The run's simulated network, made at its first use; it ends with
+        // the run.
+        let network = crate::net::enter_simulated(self.network.clone());
         let ended = run_main(
             CoreConfig {
                 seed: self.seed,
@@ -452,10 +455,7 @@ impl Sim {
                 },
                 retain_names: true,
                 hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
-                services: Services {
-                    sim_network: Some(crate::net::sim_network(self.network.clone())),
-                    ..Services::default()
-                },
+                services: Services::default(),
                 main_clock: self
                     .network
                     .clocks
@@ -472,6 +472,7 @@ impl Sim {
             main,
         )
         .map_err(|_| SimError::NestedRuntime)?;
+        drop(network);
         let leftover = ended.chooser.finish();
         self.schedule = if values_from_seed {
             Schedule::legacy(self.seed, ended.chooser.into_log())

@@ -9,6 +9,7 @@
 //! wake whoever they concern.
 
 mod control;
+mod current;
 mod link;
 mod listen;
 mod strike;
@@ -17,6 +18,7 @@ mod udp;
 mod wait;
 
 pub(crate) use control::{host_main, Ways};
+pub(crate) use current::{current, enter, Entered};
 pub(crate) use strike::maybe_strike;
 
 use std::cell::RefCell;
