@@ -4,7 +4,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::determinism::Determinism;
-use crate::sim::{Schedule, SimError};
+use crate::sim::{ChoiceKind, Schedule, SimError};
 use crate::time::Instant;
 use crate::trace::{Actor, EventKind, Trace};
 
@@ -86,9 +86,14 @@ impl DrawnValues {
     pub(crate) fn of(trace: &Trace) -> DrawnValues {
         let mut values = DrawnValues::default();
         for e in trace.events() {
+            // Values only: fault sites and injected cancels have lines of
+            // their own in the report.
             let EventKind::Drew(d) = &e.kind else {
                 continue;
             };
+            if d.kind != ChoiceKind::Value {
+                continue;
+            }
             values.total += 1;
             if d.picked == 0 {
                 continue;

@@ -46,8 +46,23 @@ pub(crate) fn quietly<R>(f: impl FnOnce() -> R) -> R {
             QUIET.with(|q| q.set(self.0));
         }
     }
-    let _restore = Restore(QUIET.with(|q| q.replace(true)));
-    f()
+    let restore = Restore(QUIET.with(|q| q.replace(true)));
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(out) => out,
+        Err(payload) => {
+            // A panic that escapes a quiet stretch is not a run's (the
+            // runtime catches those): it is the harness's, or the test
+            // body's outside its run. Its message was silenced; say it.
+            drop(restore);
+            let message = payload
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| payload.downcast_ref::<&str>().copied())
+                .unwrap_or("(a non-string payload)");
+            eprintln!("seedloop check: a panic escaped while exploring: {message}");
+            std::panic::resume_unwind(payload)
+        }
+    }
 }
 
 /// Forgets the noted panic site: call before a run.

@@ -68,9 +68,10 @@ where
                 }
                 len = (len * 2).max(len + 1).min(best.len());
             }
-            // Remove deviations, last first.
+            // Remove deviations, last first. (A success trims the trailing
+            // zeros, so the list may get shorter than `i`.)
             for i in (0..best.len()).rev() {
-                if best[i] != 0 {
+                if best.get(i).is_some_and(|&p| p != 0) {
                     let mut c = best.clone();
                     c[i] = 0;
                     if fails(&c) {
@@ -81,7 +82,7 @@ where
             // Merge pairs of picks: the later goes, the earlier reaches further.
             'merge: for later in (0..best.len()).rev() {
                 for earlier in 0..later {
-                    if best[earlier] == 0 || best[later] == 0 {
+                    if later >= best.len() || best[earlier] == 0 || best[later] == 0 {
                         continue;
                     }
                     if kind(earlier) != ChoiceKind::Run || kind(later) != ChoiceKind::Run {
