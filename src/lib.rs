@@ -85,6 +85,8 @@ mod guide {
     struct Exploring;
     #[doc = include_str!("../docs/real-mode.md")]
     struct RealMode;
+    #[doc = include_str!("../docs/network.md")]
+    struct Network;
     #[doc = include_str!("../docs/bugs.md")]
     struct Bugs;
     #[doc = include_str!("../docs/architecture.md")]

@@ -142,34 +142,57 @@ pub fn random<T: RandomValue>() -> T {
 /// ```
 #[track_caller]
 pub fn range(range: Range<u64>) -> u64 {
+    range_drawn(range, Location::caller(), true)
+}
+
+/// [`range`], shown in the trace or not (the simulated network's delays
+/// are shown on its own lines).
+pub(crate) fn range_drawn(
+    range: Range<u64>,
+    site: &'static Location<'static>,
+    traced: bool,
+) -> u64 {
     assert!(
         range.start < range.end,
         "seedloop::random::range({}..{}) is empty",
         range.start,
         range.end
     );
-    let site = Location::caller();
     with_core("seedloop::random::range", |core| {
-        range.start + draw_below(core, range.end - range.start, range.start, site)
+        range.start + draw_below(core, range.end - range.start, range.start, site, traced)
     })
 }
 
 /// One of `0..n` from `core`: a choice, or (values from the seed) one
 /// uniform draw. A domain wider than a choice (2^53) is two choices, high
 /// part first.
-fn draw_below(core: &Core, n: u64, start: u64, site: &'static Location<'static>) -> u64 {
+fn draw_below(
+    core: &Core,
+    n: u64,
+    start: u64,
+    site: &'static Location<'static>,
+    traced: bool,
+) -> u64 {
     if core.values_from_seed() {
         return core.with_user_rng(|rng| below(rng, n));
     }
+    let request = |options, start| {
+        let r = ValueRequest::uniform(options, start, site);
+        if traced {
+            r
+        } else {
+            r.untraced()
+        }
+    };
     const WIDEST: u64 = 1 << 53;
     if n <= WIDEST {
-        return core.draw(ValueRequest::uniform(n, start, site));
+        return core.draw(request(n, start));
     }
     // Uniform over 0..n, drawn as high 32 bits then low 32 bits, retried
     // (with the same choices again) in the rare case it lands at or past n.
     loop {
-        let high = core.draw(ValueRequest::uniform(((n - 1) >> 32) + 1, 0, site));
-        let low = core.draw(ValueRequest::uniform(1 << 32, 0, site));
+        let high = core.draw(request(((n - 1) >> 32) + 1, 0));
+        let low = core.draw(request(1 << 32, 0));
         let v = (high << 32) | low;
         if v < n {
             return v;
@@ -189,7 +212,11 @@ fn draw_below(core: &Core, n: u64, start: u64, site: &'static Location<'static>)
 /// ```
 #[track_caller]
 pub fn chance(p: f64) -> bool {
-    let site = Location::caller();
+    chance_drawn(p, Location::caller(), true)
+}
+
+/// [`chance`], shown in the trace or not.
+pub(crate) fn chance_drawn(p: f64, site: &'static Location<'static>, traced: bool) -> bool {
     with_core("seedloop::random::chance", |core| {
         if core.values_from_seed() {
             return core.with_user_rng(|rng| unit_f64(rng.next_u64()) < p);
@@ -199,7 +226,9 @@ pub fn chance(p: f64) -> bool {
         } else if p >= 1.0 {
             true
         } else {
-            core.draw(ValueRequest::chance(ChoiceKind::Value, p, site)) == 1
+            let request = ValueRequest::chance(ChoiceKind::Value, p, site);
+            let request = if traced { request } else { request.untraced() };
+            core.draw(request) == 1
         }
     })
 }

@@ -12,6 +12,8 @@ mod documented_commands;
 #[macro_use]
 mod bug_tests;
 mod bugs;
+mod network;
+mod network_bugs;
 mod programs;
 mod schedule_corpus;
 

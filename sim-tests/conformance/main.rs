@@ -10,6 +10,7 @@ mod harness;
 
 mod combinators;
 mod core_scenarios;
+mod net;
 mod queues;
 mod sync;
 mod task_group;

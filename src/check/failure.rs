@@ -30,9 +30,9 @@ pub struct CheckFailure {
     pub trace_file: Option<PathBuf>,
     /// The same in Chrome trace-event JSON (opens in Perfetto).
     pub chrome_file: Option<PathBuf>,
-    /// The values the reported run drew above their domain's first: after
-    /// shrinking, the draws the failure needs (the rest shrank to their
-    /// domain's first value).
+    /// The values the reported run drew above their domain's first, and the
+    /// faults the simulated network injected: after shrinking, those the
+    /// failure needs (the rest shrank to their domain's first value).
     pub values: DrawnValues,
     /// The cancels the check injected in the reported run
     /// ([`Check::inject_cancels`](super::Check::inject_cancels)), one per
@@ -90,17 +90,19 @@ impl DrawnValues {
     pub(crate) fn of(trace: &Trace) -> DrawnValues {
         let mut values = DrawnValues::default();
         for e in trace.events() {
-            // Values only: fault sites and injected cancels have lines of
-            // their own in the report.
-            let EventKind::Drew(d) = &e.kind else {
-                continue;
-            };
-            if d.kind != ChoiceKind::Value {
-                continue;
-            }
-            values.total += 1;
-            if d.picked == 0 {
-                continue;
+            // The program's values, and the network's injected strikes;
+            // fault sites and injected cancels have lines of their own.
+            match &e.kind {
+                EventKind::Drew(d) if d.kind == ChoiceKind::Value => {
+                    values.total += 1;
+                    if d.picked == 0 {
+                        continue;
+                    }
+                }
+                // A strike of the network's fault injection (`net::Faults`):
+                // a choice above its first, shown by its own event.
+                EventKind::Object(o) if &*o.object == "faults" => values.total += 1,
+                _ => continue,
             }
             values.above_first.push(DrawnValue {
                 seq: e.seq,

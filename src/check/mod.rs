@@ -72,6 +72,7 @@ pub struct Check {
     shard: Option<(u64, u64)>,
     /// Injected cancels' bound, if on (see `inject_cancels.rs`).
     inject_cancels: Option<u32>,
+    network: Option<crate::net::Config>,
 }
 
 impl Default for Check {
@@ -166,6 +167,7 @@ impl Check {
             expected_steps: None,
             shard: None,
             inject_cancels: None,
+            network: None,
         }
     }
 
@@ -188,6 +190,44 @@ impl Check {
     /// ```
     pub fn policy(mut self, policy: Policy) -> Check {
         self.policy = policy;
+        self
+    }
+
+    /// The simulated network every run gets (default
+    /// `net::Config::default()`): latencies, losses, host clocks, faults.
+    ///
+    /// ```
+    /// use seedloop::{check::Check, net};
+    /// use std::time::Duration;
+    /// let fixed = Duration::from_millis(2);
+    /// Check::new()
+    ///     .network(net::Config { latency: fixed..fixed, ..net::Config::default() })
+    ///     .seeds(0..5)
+    ///     .run(|| async {});
+    /// ```
+    pub fn network(mut self, config: crate::net::Config) -> Check {
+        self.network = Some(config);
+        self
+    }
+
+    /// The simulated network injects crashes and partitions by itself in
+    /// every run, at chosen points (see [`net::Faults`](crate::net::Faults)):
+    /// each strike, its target and its outage are choices of the run, so a
+    /// failure replays from its schedule string and shrinks to the strikes
+    /// it needs. Keeps the rest of [`Check::network`]'s configuration.
+    ///
+    /// ```
+    /// use seedloop::{check::Check, net};
+    /// let summary = Check::new()
+    ///     .network_faults(net::Faults::default())
+    ///     .seeds(0..5)
+    ///     .run(|| async {});
+    /// assert_eq!(summary.runs, 5);
+    /// ```
+    pub fn network_faults(mut self, faults: crate::net::Faults) -> Check {
+        let mut config = self.network.take().unwrap_or_default();
+        config.faults = Some(faults);
+        self.network = Some(config);
         self
     }
 
@@ -521,6 +561,9 @@ impl Check {
     /// failures are re-run with tracing on).
     fn configure(&self, mut sim: Sim) -> Sim {
         sim = sim.tracing(false).isolate_panics(self.isolate_panics);
+        if let Some(config) = &self.network {
+            sim = sim.network(config.clone());
+        }
         if let Some(n) = self.step_limit {
             sim = sim.step_limit(n);
         }

@@ -29,8 +29,12 @@ use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use super::addr::AddrSpec;
+
 /// Opens sockets on one network.
 pub(crate) trait Network {
+    /// The socket addresses `spec` names (a name: looked up the network's way).
+    fn resolve(&self, spec: AddrSpec) -> io::Result<Vec<SocketAddr>>;
     /// A listener bound to `addr`.
     fn bind_tcp(&self, addr: SocketAddr) -> io::Result<Box<dyn ListenerIo>>;
     /// A connection to `addr`, once its handshake is done.

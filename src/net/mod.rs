@@ -12,9 +12,10 @@
 //!
 //! The types sit on a backend seam (`backend.rs`: what every backend must
 //! provide), with the OS network as its first implementation and a
-//! simulated network for sim mode as the second. It is not built yet, so in a sim run
-//! every constructor returns an error of kind
-//! [`Unsupported`](std::io::ErrorKind::Unsupported) saying so.
+//! simulated network for sim mode as the second: in a sim run the same
+//! types talk over simulated hosts ([`host`], [`Host`]) with latencies,
+//! partitions ([`partition`], [`hold`]) and crashes ([`Host::crash`]), all
+//! decided by the seed. See the guide's page on the simulated network.
 //!
 //! ```
 //! use futures::io::{AsyncReadExt, AsyncWriteExt};
@@ -38,47 +39,65 @@
 //! }).unwrap();
 //! ```
 
+mod addr;
 mod backend;
+mod config;
+mod faults;
+mod host;
 mod os_backend;
+mod simulated;
 mod tcp_listener;
 mod tcp_stream;
 mod udp_socket;
 
+pub use addr::ToSocketAddrs;
+pub use config::Config;
+pub use faults::Faults;
+pub use host::{hold, host, partition, partition_oneway, release, repair, Host};
 pub use tcp_listener::TcpListener;
 pub use tcp_stream::TcpStream;
 pub use udp_socket::UdpSocket;
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::rc::Rc;
 
 use crate::runtime::context::try_with_core;
 use backend::Network;
 use os_backend::OsNetwork;
 
+/// Enters a simulated network with `config` for a sim run on this thread
+/// (`Sim::run` holds the guard for the run's length).
+pub(crate) fn enter_simulated(config: Config) -> simulated::Entered {
+    simulated::enter(config)
+}
+
 /// The current runtime's network, or an error naming `what` and the fix.
 pub(crate) fn current_network(what: &str) -> io::Result<Rc<dyn Network>> {
-    match try_with_core(|core| core.services().reactor.clone()) {
+    let reactor = try_with_core(|core| core.services().reactor.clone());
+    match reactor {
         Some(Some(reactor)) => Ok(Rc::new(OsNetwork::new(reactor))),
-        Some(None) => Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            format!(
-                "{what} was called in a sim run, but the simulated network is not built yet: \
-                 sim runs cannot open sockets. Run networking code in real mode \
-                 (seedloop::run or seedloop::Runtime), or keep it out of sim tests for now"
-            ),
-        )),
+        Some(None) => match simulated::current() {
+            Some(world) => Ok(Rc::new(world)),
+            None => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("{what}: this runtime has no network"),
+            )),
+        },
         None => Err(io::Error::other(format!(
             "{what} was called outside a seedloop runtime: call it from inside \
-             `seedloop::run(async {{ .. }})` (real mode)"
+             `seedloop::run(async {{ .. }})` (real mode) or `Sim::new(seed).run(async {{ .. }})`"
         ))),
     }
 }
 
-/// Resolves `addr` (an address, or a host name through the OS resolver,
-/// which blocks) to at least one socket address.
-pub(crate) fn resolve(addr: impl ToSocketAddrs) -> io::Result<Vec<SocketAddr>> {
-    let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+/// Resolves `addr` through `network` (sim: host names; real: the OS
+/// resolver, which blocks) to at least one socket address.
+pub(crate) fn resolve(
+    network: &dyn Network,
+    addr: &(impl ToSocketAddrs + ?Sized),
+) -> io::Result<Vec<SocketAddr>> {
+    let addrs = network.resolve(addr::spec(addr)?)?;
     if addrs.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -7,6 +7,7 @@ use std::net::{Shutdown, SocketAddr};
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::addr::AddrSpec;
 use super::backend::{ConnectFuture, DatagramIo, ListenerIo, Network, StreamIo};
 use crate::os::reactor::{Reactor, Ready};
 use crate::os::registered::Registered;
@@ -23,6 +24,10 @@ impl OsNetwork {
 }
 
 impl Network for OsNetwork {
+    fn resolve(&self, spec: AddrSpec) -> io::Result<Vec<SocketAddr>> {
+        super::addr::resolve_with_os(spec)
+    }
+
     fn bind_tcp(&self, addr: SocketAddr) -> io::Result<Box<dyn ListenerIo>> {
         let listener = mio::net::TcpListener::bind(addr)?;
         Ok(Box::new(Registered::new(

@@ -3,11 +3,11 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::task::{Context, Poll};
 
 use super::backend::ListenerIo;
-use super::{current_network, first_that_works, resolve, TcpStream};
+use super::{current_network, first_that_works, resolve, TcpStream, ToSocketAddrs};
 
 /// A TCP socket listening for connections. asyncio: the server of
 /// `start_server`.
@@ -29,23 +29,27 @@ pub struct TcpListener {
 }
 
 impl TcpListener {
-    /// Binds to `addr` and listens (port 0: the OS picks a free port).
-    /// A host name is resolved by the OS resolver, which blocks the loop:
-    /// pass an IP address where that matters.
+    /// Binds to `addr` and listens (port 0: the OS picks a free port; in
+    /// sim, the next port of the host's sequence, from 40001). In real mode
+    /// a host name is resolved by the OS resolver, which blocks the loop:
+    /// pass an IP address where that matters. In sim, a host binds its own
+    /// address, `0.0.0.0` or `127.0.0.1`.
     ///
     /// # Errors
-    /// The address is in use or not available, no address resolved, or
-    /// the call was made in a sim run (the simulated network is not built
-    /// yet: kind `Unsupported`) or outside a runtime.
+    /// The address is in use (`AddrInUse`) or not available, no address
+    /// resolved, or the call was made outside a runtime.
     ///
     /// ```
     /// use seedloop::{net::TcpListener, Sim};
-    /// let err = Sim::new(1).run(TcpListener::bind("127.0.0.1:0")).unwrap().unwrap_err();
-    /// assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+    /// let err = Sim::new(1).run(async {
+    ///     let _first = TcpListener::bind("0.0.0.0:80").await?;
+    ///     TcpListener::bind("0.0.0.0:80").await.map(drop)
+    /// }).unwrap().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
     /// ```
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let network = current_network("seedloop::net::TcpListener::bind")?;
-        let addrs = resolve(addr)?;
+        let addrs = resolve(&*network, &addr)?;
         first_that_works(addrs, |addr| {
             let io = network.bind_tcp(addr);
             async move { Ok(TcpListener { io: io? }) }

@@ -3,14 +3,14 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io::{self, IoSlice};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use futures::io::{AsyncRead, AsyncWrite};
 
 use super::backend::StreamIo;
-use super::{current_network, first_that_works, resolve};
+use super::{current_network, first_that_works, resolve, ToSocketAddrs};
 
 /// A TCP connection. asyncio: the reader/writer pair of `open_connection`.
 ///
@@ -43,15 +43,17 @@ pub struct TcpStream {
 
 impl TcpStream {
     /// Opens a connection to `addr`, trying each resolved address in turn.
-    /// A host name is resolved by the OS resolver, which blocks the loop.
+    /// In real mode a host name is resolved by the OS resolver, which blocks
+    /// the loop; in sim, simulated hosts' names resolve (`"server:7000"`).
     ///
     /// # Cancel safety
     /// Dropping the future abandons the attempt and closes the socket.
     ///
     /// # Errors
-    /// The connection was refused or failed, no address resolved, or the
-    /// call was made in a sim run (kind `Unsupported`: the simulated network
-    /// is not built yet) or outside a runtime.
+    /// The connection was refused or failed (in sim: `ConnectionRefused`
+    /// when nothing listens, `TimedOut` when a partition outlasts
+    /// `net::Config::tcp_timeout`), no address resolved, or the call was
+    /// made outside a runtime.
     ///
     /// ```
     /// use seedloop::net::{TcpListener, TcpStream};
@@ -66,7 +68,7 @@ impl TcpStream {
     #[doc(alias = "open_connection")]
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         let network = current_network("seedloop::net::TcpStream::connect")?;
-        let addrs = resolve(addr)?;
+        let addrs = resolve(&*network, &addr)?;
         let io = first_that_works(addrs, |addr| network.connect_tcp(addr)).await?;
         Ok(TcpStream::from_io(io))
     }

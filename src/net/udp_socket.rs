@@ -3,10 +3,10 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 use super::backend::DatagramIo;
-use super::{current_network, first_that_works, resolve};
+use super::{current_network, first_that_works, resolve, ToSocketAddrs};
 
 /// A UDP socket. asyncio: `create_datagram_endpoint`.
 ///
@@ -34,12 +34,11 @@ impl UdpSocket {
     /// Binds a socket to `addr` (port 0: the OS picks one).
     ///
     /// # Errors
-    /// The address is in use or not available, no address resolved, or the
-    /// call was made in a sim run (kind `Unsupported`: the simulated network
-    /// is not built yet) or outside a runtime.
+    /// The address is in use (`AddrInUse`) or not available, no address
+    /// resolved, or the call was made outside a runtime.
     pub async fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
         let network = current_network("seedloop::net::UdpSocket::bind")?;
-        let addrs = resolve(addr)?;
+        let addrs = resolve(&*network, &addr)?;
         first_that_works(addrs, |addr| {
             let io = network.bind_udp(addr);
             async move { Ok(UdpSocket { io: io? }) }
@@ -53,7 +52,8 @@ impl UdpSocket {
     /// # Errors
     /// No address resolved or the OS refused (for every resolved address).
     pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let addrs = resolve(addr)?;
+        let network = current_network("seedloop::net::UdpSocket::connect")?;
+        let addrs = resolve(&*network, &addr)?;
         first_that_works(addrs, |addr| async move { self.io.connect(addr) }).await
     }
 
@@ -64,7 +64,9 @@ impl UdpSocket {
     ///
     /// # Errors
     /// The OS refused (too large, unreachable, …).
-    pub async fn send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+    pub async fn send_to(&self, buf: &[u8], target: impl ToSocketAddrs) -> io::Result<usize> {
+        let network = current_network("seedloop::net::UdpSocket::send_to")?;
+        let target = resolve(&*network, &target)?[0];
         poll_fn(|cx| self.io.poll_send_to(cx, buf, target)).await
     }
 

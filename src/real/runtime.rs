@@ -147,6 +147,7 @@ impl Runtime {
                     reactor: Some(self.reactor.clone()),
                     blocking_pool: Some(self.pool.clone()),
                 },
+                main_clock: None,
                 values_from_seed: false,
                 inject_cancels: None,
             },

@@ -41,6 +41,8 @@ pub(crate) struct TaskSlot {
     pub queued: bool,
     /// What the task waits on, as noted by the primitives during its last poll.
     pub waits: Vec<WaitOn>,
+    /// The host the task belongs to (its spawner's; see `hosts.rs`).
+    pub host: super::hosts::HostNumber,
 }
 
 /// Live tasks. Keys of removed tasks go stale; so do wakers (see the module
@@ -107,6 +109,7 @@ mod tests {
             task: None,
             queued: false,
             waits: Vec::new(),
+            host: 0,
         }
     }
 

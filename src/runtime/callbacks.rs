@@ -18,6 +18,11 @@ pub(crate) struct CallbackCell {
     pub timer: Cell<Option<TimerKey>>,
     /// The task-local values it runs with: those current when it was scheduled.
     pub locals: Cell<super::raw_task::Locals>,
+    /// The host whose code scheduled it: it runs as that host's code.
+    pub host: super::hosts::HostNumber,
+    /// The host's epoch then: after the host's tasks are cancelled (a
+    /// crash) it no longer runs.
+    pub host_epoch: u32,
 }
 
 impl CallbackCell {

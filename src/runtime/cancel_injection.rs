@@ -114,6 +114,7 @@ impl Core {
             shape: Shape::Uniform,
             start: 0,
             site,
+            traced: true,
         };
         // At most MAX_CANCEL_AWAITS: the pick fits.
         u32::try_from(self.draw_about(request, Some(task))).unwrap_or(0)

@@ -16,6 +16,7 @@ pub(crate) mod driver;
 pub(crate) mod eager;
 pub(crate) mod handle;
 pub(crate) mod hooks;
+pub(crate) mod hosts;
 pub(crate) mod ids;
 pub(crate) mod launch;
 pub(crate) mod raw_task;
@@ -46,6 +47,7 @@ use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
 use driver::Driver;
+use hosts::{HostClock, HostClocks, HostNumber};
 use ids::{TaskId, TaskKey, WakeKey};
 use raw_task::{TaskCell, TaskHeader};
 use ready_set::ReadySet;
@@ -101,6 +103,8 @@ pub(crate) struct CoreConfig {
     pub hooks: Option<Box<dyn hooks::PollHooks>>,
     /// What the mode provides beyond the clock.
     pub services: Services,
+    /// The clock of host 0 (the run's own host), if it has its own.
+    pub main_clock: Option<HostClock>,
     /// Values (`seedloop::random`) come from the seed's value stream
     /// directly, unlogged and untraced: the replay of a version 1 schedule,
     /// whose runs drew them so. Otherwise each is a choice (real mode's
@@ -141,6 +145,16 @@ pub(crate) struct Core {
     next_object: Cell<u64>,
     inbox: Arc<RemoteInbox>,
     user_rng: RefCell<ChaCha8Rng>,
+    /// The host whose code runs now (the polled task's, the running
+    /// callback's; 0 while the loop itself acts): new tasks inherit it.
+    acting_host: Cell<HostNumber>,
+    /// Hosts' clocks (see `hosts.rs`); `has_clocks` keeps `now` a plain
+    /// read while no host has one.
+    host_clocks: RefCell<HostClocks>,
+    has_clocks: Cell<bool>,
+    /// Per host, how many times its tasks were cancelled (`cancel_host`):
+    /// a callback it scheduled before does not run. Empty until then.
+    host_epochs: RefCell<Vec<u32>>,
     /// A value draw that a replay could not follow: the run loop ends the
     /// run with it after the poll that drew it.
     value_divergence: Cell<Option<Box<Divergence>>>,
@@ -163,6 +177,9 @@ impl Core {
         if let Some(notify) = driver.notifier() {
             inbox.set_notify(notify);
         }
+        let mut host_clocks = HostClocks::default();
+        host_clocks.set(0, config.main_clock);
+        let has_clocks = config.main_clock.is_some();
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
             tag: RuntimeTag::register(&inbox),
@@ -182,14 +199,118 @@ impl Core {
             next_object: Cell::new(1),
             inbox,
             user_rng: RefCell::new(user_rng),
+            acting_host: Cell::new(0),
+            host_clocks: RefCell::new(host_clocks),
+            has_clocks: Cell::new(has_clocks),
+            host_epochs: RefCell::default(),
             value_divergence: Cell::new(None),
             detail_text: Cell::new(String::new()),
             cancel_plans: RefCell::default(),
         })
     }
 
+    /// The current time as the acting host reads it (its clock, if it has
+    /// one; the run's clock otherwise).
+    #[inline]
     pub fn now(&self) -> Instant {
+        let global = self.driver.now();
+        if self.has_clocks.get() {
+            self.to_local(global)
+        } else {
+            global
+        }
+    }
+
+    /// The run's clock, whoever acts (the loop, traces, the network's links).
+    #[inline]
+    pub fn global_now(&self) -> Instant {
         self.driver.now()
+    }
+
+    fn to_local(&self, global: Instant) -> Instant {
+        match self.host_clocks.borrow().get(self.acting_host.get()) {
+            Some(clock) => clock.local(global),
+            None => global,
+        }
+    }
+
+    /// The run's instant at which the acting host's clock reads `local`.
+    fn to_global(&self, local: Instant) -> Instant {
+        if !self.has_clocks.get() {
+            return local;
+        }
+        match self.host_clocks.borrow().get(self.acting_host.get()) {
+            Some(clock) => clock.global(local),
+            None => local,
+        }
+    }
+
+    /// The host whose code runs now (0: the run's own host).
+    pub fn acting_host(&self) -> HostNumber {
+        self.acting_host.get()
+    }
+
+    /// Runs `f` as code of `host`: tasks it spawns belong to `host`.
+    pub fn as_host<R>(&self, host: HostNumber, f: impl FnOnce() -> R) -> R {
+        let previous = self.acting_host.replace(host);
+        let out = f();
+        self.acting_host.set(previous);
+        out
+    }
+
+    /// Gives `host` a clock (`None`: the run's clock again). Timers it set
+    /// before keep their deadlines on the run's clock.
+    pub fn set_host_clock(&self, host: HostNumber, clock: Option<HostClock>) {
+        self.host_clocks.borrow_mut().set(host, clock);
+        if clock.is_some() {
+            self.has_clocks.set(true);
+        }
+    }
+
+    /// Asks every live task of `host` to stop (as [`cancel`](Core::cancel));
+    /// returns how many were asked. The main task (not cancellable) is
+    /// never one of them.
+    pub fn cancel_host(&self, host: HostNumber) -> usize {
+        let doomed: Vec<Rc<dyn raw_task::RawTask>> = {
+            let tasks = self.tasks.borrow();
+            tasks
+                .keys_by_id()
+                .into_iter()
+                .filter_map(|(_, key)| {
+                    let slot = tasks.get(key)?;
+                    (slot.host == host).then(|| slot.task.clone()).flatten()
+                })
+                .collect()
+        };
+        for task in &doomed {
+            self.cancel(task.header());
+        }
+        let mut epochs = self.host_epochs.borrow_mut();
+        let i = host as usize;
+        if epochs.len() <= i {
+            epochs.resize(i + 1, 0);
+        }
+        epochs[i] += 1;
+        doomed.len()
+    }
+
+    /// `host`'s epoch: how many times its tasks were cancelled.
+    pub fn host_epoch(&self, host: HostNumber) -> u32 {
+        let epochs = self.host_epochs.borrow();
+        epochs.get(host as usize).copied().unwrap_or(0)
+    }
+
+    /// Sets a timer that wakes `waker` at `deadline` on the run's clock,
+    /// with no trace event and no sleep in reports (the network's
+    /// deliveries: the waiter notes what it waits on itself).
+    pub fn insert_wake_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
+        self.timers.borrow_mut().insert(
+            deadline,
+            TimerTarget::Wake {
+                waker: waker.clone(),
+                task: None,
+            },
+        )
     }
 
     /// The mode's services (the reactor, the blocking pool), if it has them.
@@ -343,7 +464,7 @@ impl Core {
                 }
             }
         };
-        if self.tracing() {
+        if request.traced && self.tracing() {
             self.record(EventKind::Drew(Box::new(DrawEvent {
                 kind: request.kind,
                 picked,
@@ -405,6 +526,7 @@ impl Core {
             task: None,
             queued: ready,
             waits: Vec::new(),
+            host: self.acting_host.get(),
         });
         if ready {
             self.ready.borrow_mut().push_task(key, id);
@@ -560,10 +682,13 @@ impl Core {
             when,
             timer: Cell::new(None),
             locals: Cell::new(self.current_locals()),
+            host: self.acting_host.get(),
+            host_epoch: self.host_epoch(self.acting_host.get()),
         });
         match when {
             None => self.ready.borrow_mut().push_callback(cell.clone()),
             Some(t) => {
+                let t = self.to_global(t);
                 let key = self
                     .timers
                     .borrow_mut()
@@ -585,10 +710,11 @@ impl Core {
     }
 
     /// Sets a timer that wakes `waker` at `deadline`, recorded as a sleep.
+    /// `deadline` is on the acting host's clock.
     pub fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         self.record_with(|| EventKind::Sleep { until: deadline });
         self.timers.borrow_mut().insert(
-            deadline,
+            self.to_global(deadline),
             TimerTarget::Wake {
                 waker: waker.clone(),
                 task: self.current_task(),

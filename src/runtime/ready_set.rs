@@ -166,6 +166,8 @@ mod tests {
             when: None,
             timer: Cell::new(None),
             locals: Cell::new(None),
+            host: 0,
+            host_epoch: 0,
         })
     }
 

@@ -75,7 +75,7 @@ impl Core {
         };
         let result = self.turns(&mut main).map_err(|error| Failure {
             error,
-            at: self.now(),
+            at: self.global_now(),
             tasks: self.task_reports(),
             trace_len: self.trace_len(),
         });
@@ -144,7 +144,7 @@ impl Core {
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
         if self.timers.borrow_mut().next_deadline().is_some() {
-            self.fire_due_timers(self.now());
+            self.fire_due_timers(self.global_now());
         }
         self.ready.borrow_mut().begin_turn();
     }
@@ -178,6 +178,7 @@ impl Core {
             };
             slot.queued = false;
             slot.waits.clear();
+            self.acting_host.set(slot.host);
             (slot.task.clone(), slot.id)
         };
         let is_main = raw.is_none();
@@ -187,6 +188,7 @@ impl Core {
         };
         if header.cancel_requested.get() && !is_main {
             self.drop_task(key, raw.as_deref(), CancelCause::Requested);
+            self.acting_host.set(0);
             return Ok(false);
         }
         header.state.set(TaskState::Running);
@@ -278,6 +280,7 @@ impl Core {
         {
             self.count_await(key, header);
         }
+        self.acting_host.set(0);
         result
     }
 
@@ -313,7 +316,7 @@ impl Core {
     }
 
     fn run_callback(&self, cb: &Rc<CallbackCell>) -> Result<(), RunError> {
-        if cb.cancelled.get() {
+        if cb.cancelled.get() || self.host_epoch(cb.host) != cb.host_epoch {
             return Ok(());
         }
         let Some(f) = cb.f.borrow_mut().take() else {
@@ -321,7 +324,9 @@ impl Core {
         };
         self.record_with(|| EventKind::Callback { id: cb.id });
         let outer_locals = self.replace_locals(cb.locals.take());
+        let outer_host = self.acting_host.replace(cb.host);
         let called = catch_unwind(AssertUnwindSafe(f));
+        self.acting_host.set(outer_host);
         drop(self.replace_locals(outer_locals));
         match called {
             Ok(()) => Ok(()),

@@ -90,6 +90,7 @@ pub struct Sim {
     slow_polls: Rc<RefCell<Vec<SlowPoll>>>,
     /// Injected cancels' bound (see `inject_cancels.rs`), if on.
     inject_cancels: Option<u32>,
+    network: crate::net::Config,
 }
 
 impl Sim {
@@ -119,6 +120,7 @@ impl Sim {
             slow_poll_threshold: Some(DEFAULT_SLOW_POLL_THRESHOLD),
             slow_polls: Rc::default(),
             inject_cancels: None,
+            network: crate::net::Config::default(),
         }
     }
 
@@ -289,6 +291,30 @@ impl Sim {
         self.slow_polls.borrow().clone()
     }
 
+    /// Configures the simulated network every run of this `Sim` gets:
+    /// latencies, UDP loss and duplication, the TCP timeout under a
+    /// partition, host clocks (default: [`net::Config::default`](crate::net::Config)).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use seedloop::{net, Sim};
+    /// let fixed = Duration::from_millis(10);
+    /// let mut sim = Sim::new(1).network(net::Config { latency: fixed..fixed, ..Default::default() });
+    /// let rtt = sim.run(async {
+    ///     let a = net::UdpSocket::bind("0.0.0.0:0").await?;
+    ///     let b = net::UdpSocket::bind("0.0.0.0:9").await?;
+    ///     a.send_to(b"ping", "main:9").await?;
+    ///     let mut buf = [0; 4];
+    ///     b.recv_from(&mut buf).await?;
+    ///     Ok::<_, std::io::Error>(seedloop::time::Instant::now())
+    /// }).unwrap().unwrap();
+    /// assert_eq!(rtt.as_secs_f64(), 0.010);
+    /// ```
+    pub fn network(mut self, config: crate::net::Config) -> Sim {
+        self.network = config;
+        self
+    }
+
     /// Fails the run with [`SimError::TimeLimit`] rather than let the virtual
     /// clock pass `limit`.
     ///
@@ -419,6 +445,9 @@ impl Sim {
             .slow_poll_threshold
             .filter(|_| self.tracing)
             .map(|t| SlowPollWatch::new(t, self.slow_polls.clone()));
+        // The run's simulated network, made at its first use; it ends with
+        // the run.
+        let network = crate::net::enter_simulated(self.network.clone());
         let ended = run_main(
             CoreConfig {
                 seed: self.seed,
@@ -433,6 +462,14 @@ impl Sim {
                 retain_names: true,
                 hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
                 services: Services::default(),
+                main_clock: self
+                    .network
+                    .clocks
+                    .iter()
+                    .find(|(host, ..)| host == "main")
+                    .map(|(_, offset, drift)| {
+                        crate::runtime::hosts::HostClock::new(*offset, *drift)
+                    }),
                 values_from_seed,
                 inject_cancels: self.cancel_awaits_for_run(),
             },
@@ -442,6 +479,7 @@ impl Sim {
             main,
         )
         .map_err(|_| SimError::NestedRuntime)?;
+        drop(network);
         let leftover = ended.chooser.finish();
         self.schedule = if values_from_seed {
             Schedule::legacy(self.seed, ended.chooser.into_log())

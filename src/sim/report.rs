@@ -100,7 +100,16 @@ fn write_tasks(f: &mut fmt::Formatter<'_>, tasks: &[TaskReport]) -> fmt::Result 
                 "  {who} waits on something seedloop cannot see (a future from outside \
                  seedloop, or std::future::pending)"
             )?,
-            waits => writeln!(f, "  {who} waits on {}", waits.join(", and on "))?,
+            waits => {
+                // A wait that reads as a verb (`to read main:40001 <- …`,
+                // the network's) follows `waits` directly.
+                let phrase = |w: &String| match w.strip_prefix("to ") {
+                    Some(_) => w.clone(),
+                    None => format!("on {w}"),
+                };
+                let all: Vec<String> = waits.iter().map(phrase).collect();
+                writeln!(f, "  {who} waits {}", all.join(", and "))?
+            }
         }
     }
     Ok(())

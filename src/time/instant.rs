@@ -29,7 +29,9 @@ impl Instant {
     /// The start of every run.
     pub const ZERO: Instant = Instant { nanos: 0 };
 
-    /// The current time of the current runtime.
+    /// The current time of the current runtime. Inside a simulated host
+    /// that has its own clock ([`net::Host::set_clock`](crate::net::Host::set_clock)),
+    /// that host's clock: `sleep` and `timeout` there read it too.
     ///
     /// # Panics
     /// Outside a runtime, with a message saying how to enter one.

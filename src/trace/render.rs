@@ -146,11 +146,14 @@ fn draw_words(trace: &Trace, d: &DrawEvent, out: &mut String) -> std::fmt::Resul
     }
 }
 
-/// `<object> <action> [<detail>]`.
+/// `<object> [<action>] [<detail>]` (the network's events, like
+/// `server crash` or `partition main | server`, are all object).
 fn object_words(object: &str, action: &str, detail: &str, out: &mut String) {
     out.push_str(object);
-    out.push(' ');
-    out.push_str(action);
+    if !action.is_empty() {
+        out.push(' ');
+        out.push_str(action);
+    }
     if !detail.is_empty() {
         out.push(' ');
         out.push_str(detail);
@@ -353,6 +356,36 @@ mod tests {
              0.000000 main choose to cancel a task at await 8 (never, 1..=8)\n\
              0.000000 worker cancelled by check at await 2\n\
              0.000000 #3 cancelled by check at await 1 in a timeout\n"
+        );
+    }
+}
+
+#[cfg(test)]
+mod object_without_action {
+    use crate::runtime::ids::TaskId;
+    use crate::time::Instant;
+    use crate::trace::{Actor, EventKind, Recorder};
+
+    /// The network's events are whole objects (`server crash`): no verb,
+    /// and no double space where it would be.
+    #[test]
+    fn an_object_event_without_an_action_renders_without_a_gap() {
+        let mut r = Recorder::new(true);
+        r.name_task(TaskId(1), Some("main".into()));
+        let main = Actor::Task(TaskId(1));
+        r.record(
+            Instant::ZERO,
+            main,
+            EventKind::object("server crash", "", ""),
+        );
+        r.record(
+            Instant::ZERO,
+            main,
+            EventKind::object("a -> b", "tcp", "1 byte"),
+        );
+        assert_eq!(
+            r.into_trace().render(),
+            "0.000000 main server crash\n0.000000 main a -> b tcp 1 byte\n"
         );
     }
 }

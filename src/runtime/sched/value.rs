@@ -35,6 +35,10 @@ pub(crate) struct ValueRequest {
     /// Where the program asked (`#[track_caller]`): policies that steer
     /// values per call site (swarm testing) key on it.
     pub site: &'static Location<'static>,
+    /// Whether the trace shows the draw (`random 7 in 1..11`). The
+    /// simulated network's own draws are not shown: its lines say what they
+    /// decided (`(delay 3 ms)`, `lost`).
+    pub traced: bool,
 }
 
 impl ValueRequest {
@@ -46,6 +50,7 @@ impl ValueRequest {
             shape: Shape::Uniform,
             start,
             site,
+            traced: true,
         }
     }
 
@@ -57,6 +62,15 @@ impl ValueRequest {
             shape: Shape::Chance(p),
             start: 0,
             site,
+            traced: true,
+        }
+    }
+
+    /// The same request, not shown in the trace.
+    pub fn untraced(self) -> ValueRequest {
+        ValueRequest {
+            traced: false,
+            ..self
         }
     }
 
