@@ -13,6 +13,7 @@ mod documented_commands;
 mod programs;
 
 mod documented_commands_rules;
+mod faults;
 mod harness;
 mod readable_failures;
 

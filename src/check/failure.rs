@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::coverage::Coverage;
 use super::determinism::Determinism;
 use crate::sim::{Schedule, SimError};
 use crate::trace::Trace;
@@ -29,6 +30,9 @@ pub struct CheckFailure {
     pub trace_file: Option<PathBuf>,
     /// The same in Chrome trace-event JSON (opens in Perfetto).
     pub chrome_file: Option<PathBuf>,
+    /// What the reported run's assertions and `buggify!` sites saw (one
+    /// run): the report names the sites that fired.
+    pub run: Coverage,
 }
 
 impl CheckFailure {
@@ -67,6 +71,23 @@ impl fmt::Display for CheckFailure {
             )?;
         }
         writeln!(f, "determinism: {}", self.determinism)?;
+        let fired: Vec<String> = self
+            .run
+            .sites
+            .iter()
+            .filter(|s| s.fired > 0)
+            .map(|s| {
+                let times = if s.fired == 1 {
+                    "once".to_string()
+                } else {
+                    format!("{} times", s.fired)
+                };
+                format!("{}:{} ({times})", s.site.file(), s.site.line())
+            })
+            .collect();
+        if !fired.is_empty() {
+            writeln!(f, "buggify fired: {}", fired.join(", "))?;
+        }
         writeln!(f)?;
         // The error ends with the one `reproduce:` block, naming this
         // check's seed, policy and test.

@@ -5,6 +5,7 @@
 //! [`Check`] is the harness; `#[seedloop::test]` is the attribute form. See
 //! `docs/exploring.md`.
 
+mod coverage;
 mod determinism;
 mod env;
 mod exhaustive;
@@ -17,6 +18,7 @@ mod strategy;
 mod sweep;
 mod test_return;
 
+pub use coverage::{AssertionCoverage, AssertionKind, Coverage, SiteCoverage};
 pub use determinism::Determinism;
 pub use failure::CheckFailure;
 #[cfg(feature = "proptest")]
@@ -69,6 +71,7 @@ pub struct Check {
     isolate_panics: bool,
     expected_steps: Option<u64>,
     shard: Option<(u64, u64)>,
+    must_exercise: Vec<&'static str>,
 }
 
 impl Default for Check {
@@ -86,16 +89,25 @@ pub struct CheckSummary {
     pub exhausted: Option<bool>,
     /// How the schedules were chosen, in words.
     pub how: String,
+    /// The sweep's assertions and `buggify!` sites, counted over its runs
+    /// (empty for exhaustive search and replays, which do not count them).
+    pub coverage: Coverage,
 }
 
+/// `N schedules passed (how)`, then the [`Coverage`] table when the body
+/// has assertions or fault sites.
 impl fmt::Display for CheckSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} schedules passed ({})", self.runs, self.how)?;
         match self.exhausted {
-            Some(true) => write!(f, "; the bounded space is exhausted"),
-            Some(false) => write!(f, "; stopped at the run limit before exhausting the space"),
-            None => Ok(()),
+            Some(true) => write!(f, "; the bounded space is exhausted")?,
+            Some(false) => write!(f, "; stopped at the run limit before exhausting the space")?,
+            None => {}
         }
+        if !self.coverage.is_empty() {
+            write!(f, "\n{}", self.coverage)?;
+        }
+        Ok(())
     }
 }
 
@@ -113,6 +125,10 @@ pub enum CheckError {
         /// Where the traces first differ.
         determinism: Determinism,
     },
+    /// Every run passed, but no run made some `assert_sometimes!` true or
+    /// reached some `assert_reachable!`: the sweep never exercised what the
+    /// body says it must. The table says what each run did reach.
+    Unexercised(Box<Coverage>),
 }
 
 impl fmt::Display for CheckError {
@@ -122,6 +138,22 @@ impl fmt::Display for CheckError {
             CheckError::Failed(failure) => write!(f, "{failure}"),
             CheckError::Nondeterministic { seed, determinism } => {
                 write!(f, "seed {seed} ran twice: {determinism}")
+            }
+            CheckError::Unexercised(coverage) => {
+                for m in &coverage.missing {
+                    writeln!(f, "your sweep never exercised {m:?} (no run reached it)")?;
+                }
+                for a in coverage.unmet() {
+                    writeln!(
+                        f,
+                        "your sweep never exercised {:?} ({} at {}:{})",
+                        a.message,
+                        a.kind.macro_name(),
+                        a.site.file(),
+                        a.site.line()
+                    )?;
+                }
+                write!(f, "{coverage}")
             }
         }
     }
@@ -162,6 +194,7 @@ impl Check {
             isolate_panics: false,
             expected_steps: None,
             shard: None,
+            must_exercise: Vec::new(),
         }
     }
 
@@ -352,6 +385,28 @@ impl Check {
         self
     }
 
+    /// The sweep fails (with [`CheckError::Unexercised`]) unless some run
+    /// reached the assertion with this message and, for a `sometimes`, saw
+    /// it true. A sweep learns of an assertion only when a run reaches it:
+    /// an `assert_reachable!` that no run reaches is unknown to it unless
+    /// named here.
+    ///
+    /// ```
+    /// use seedloop::{assert_reachable, check::{Check, CheckError}};
+    /// let body = || async {
+    ///     if seedloop::random::range(0..1000) == 1000 {
+    ///         assert_reachable!("the impossible branch");
+    ///     }
+    /// };
+    /// assert!(Check::new().seeds(0..10).try_run(body).is_ok()); // never reached: unknown
+    /// let err = Check::new().seeds(0..10).must_exercise("the impossible branch").try_run(body);
+    /// assert!(matches!(err, Err(CheckError::Unexercised(_))));
+    /// ```
+    pub fn must_exercise(mut self, message: &'static str) -> Check {
+        self.must_exercise.push(message);
+        self
+    }
+
     /// Runs the body under every schedule and returns what was covered.
     ///
     /// # Panics
@@ -406,6 +461,10 @@ impl Check {
         Fut: Future<Output = ()>,
     {
         let env = env::read(|v| std::env::var(v).ok()).map_err(CheckError::Config)?;
+        // One seed picked by the environment (to look at it) or a shard is
+        // part of a sweep: it does not fail for what other seeds exercise.
+        let partial =
+            env.shard.is_some() || env.seeds.as_ref().is_some_and(|s| s.end - s.start == 1);
         if let Some(seeds) = env.seeds {
             self.seeds = seeds;
             self.exhaustive = None;
@@ -430,6 +489,7 @@ impl Check {
                     runs: 1,
                     exhausted: None,
                     how: "the SEEDLOOP_REPLAY schedule".into(),
+                    coverage: Coverage::default(),
                 }),
                 Some(error) => Err(self.failure(
                     seed,
@@ -449,6 +509,7 @@ impl Check {
                     runs: explored.runs,
                     exhausted: Some(explored.exhausted),
                     how: format!("every schedule with at most {k} deviations from FIFO"),
+                    coverage: Coverage::default(),
                 }),
                 Some(found) => Err(self.failure(
                     seed,
@@ -488,9 +549,15 @@ impl Check {
                 return Err(CheckError::Nondeterministic { seed, determinism });
             }
         }
+        let mut coverage = swept.coverage;
+        coverage.require(&self.must_exercise);
+        if !partial && !coverage.exercised_all() {
+            return Err(CheckError::Unexercised(Box::new(coverage)));
+        }
         Ok(CheckSummary {
             runs: swept.runs,
             exhausted: None,
+            coverage,
             how: format!(
                 "seeds {}..{}{}, policy {}",
                 self.seeds.start,
@@ -582,6 +649,8 @@ impl Check {
         let (first, outcome) = run_once(replay(&reported), body);
         let (second, _) = quiet::quietly(|| run_once(replay(&reported), body));
         let determinism = Determinism::compare(&first.trace().render(), &second.trace().render());
+        let mut faults = Coverage::default();
+        faults.add_run(reported.seed(), &outcome.probes);
         let error = outcome
             .error
             .or(original.error)
@@ -595,7 +664,7 @@ impl Check {
                 found,
             },
             shrunk,
-            error,
+            (error, faults),
             determinism,
             Some(trace),
         )
@@ -608,7 +677,7 @@ impl Check {
         &self,
         found: Found,
         shrunk: Option<(Schedule, usize)>,
-        mut error: SimError,
+        (mut error, run): (SimError, Coverage),
         determinism: Determinism,
         trace: Option<&crate::trace::Trace>,
     ) -> CheckError {
@@ -636,6 +705,7 @@ impl Check {
             determinism,
             trace_file,
             chrome_file,
+            run,
         }))
     }
 
@@ -681,8 +751,10 @@ impl Check {
                 }
             }
         }
+        let mut run = Coverage::default();
         let (error, schedule, determinism, trace) = match captured {
             Some((failing, error, schedule)) => {
+                run.add_run(seed, &failing.probes());
                 let replay = self
                     .configure(Sim::replay_schedule(schedule.clone()))
                     .tracing(true);
@@ -708,7 +780,7 @@ impl Check {
                 found: schedule,
             },
             None,
-            error,
+            (error, run),
             determinism,
             trace.as_ref(),
         )

@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use crate::runtime::probes::RunProbes;
 use crate::sim::{Schedule, Sim, SimError};
 
 /// How a run failed, reduced to what shrinking must preserve.
@@ -30,6 +31,8 @@ impl Signature {
 pub(crate) struct Outcome {
     pub error: Option<SimError>,
     pub schedule: Schedule,
+    /// What the run's `buggify!` sites and sweep assertions saw.
+    pub probes: RunProbes,
 }
 
 impl Outcome {
@@ -46,5 +49,13 @@ where
 {
     let error = sim.run(body()).err();
     let schedule = sim.schedule().clone();
-    (sim, Outcome { error, schedule })
+    let probes = sim.probes();
+    (
+        sim,
+        Outcome {
+            error,
+            schedule,
+            probes,
+        },
+    )
 }

@@ -148,6 +148,7 @@ impl Runtime {
                     blocking_pool: Some(self.pool.clone()),
                 },
                 values_from_seed: false,
+                probes: None,
             },
             Box::new(RealDriver::new(self.reactor.clone())),
             Chooser::unlogged(Box::new(Fifo::new(stream(self.seed, Stream::User)))),

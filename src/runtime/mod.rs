@@ -17,6 +17,7 @@ pub(crate) mod handle;
 pub(crate) mod hooks;
 pub(crate) mod ids;
 pub(crate) mod launch;
+pub(crate) mod probes;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
@@ -40,7 +41,7 @@ use crate::os::reactor::Reactor;
 use crate::runtime::sched::value::{Shape, ValueRequest};
 use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
-use crate::trace::{Actor, DrawEvent, EventKind, Recorder};
+use crate::trace::{Actor, BuggifyDraw, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
@@ -105,6 +106,9 @@ pub(crate) struct CoreConfig {
     /// whose runs drew them so. Otherwise each is a choice (real mode's
     /// chooser keeps no log).
     pub values_from_seed: bool,
+    /// The run's `buggify!` sites and sweep assertions (sim); `None` in
+    /// real mode, where sites never fire and assertions record nothing.
+    pub probes: Option<Rc<RefCell<probes::RunProbes>>>,
 }
 
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
@@ -296,6 +300,16 @@ impl Core {
     /// the trace. A domain of one value is not a choice. A replay that does
     /// not fit answers 0 and ends the run after this poll.
     pub fn draw(&self, request: ValueRequest) -> u64 {
+        self.draw_for(request, None)
+    }
+
+    /// [`draw`](Core::draw) for a `buggify!` site's decision: the trace
+    /// names the site and what was decided.
+    pub fn draw_buggify(&self, request: ValueRequest, buggify: BuggifyDraw) -> u64 {
+        self.draw_for(request, Some(buggify))
+    }
+
+    fn draw_for(&self, request: ValueRequest, buggify: Option<BuggifyDraw>) -> u64 {
         if request.options <= 1 {
             return 0;
         }
@@ -324,9 +338,21 @@ impl Core {
                     Shape::Chance(p) => Some(p),
                     Shape::Uniform => None,
                 },
+                buggify,
             })));
         }
         picked
+    }
+
+    /// The run's probes (sim only).
+    pub fn probes(&self) -> Option<&RefCell<probes::RunProbes>> {
+        self.config.probes.as_deref()
+    }
+
+    /// Whether a sweep assertion failed in this run: its panic fails the
+    /// run even where a task's panic would be isolated.
+    pub fn assertion_violated(&self) -> bool {
+        self.probes().is_some_and(|p| p.borrow().violated)
     }
 
     /// A value draw the replay could not follow, if any (taken).

@@ -26,6 +26,7 @@ use std::time::Duration;
 use crate::runtime::driver::VirtualClock;
 use crate::runtime::hooks::PollHooks;
 use crate::runtime::launch::run_main;
+use crate::runtime::probes::RunProbes;
 use crate::runtime::run_loop::{Failure, RunError};
 use crate::runtime::sched::rng::{stream, Stream};
 use crate::runtime::sched::{Chooser, SchedulePolicy};
@@ -87,6 +88,8 @@ pub struct Sim {
     schedule: Schedule,
     slow_poll_threshold: Option<Duration>,
     slow_polls: Rc<RefCell<Vec<SlowPoll>>>,
+    /// The last run's `buggify!` sites and sweep assertions.
+    probes: Rc<RefCell<RunProbes>>,
 }
 
 impl Sim {
@@ -115,6 +118,7 @@ impl Sim {
             schedule: Schedule::new(seed, Vec::new()),
             slow_poll_threshold: Some(DEFAULT_SLOW_POLL_THRESHOLD),
             slow_polls: Rc::default(),
+            probes: Rc::default(),
         }
     }
 
@@ -375,6 +379,11 @@ impl Sim {
         &self.schedule
     }
 
+    /// What the last run's `buggify!` sites and sweep assertions saw.
+    pub(crate) fn probes(&self) -> RunProbes {
+        self.probes.borrow().clone()
+    }
+
     fn policy_name(&self) -> String {
         match self.source {
             Source::Policy => self.policy.to_string(),
@@ -409,6 +418,7 @@ impl Sim {
             Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
         };
         self.slow_polls.borrow_mut().clear();
+        *self.probes.borrow_mut() = RunProbes::default();
         let watch = self
             .slow_poll_threshold
             .filter(|_| self.tracing)
@@ -428,6 +438,7 @@ impl Sim {
                 hooks: watch.map(|w| Box::new(w) as Box<dyn PollHooks>),
                 services: Services::default(),
                 values_from_seed,
+                probes: Some(self.probes.clone()),
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),

@@ -105,6 +105,15 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
 /// `random 7 in 1..11`, `random true (chance 0.25)`, `fault yes`,
 /// `cancel at await 2 of 4`.
 fn draw_words(d: &DrawEvent, out: &mut String) -> std::fmt::Result {
+    if let Some(b) = d.buggify {
+        let what = match (b.enabling, d.picked == 1) {
+            (true, true) => "enabled",
+            (true, false) => "disabled",
+            (false, true) => "fired",
+            (false, false) => "did not fire",
+        };
+        return write!(out, "buggify {what} at {}:{}", b.site.file(), b.site.line());
+    }
     match (d.kind, d.chance) {
         (ChoiceKind::Value, Some(p)) => write!(out, "random {} (chance {p})", d.picked == 1),
         (ChoiceKind::Value, None) => write!(
