@@ -265,8 +265,9 @@ fn one_seed_chosen_to_look_at_does_not_fail_for_unmet_sometimes() {
     // A sweep of one seed from the builder still counts...
     let body = || async { assert_sometimes!(false, "never") };
     assert!(check().seeds(3..4).try_run(body).is_err());
-    // ...and the environment's SEEDLOOP_SEED is tested in the env module's
-    // unit tests (tests here do not set process-wide variables).
+    // ...but one the environment picks (SEEDLOOP_SEED) or a shard is a part
+    // of the sweep (the env module's unit tests: tests here do not set
+    // process-wide variables).
 }
 
 #[test]

@@ -291,3 +291,86 @@ impl fmt::Display for Coverage {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::probes::SiteTally;
+
+    fn run(sometimes_held: bool, fired: u64) -> RunProbes {
+        let mut r = RunProbes::default();
+        r.tally(
+            AssertionKind::Sometimes,
+            "s",
+            Location::caller(),
+            sometimes_held,
+        );
+        r.tally(AssertionKind::Always, "a", Location::caller(), true);
+        r.sites.insert(
+            Location::caller(),
+            SiteTally {
+                enabled: fired > 0,
+                hits: 3,
+                fired,
+            },
+        );
+        r
+    }
+
+    /// Runs merged in any grouping and order give the same table: the
+    /// counts add up and "first" is the smallest seed.
+    #[test]
+    fn merging_does_not_depend_on_how_runs_were_split() {
+        let runs = [
+            (4, run(false, 0)),
+            (2, run(true, 1)),
+            (7, run(true, 2)),
+            (3, run(false, 1)),
+        ];
+        let mut whole = Coverage::default();
+        for (seed, r) in &runs {
+            whole.add_run(*seed, r);
+        }
+        let (mut a, mut b) = (Coverage::default(), Coverage::default());
+        for (seed, r) in runs.iter().rev() {
+            if seed % 2 == 0 {
+                a.add_run(*seed, r)
+            } else {
+                b.add_run(*seed, r)
+            }
+        }
+        b.merge(a);
+        assert_eq!(whole, b);
+        assert_eq!(whole.runs, 4);
+        let s = whole.assertions.iter().find(|x| x.message == "s").unwrap();
+        assert_eq!((s.hits, s.held, s.first_held), (4, 2, Some(2)));
+        let site = &whole.sites[0];
+        assert_eq!(
+            (
+                site.runs,
+                site.enabled,
+                site.hits,
+                site.fired,
+                site.first_fired
+            ),
+            (4, 3, 12, 4, Some(2))
+        );
+        assert!(whole.exercised_all());
+    }
+
+    #[test]
+    fn a_sometimes_never_true_and_a_required_message_never_reached_are_unmet() {
+        let mut c = Coverage::default();
+        c.add_run(0, &run(false, 0));
+        assert_eq!(c.unmet().len(), 1);
+        assert!(!c.exercised_all());
+        let mut c = Coverage::default();
+        c.add_run(0, &run(true, 0));
+        c.require(&["s", "elsewhere"]);
+        assert_eq!(c.missing, ["elsewhere"]);
+        assert!(!c.exercised_all());
+        assert!(c
+            .to_string()
+            .contains("\"elsewhere\": no run reached it  <- never exercised"));
+    }
+}

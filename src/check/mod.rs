@@ -461,10 +461,7 @@ impl Check {
         Fut: Future<Output = ()>,
     {
         let env = env::read(|v| std::env::var(v).ok()).map_err(CheckError::Config)?;
-        // One seed picked by the environment (to look at it) or a shard is
-        // part of a sweep: it does not fail for what other seeds exercise.
-        let partial =
-            env.shard.is_some() || env.seeds.as_ref().is_some_and(|s| s.end - s.start == 1);
+        let partial = env.narrows_to_part();
         if let Some(seeds) = env.seeds {
             self.seeds = seeds;
             self.exhaustive = None;
