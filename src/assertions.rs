@@ -55,18 +55,17 @@ macro_rules! assert_always {
 /// (`cond` is still evaluated).
 ///
 /// ```
-/// use seedloop::{assert_sometimes, check::{Check, CheckError}, spawn, yield_now};
-/// use std::{cell::Cell, rc::Rc};
+/// use seedloop::{assert_sometimes, check::{Check, CheckError}, spawn};
+/// use std::{cell::RefCell, rc::Rc};
 /// // Does the second task ever run first?
 /// let body = || async {
-///     let order = Rc::new(Cell::new(0));
-///     let o = order.clone();
-///     let a = spawn(async move { yield_now().await; o.set(o.get() * 10 + 1) });
-///     let o = order.clone();
-///     let b = spawn(async move { o.set(o.get() * 10 + 2) });
+///     let order = Rc::new(RefCell::new(Vec::new()));
+///     let (o1, o2) = (order.clone(), order.clone());
+///     let a = spawn(async move { o1.borrow_mut().push('a') });
+///     let b = spawn(async move { o2.borrow_mut().push('b') });
 ///     a.await.unwrap();
 ///     b.await.unwrap();
-///     assert_sometimes!(order.get() == 21, "b finishes first");
+///     assert_sometimes!(*order.borrow() == ['b', 'a'], "b runs first");
 /// };
 /// let summary = Check::new().seeds(0..50).run(body);
 /// assert!(summary.coverage.assertions[0].held > 0);
@@ -74,7 +73,7 @@ macro_rules! assert_always {
 /// // FIFO alone never exercises it: the sweep fails.
 /// let err = Check::new().policy(seedloop::Policy::Fifo).seeds(0..5).try_run(body).unwrap_err();
 /// assert!(matches!(err, CheckError::Unexercised(_)));
-/// assert!(err.to_string().contains("your sweep never exercised \"b finishes first\""));
+/// assert!(err.to_string().contains("your sweep never exercised \"b runs first\""));
 /// ```
 #[macro_export]
 macro_rules! assert_sometimes {

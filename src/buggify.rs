@@ -24,9 +24,17 @@ use crate::runtime::Core;
 use crate::trace::BuggifyDraw;
 
 /// The chance that a site is enabled in a run.
+///
+/// ```
+/// assert_eq!(seedloop::buggify::ENABLE_CHANCE, 0.5);
+/// ```
 pub const ENABLE_CHANCE: f64 = 0.5;
 
 /// The chance that an enabled site fires on a hit, unless `buggify!(p)` says.
+///
+/// ```
+/// assert_eq!(seedloop::buggify::FIRE_CHANCE, 0.25);
+/// ```
 pub const FIRE_CHANCE: f64 = 0.25;
 
 /// `true` where the program should inject a fault here: in sim, when this
