@@ -323,41 +323,6 @@ fn the_table_merges_the_same_on_one_thread_or_four() {
 }
 
 #[test]
-fn the_table_reads_as_documented() {
-    let body = || async {
-        let flag = Rc::new(Cell::new(false));
-        let f = flag.clone();
-        let writer = spawn(async move {
-            if buggify!() {
-                sleep(Duration::from_millis(20)).await; // a slow disk
-            }
-            f.set(true);
-        });
-        let early = seedloop::timeout(Duration::from_millis(10), async {
-            while !flag.get() {
-                sleep(Duration::from_millis(1)).await;
-            }
-        })
-        .await;
-        assert_sometimes!(early.is_err(), "the reader timed out");
-        assert_always!(writer.await.is_ok(), "the writer finishes");
-        assert_reachable!("the end");
-        if buggify!(0.0) {
-            unreachable!("a site with chance 0 never fires");
-        }
-    };
-    let summary = check().seeds(0..100).run(body);
-    let text = summary.to_string();
-    crate::snapshot!("check_coverage_table", text);
-    let err = check()
-        .policy(Policy::Fifo)
-        .seeds(0..1)
-        .try_run(|| async { assert_sometimes!(false, "something rare") })
-        .unwrap_err();
-    crate::snapshot!("check_unexercised_report", err.to_string());
-}
-
-#[test]
 fn real_mode_never_fires_and_keeps_no_tally() {
     let out = seedloop::run(async {
         let fired = (0..1000).any(|_| buggify!(1.0));

@@ -12,6 +12,7 @@ mod documented_commands;
 #[allow(dead_code)]
 mod programs;
 
+mod coverage_table;
 mod documented_commands_rules;
 mod faults;
 mod harness;
