@@ -12,7 +12,7 @@ use seedloop::check::{Check, CheckError, CheckFailure};
 use seedloop::sim::ChoiceKind;
 use seedloop::{
     assert_always, assert_reachable, assert_sometimes, assert_unreachable, buggify, sleep, spawn,
-    yield_now, Policy, Sim, SimError,
+    yield_now, Sim, SimError,
 };
 
 fn check() -> Check {
@@ -358,4 +358,71 @@ async fn the_test_attribute_fails_on_an_unmet_sometimes() {
     a.await.unwrap();
     b.await.unwrap();
     assert_sometimes!(first.get() == 21, "a reordering");
+}
+
+/// Four steps, each taken with chance 1/6, the first three marked; the
+/// fourth fails the run.
+async fn four_steps() {
+    let mut step = 0;
+    while step < 4 && seedloop::random::range(0..6) == 0 {
+        step += 1;
+        match step {
+            1 => assert_reachable!("step 1"),
+            2 => assert_reachable!("step 2"),
+            3 => assert_reachable!("step 3"),
+            _ => panic!("the fourth step"),
+        }
+    }
+}
+
+#[test]
+fn a_guided_sweep_climbs_marked_steps_and_its_failure_replays() {
+    let plain = check().seeds(0..1000).shrink(false).try_run(four_steps);
+    assert!(
+        plain.is_ok(),
+        "1 run in 1296 fails: seeds 0..1000 pass plainly"
+    );
+    let f = failed(
+        check()
+            .seeds(0..1000)
+            .guided_by_assertions(true)
+            .shrink(false)
+            .try_run(four_steps),
+    );
+    assert_eq!(f.policy, "random guided by assertions");
+    assert!(f.to_string().contains("the fourth step"), "{f}");
+    assert!(f.runs < 1000, "{f}");
+    let err = Sim::replay(&f.found.to_string())
+        .unwrap()
+        .run(four_steps())
+        .unwrap_err();
+    assert!(err.to_string().contains("the fourth step"), "{err}");
+    // The same search twice finds the same run.
+    let again = failed(
+        check()
+            .seeds(0..1000)
+            .guided_by_assertions(true)
+            .shrink(false)
+            .try_run(four_steps),
+    );
+    assert_eq!((again.seed, again.found.clone()), (f.seed, f.found.clone()));
+}
+
+#[test]
+fn without_progress_to_keep_a_guided_sweep_is_the_plain_sweep() {
+    let body = || async {
+        let n = seedloop::random::range(0..1_000_000);
+        assert_sometimes!(n == 0, "zero");
+        assert_always!(n < 1_000_000, "in range");
+    };
+    let plain = check().seeds(0..200).try_run(body).unwrap_err();
+    let guided = check()
+        .seeds(0..200)
+        .guided_by_assertions(true)
+        .try_run(body)
+        .unwrap_err();
+    let (CheckError::Unexercised(a), CheckError::Unexercised(b)) = (&plain, &guided) else {
+        panic!("{plain}\n{guided}")
+    };
+    assert_eq!(a, b);
 }

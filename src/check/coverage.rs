@@ -176,6 +176,24 @@ impl Coverage {
         }
     }
 
+    /// Whether `run` made progress these runs did not: a `sometimes` true
+    /// or a `reachable` reached for the first time, a `buggify!` site
+    /// enabled or fired for the first time. (Reaching a `sometimes` while
+    /// it is false is not progress, nor is an `always` holding.)
+    pub(crate) fn would_grow(&self, run: &RunProbes) -> bool {
+        let first_held = run.assertions.iter().any(|(&site, t)| {
+            t.kind.must_be_exercised()
+                && t.held > 0
+                && !self.assertions.iter().any(|a| a.site == site && a.held > 0)
+        });
+        first_held
+            || run.sites.iter().any(|(&site, t)| {
+                let before = self.sites.iter().find(|s| s.site == site);
+                let (enabled, fired) = before.map_or((0, 0), |s| (s.enabled, s.fired));
+                (enabled == 0 && t.enabled) || (fired == 0 && t.fired > 0)
+            })
+    }
+
     /// Adds another part of the same sweep (another thread's runs).
     pub(crate) fn merge(&mut self, other: Coverage) {
         self.runs += other.runs;

@@ -10,6 +10,7 @@ mod determinism;
 mod env;
 mod exhaustive;
 mod failure;
+mod guided;
 mod outcome;
 mod quiet;
 mod shrink;
@@ -72,6 +73,7 @@ pub struct Check {
     expected_steps: Option<u64>,
     shard: Option<(u64, u64)>,
     must_exercise: Vec<&'static str>,
+    guided_by_assertions: bool,
 }
 
 impl Default for Check {
@@ -195,6 +197,7 @@ impl Check {
             expected_steps: None,
             shard: None,
             must_exercise: Vec::new(),
+            guided_by_assertions: false,
         }
     }
 
@@ -407,6 +410,39 @@ impl Check {
         self
     }
 
+    /// Guides the sweep by its assertions: a run that makes progress (a
+    /// `sometimes` true or a `reachable` reached for the first time, a
+    /// `buggify!` site enabled or fired for the first time) is kept, and about half the later runs replay the beginning of a
+    /// kept run (cut at a point the seed picks) and let the seed's policy
+    /// choose the rest. A goal behind several steps, each marked by an
+    /// assertion, is then reached step by step. The sweep runs on one
+    /// thread (what is kept depends on every run before); a failure is
+    /// reported with its schedule string, which replays it (the seed alone
+    /// does not). `benches/guided.rs` measures it against the plain sweep.
+    ///
+    /// ```
+    /// use seedloop::{assert_reachable, assert_sometimes, check::Check, random};
+    /// // Three steps, each taken with chance 1/6, then the goal.
+    /// let body = || async {
+    ///     let mut step = 0;
+    ///     while step < 3 && random::range(0..6) == 0 {
+    ///         step += 1;
+    ///         match step {
+    ///             1 => assert_reachable!("step 1"),
+    ///             2 => assert_reachable!("step 2"),
+    ///             _ => {}
+    ///         }
+    ///     }
+    ///     assert_sometimes!(step == 3, "all three steps");
+    /// };
+    /// let s = Check::new().seeds(0..400).guided_by_assertions(true).run(body);
+    /// assert!(s.how.contains("guided by assertions"));
+    /// ```
+    pub fn guided_by_assertions(mut self, on: bool) -> Check {
+        self.guided_by_assertions = on;
+        self
+    }
+
     /// Runs the body under every schedule and returns what was covered.
     ///
     /// # Panics
@@ -522,9 +558,13 @@ impl Check {
             Some((k, n)) => self.seeds.clone().filter(|s| s % n == k - 1).collect(),
             None => self.seeds.clone().collect(),
         };
-        let swept = sweep::sweep(&self, &seeds, &body);
+        let swept = if self.guided_by_assertions {
+            guided::sweep(&self, &seeds, &body)
+        } else {
+            sweep::sweep(&self, &seeds, &body)
+        };
         if let Some((seed, error, schedule)) = swept.failure {
-            let policy = self.policy.to_string();
+            let policy = self.policy_words();
             return Err(self.failure(
                 seed,
                 policy,
@@ -561,7 +601,7 @@ impl Check {
                 self.seeds.end,
                 self.shard
                     .map_or(String::new(), |(k, n)| format!(" (shard {k}/{n})")),
-                self.policy
+                self.policy_words()
             ),
         })
     }
@@ -580,6 +620,15 @@ impl Check {
             sim = sim.expected_steps(k);
         }
         sim
+    }
+
+    /// The policy as reports name it.
+    fn policy_words(&self) -> String {
+        if self.guided_by_assertions {
+            format!("{} guided by assertions", self.policy)
+        } else {
+            self.policy.to_string()
+        }
     }
 
     fn sim_for_seed(&self, seed: u64) -> Sim {

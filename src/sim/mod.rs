@@ -35,6 +35,7 @@ use crate::trace::Trace;
 use slow_poll::SlowPollWatch;
 use source::bytes::Bytes;
 use source::guided::Guided;
+use source::prefixed::Prefixed;
 use source::replay::Replay;
 
 /// How many events of the trace a failure report shows.
@@ -52,6 +53,8 @@ enum Source {
     Guided(Vec<u64>),
     /// Fuzzer bytes through `arbitrary::Unstructured`, then FIFO.
     Bytes(Vec<u8>),
+    /// A list of picks (capped like `Guided`), then the policy, from the seed.
+    Prefixed(Vec<u64>),
 }
 
 /// A deterministic simulation: build it with a seed and options, then
@@ -207,6 +210,14 @@ impl Sim {
     pub(crate) fn guided_choices(seed: u64, picks: Vec<u64>) -> Sim {
         let mut sim = Sim::new(seed);
         sim.source = Source::Guided(picks);
+        sim
+    }
+
+    /// A simulation that follows `prefix` (as [`Sim::guided`] does), then
+    /// its policy from the seed: a guided search's variation of a kept run.
+    pub(crate) fn prefixed(seed: u64, prefix: Vec<u64>) -> Sim {
+        let mut sim = Sim::new(seed);
+        sim.source = Source::Prefixed(prefix);
         sim
     }
 
@@ -390,6 +401,7 @@ impl Sim {
             Source::Replay(_) => "replay".into(),
             Source::Guided(_) => "guided".into(),
             Source::Bytes(_) => "fuzz".into(),
+            Source::Prefixed(_) => format!("{} after a kept prefix", self.policy),
         }
     }
 
@@ -416,6 +428,10 @@ impl Sim {
             Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
             Source::Guided(picks) => Box::new(Guided::new(picks.clone())),
             Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
+            Source::Prefixed(picks) => Box::new(Prefixed::new(
+                picks.clone(),
+                self.policy.build(self.seed, self.expected_steps),
+            )),
         };
         self.slow_polls.borrow_mut().clear();
         *self.probes.borrow_mut() = RunProbes::default();
