@@ -153,6 +153,9 @@ impl Coverage {
     /// Counts one run, labelled `seed`.
     pub(crate) fn add_run(&mut self, seed: u64, run: &RunProbes) {
         self.runs += 1;
+        if run.assertions.is_empty() && run.sites.is_empty() {
+            return;
+        }
         for (&site, t) in &run.assertions {
             let held = (t.held > 0).then_some(seed);
             self.add_assertion(AssertionCoverage {

@@ -800,7 +800,7 @@ impl Check {
         let mut run = Coverage::default();
         let (error, schedule, determinism, trace) = match captured {
             Some((failing, error, schedule)) => {
-                run.add_run(seed, &failing.probes());
+                run.add_run(seed, &failing.take_probes());
                 let replay = self
                     .configure(Sim::replay_schedule(schedule.clone()))
                     .tracing(true);

@@ -49,7 +49,7 @@ where
 {
     let error = sim.run(body()).err();
     let schedule = sim.schedule().clone();
-    let probes = sim.probes();
+    let probes = sim.take_probes();
     (
         sim,
         Outcome {

@@ -390,9 +390,10 @@ impl Sim {
         &self.schedule
     }
 
-    /// What the last run's `buggify!` sites and sweep assertions saw.
-    pub(crate) fn probes(&self) -> RunProbes {
-        self.probes.borrow().clone()
+    /// What the last run's `buggify!` sites and sweep assertions saw
+    /// (taken: a second call gets nothing).
+    pub(crate) fn take_probes(&self) -> RunProbes {
+        std::mem::take(&mut *self.probes.borrow_mut())
     }
 
     fn policy_name(&self) -> String {
