@@ -25,7 +25,8 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// `expected_steps = N` (PCT's estimate of the run's length),
 /// `max_runs = N`, `step_limit = N`, `shrink = bool`, `shrink_budget = N`,
 /// `isolate_panics = bool`, `self_check_every_seed = bool`,
-/// `self_check_sample = N`. The `SEEDLOOP_*`
+/// `self_check_sample = N`, `guided_by_assertions = bool`,
+/// `must_exercise = "message"` (repeatable). The `SEEDLOOP_*`
 /// environment variables override them; see `docs/exploring.md`.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -162,7 +163,8 @@ fn replace_placeholders(ts: TokenStream, body: &TokenStream, ret: &TokenStream) 
 /// The arguments, each with the `Check` builder call it becomes.
 const ARGUMENTS: &str = "seeds = N, policy = \"..\", exhaustive = K, threads = N, \
     expected_steps = N, max_runs = N, step_limit = N, shrink = bool, shrink_budget = N, \
-    isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N";
+    isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N, \
+    guided_by_assertions = bool, must_exercise = \"..\"";
 
 /// Parses `key = value, ...` into `Check` builder calls.
 fn parse_args(attr: TokenStream) -> Result<String, Error> {
@@ -187,7 +189,17 @@ fn parse_args(attr: TokenStream) -> Result<String, Error> {
             | "shrink_budget" | "self_check_sample" => {
                 format!(".{k}({})", int(value, &v)?)
             }
-            "shrink" | "isolate_panics" | "self_check_every_seed" => {
+            "must_exercise" => {
+                if !v.starts_with('"') {
+                    return Err((
+                        value.span(),
+                        "must_exercise takes a string, e.g. must_exercise = \"the retry path\""
+                            .into(),
+                    ));
+                }
+                format!(".must_exercise({v})")
+            }
+            "shrink" | "isolate_panics" | "self_check_every_seed" | "guided_by_assertions" => {
                 format!(".{k}({})", boolean(value, &v)?)
             }
             "policy" => {

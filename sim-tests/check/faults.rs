@@ -426,3 +426,28 @@ fn without_progress_to_keep_a_guided_sweep_is_the_plain_sweep() {
     };
     assert_eq!(a, b);
 }
+
+#[seedloop::test(
+    seeds = 300,
+    guided_by_assertions = true,
+    must_exercise = "step 1",
+    must_exercise = "step 2"
+)]
+async fn the_test_attribute_takes_the_sweep_assertion_options() {
+    let mut step = 0;
+    while step < 2 && seedloop::random::range(0..6) == 0 {
+        step += 1;
+        match step {
+            1 => assert_reachable!("step 1"),
+            _ => assert_reachable!("step 2"),
+        }
+    }
+}
+
+#[seedloop::test(seeds = 20, must_exercise = "a path no run takes")]
+#[should_panic(expected = "your sweep never exercised \"a path no run takes\" (no run reached it)")]
+async fn the_test_attribute_fails_on_a_named_message_no_run_reached() {
+    if seedloop::random::range(0..10) == 10 {
+        assert_reachable!("a path no run takes");
+    }
+}
