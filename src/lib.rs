@@ -33,6 +33,8 @@
 #![warn(missing_docs)]
 #![deny(unsafe_code)] // two audited exceptions: runtime/waker.rs, runtime/raw_task.rs
 
+pub mod assertions;
+pub mod buggify;
 pub mod check;
 pub mod net;
 mod os;

@@ -27,7 +27,9 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// `isolate_panics = bool`, `self_check_every_seed = bool`,
 /// `self_check_sample = N`, `inject_cancels = bool` (the run may cancel
 /// marked tasks, `TaskGroup` children and tasks inside a `timeout` at an
-/// await of its choosing), `inject_cancels_up_to = N`. The `SEEDLOOP_*`
+/// await of its choosing), `inject_cancels_up_to = N`,
+/// `guided_by_assertions = bool`, `must_exercise = "message"` (repeatable).
+/// The `SEEDLOOP_*`
 /// environment variables override them; see `docs/exploring.md`.
 #[proc_macro_attribute]
 pub fn test(attr: TokenStream, item: TokenStream) -> TokenStream {
@@ -165,7 +167,8 @@ fn replace_placeholders(ts: TokenStream, body: &TokenStream, ret: &TokenStream) 
 const ARGUMENTS: &str = "seeds = N, policy = \"..\", exhaustive = K, threads = N, \
     expected_steps = N, max_runs = N, step_limit = N, shrink = bool, shrink_budget = N, \
     isolate_panics = bool, self_check_every_seed = bool, self_check_sample = N, \
-    inject_cancels = bool, inject_cancels_up_to = N";
+    inject_cancels = bool, inject_cancels_up_to = N, guided_by_assertions = bool, \
+    must_exercise = \"..\"";
 
 /// Parses `key = value, ...` into `Check` builder calls.
 fn parse_args(attr: TokenStream) -> Result<String, Error> {
@@ -196,7 +199,21 @@ fn parse_args(attr: TokenStream) -> Result<String, Error> {
             | "inject_cancels_up_to" => {
                 format!(".{k}({})", int(value, &v)?)
             }
-            "shrink" | "isolate_panics" | "self_check_every_seed" | "inject_cancels" => {
+            "must_exercise" => {
+                if !v.starts_with('"') {
+                    return Err((
+                        value.span(),
+                        "must_exercise takes a string, e.g. must_exercise = \"the retry path\""
+                            .into(),
+                    ));
+                }
+                format!(".must_exercise({v})")
+            }
+            "shrink"
+            | "isolate_panics"
+            | "self_check_every_seed"
+            | "inject_cancels"
+            | "guided_by_assertions" => {
                 format!(".{k}({})", boolean(value, &v)?)
             }
             "policy" => {

@@ -220,3 +220,109 @@ mod timeout_leaks_lock {
         pct: (depth 2, seeds 0..100),
     }
 }
+
+/// The bug that needs a fault: found through its `buggify!` site, shrunk to
+/// the two fault decisions it needs, enumerated by exhaustive search.
+mod retry_duplicates {
+    use seedloop::check::Check;
+    use seedloop::sim::ChoiceKind;
+    use seedloop::{Policy, Sim};
+
+    use crate::bug_tests::{failed, failure_of, trace_dir};
+    use crate::programs::retry_duplicates::*;
+
+    const FAILS_WITH: &str = "the deposit was applied twice";
+    const SITE: &str = "sim-tests/catalogue/programs/retry_duplicates.rs:";
+
+    fn check() -> Check {
+        Check::new().threads(1).trace_dir(trace_dir())
+    }
+
+    #[test]
+    fn no_schedule_shows_it_without_a_fault() {
+        // Guided with no picks: FIFO, every value its first, no fault.
+        for seed in 0..20 {
+            Sim::guided(seed, vec![]).run(retry_duplicates()).unwrap();
+        }
+        // Every schedule with one deviation: a site enabled but never
+        // fired, or one reordering, is harmless.
+        let s = check().exhaustive(1).run(retry_duplicates);
+        assert_eq!(s.exhausted, Some(true), "{s}");
+    }
+
+    #[test]
+    fn a_random_sweep_finds_it_through_buggify() {
+        let f = failed(
+            check()
+                .seeds(0..100)
+                .shrink(false)
+                .try_run(retry_duplicates),
+        );
+        assert!(failure_of(&f.error).contains(FAILS_WITH), "{f}");
+        let text = f.to_string();
+        assert!(text.contains(&format!("buggify fired: {SITE}")), "{f}");
+        let pct = check()
+            .policy(Policy::Pct { depth: 2 })
+            .seeds(0..100)
+            .shrink(false)
+            .try_run(retry_duplicates);
+        assert!(failure_of(&failed(pct).error).contains(FAILS_WITH));
+    }
+
+    #[test]
+    fn it_shrinks_to_one_enabled_site_and_one_lost_reply() {
+        let f = failed(check().seeds(0..100).try_run(retry_duplicates));
+        let (shrunk, _) = f.shrunk.as_ref().expect("shrunk");
+        let on: Vec<ChoiceKind> = shrunk
+            .choices()
+            .iter()
+            .filter(|c| c.picked != 0)
+            .map(|c| c.kind)
+            .collect();
+        assert_eq!(on, [ChoiceKind::Fault, ChoiceKind::Fault], "{f}");
+        let mut sim = Sim::replay(&shrunk.to_string()).unwrap();
+        let error = sim
+            .run(retry_duplicates())
+            .expect_err("the shrunk schedule fails");
+        assert_eq!(failure_of(&error), failure_of(&f.error));
+        let trace = sim.trace().render();
+        assert_eq!(trace.matches("buggify fired at").count(), 1, "{trace}");
+        assert!(
+            trace.contains(&format!("buggify enabled at {SITE}")),
+            "{trace}"
+        );
+    }
+
+    #[test]
+    fn exhaustive_search_finds_it_with_two_deviations() {
+        let f = failed(
+            check()
+                .exhaustive(2)
+                .shrink(false)
+                .try_run(retry_duplicates),
+        );
+        assert!(failure_of(&f.error).contains(FAILS_WITH), "{f}");
+        assert_eq!(f.found.deviations(), 2, "{f}");
+    }
+
+    #[test]
+    fn the_fix_passes_and_its_sweep_exercises_the_duplicate_path() {
+        let s = check().exhaustive(3).run(retry_duplicates_fixed);
+        assert_eq!(s.exhausted, Some(true), "{s}");
+        let s = check()
+            .seeds(0..200)
+            .must_exercise("a duplicate deposit is answered, not applied")
+            .run(retry_duplicates_fixed);
+        let duplicate = s
+            .coverage
+            .assertions
+            .iter()
+            .find(|a| a.message.starts_with("a duplicate"))
+            .expect("reached");
+        assert!(duplicate.hits > 0, "{s}");
+        check()
+            .policy(Policy::Pct { depth: 3 })
+            .seeds(0..200)
+            .run(retry_duplicates_fixed);
+    }
+}

@@ -12,8 +12,10 @@ mod documented_commands;
 #[allow(dead_code)]
 mod programs;
 
+mod coverage_table;
 mod cancel_injection;
 mod documented_commands_rules;
+mod faults;
 mod harness;
 mod readable_failures;
 mod values;

@@ -18,6 +18,15 @@ pub(crate) struct CheckEnv {
     pub shard: Option<(u64, u64)>,
 }
 
+impl CheckEnv {
+    /// Whether the environment narrows the sweep to a part of it: a shard,
+    /// or one seed picked to look at. A part does not fail for an
+    /// assertion that other seeds may exercise.
+    pub fn narrows_to_part(&self) -> bool {
+        self.shard.is_some() || self.seeds.as_ref().is_some_and(|s| s.end - s.start == 1)
+    }
+}
+
 fn err(var: &'static str, value: &str, expected: &str) -> ConfigError {
     ConfigError {
         var,
@@ -152,6 +161,17 @@ mod tests {
                 .exhaustive,
             Some(2)
         );
+    }
+
+    #[test]
+    fn one_seed_or_a_shard_is_a_part_of_the_sweep() {
+        let part = |vars: &[(&str, &str)]| with(vars).unwrap().narrows_to_part();
+        assert!(part(&[("SEEDLOOP_SEED", "7")]));
+        assert!(part(&[("SEEDLOOP_SEEDS", "5..6")]));
+        assert!(part(&[("SEEDLOOP_SHARD", "1/2")]));
+        assert!(!part(&[("SEEDLOOP_SEEDS", "1000")]));
+        assert!(!part(&[("SEEDLOOP_POLICY", "pct:2")]));
+        assert!(!part(&[]));
     }
 
     #[test]

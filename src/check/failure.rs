@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use super::coverage::Coverage;
 use super::determinism::Determinism;
 use crate::sim::{ChoiceKind, Schedule, SimError};
 use crate::time::Instant;
@@ -38,6 +39,9 @@ pub struct CheckFailure {
     /// ([`Check::inject_cancels`](super::Check::inject_cancels)), one per
     /// task, as `#3 "withdraw" at await 2`; empty when there were none.
     pub injected_cancels: Vec<String>,
+    /// What the reported run's assertions and `buggify!` sites saw (one
+    /// run): the report names the sites that fired.
+    pub run: Coverage,
 }
 
 /// The values a reported run drew, and which of them were above their
@@ -213,6 +217,23 @@ impl fmt::Display for CheckFailure {
             write!(f, "values: ")?;
             self.values.write(f, note)?;
             writeln!(f)?;
+        }
+        let fired: Vec<String> = self
+            .run
+            .sites
+            .iter()
+            .filter(|s| s.fired > 0)
+            .map(|s| {
+                let times = if s.fired == 1 {
+                    "once".to_string()
+                } else {
+                    format!("{} times", s.fired)
+                };
+                format!("{}:{} ({times})", s.site.file(), s.site.line())
+            })
+            .collect();
+        if !fired.is_empty() {
+            writeln!(f, "buggify fired: {}", fired.join(", "))?;
         }
         writeln!(f)?;
         // The error ends with the one `reproduce:` block, naming this

@@ -5,11 +5,13 @@
 //! [`Check`] is the harness; `#[seedloop::test]` is the attribute form. See
 //! `docs/exploring.md`.
 
+mod coverage;
 mod determinism;
 mod env;
 mod exhaustive;
 mod failure;
 mod inject_cancels;
+mod guided;
 mod outcome;
 mod quiet;
 mod shrink;
@@ -18,6 +20,7 @@ mod strategy;
 mod sweep;
 mod test_return;
 
+pub use coverage::{AssertionCoverage, AssertionKind, Coverage, SiteCoverage};
 pub use determinism::Determinism;
 pub use failure::{CheckFailure, DrawnValue, DrawnValues};
 #[cfg(feature = "proptest")]
@@ -73,6 +76,8 @@ pub struct Check {
     /// Injected cancels' bound, if on (see `inject_cancels.rs`).
     inject_cancels: Option<u32>,
     network: Option<crate::net::Config>,
+    must_exercise: Vec<&'static str>,
+    guided_by_assertions: bool,
 }
 
 impl Default for Check {
@@ -90,16 +95,25 @@ pub struct CheckSummary {
     pub exhausted: Option<bool>,
     /// How the schedules were chosen, in words.
     pub how: String,
+    /// The sweep's assertions and `buggify!` sites, counted over its runs
+    /// (empty for exhaustive search and replays, which do not count them).
+    pub coverage: Coverage,
 }
 
+/// `N schedules passed (how)`, then the [`Coverage`] table when the body
+/// has assertions or fault sites.
 impl fmt::Display for CheckSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} schedules passed ({})", self.runs, self.how)?;
         match self.exhausted {
-            Some(true) => write!(f, "; the bounded space is exhausted"),
-            Some(false) => write!(f, "; stopped at the run limit before exhausting the space"),
-            None => Ok(()),
+            Some(true) => write!(f, "; the bounded space is exhausted")?,
+            Some(false) => write!(f, "; stopped at the run limit before exhausting the space")?,
+            None => {}
         }
+        if !self.coverage.is_empty() {
+            write!(f, "\n{}", self.coverage)?;
+        }
+        Ok(())
     }
 }
 
@@ -117,6 +131,10 @@ pub enum CheckError {
         /// Where the traces first differ.
         determinism: Determinism,
     },
+    /// Every run passed, but no run made some `assert_sometimes!` true or
+    /// reached some `assert_reachable!`: the sweep never exercised what the
+    /// body says it must. The table says what each run did reach.
+    Unexercised(Box<Coverage>),
 }
 
 impl fmt::Display for CheckError {
@@ -126,6 +144,22 @@ impl fmt::Display for CheckError {
             CheckError::Failed(failure) => write!(f, "{failure}"),
             CheckError::Nondeterministic { seed, determinism } => {
                 write!(f, "seed {seed} ran twice: {determinism}")
+            }
+            CheckError::Unexercised(coverage) => {
+                for m in &coverage.missing {
+                    writeln!(f, "your sweep never exercised {m:?} (no run reached it)")?;
+                }
+                for a in coverage.unmet() {
+                    writeln!(
+                        f,
+                        "your sweep never exercised {:?} ({} at {}:{})",
+                        a.message,
+                        a.kind.macro_name(),
+                        a.site.file(),
+                        a.site.line()
+                    )?;
+                }
+                write!(f, "{coverage}")
             }
         }
     }
@@ -168,6 +202,8 @@ impl Check {
             shard: None,
             inject_cancels: None,
             network: None,
+            must_exercise: Vec::new(),
+            guided_by_assertions: false,
         }
     }
 
@@ -399,6 +435,61 @@ impl Check {
         self
     }
 
+    /// The sweep fails (with [`CheckError::Unexercised`]) unless some run
+    /// reached the assertion with this message and, for a `sometimes`, saw
+    /// it true. A sweep learns of an assertion only when a run reaches it:
+    /// an `assert_reachable!` that no run reaches is unknown to it unless
+    /// named here.
+    ///
+    /// ```
+    /// use seedloop::{assert_reachable, check::{Check, CheckError}};
+    /// let body = || async {
+    ///     if seedloop::random::range(0..1000) == 1000 {
+    ///         assert_reachable!("the impossible branch");
+    ///     }
+    /// };
+    /// assert!(Check::new().seeds(0..10).try_run(body).is_ok()); // never reached: unknown
+    /// let err = Check::new().seeds(0..10).must_exercise("the impossible branch").try_run(body);
+    /// assert!(matches!(err, Err(CheckError::Unexercised(_))));
+    /// ```
+    pub fn must_exercise(mut self, message: &'static str) -> Check {
+        self.must_exercise.push(message);
+        self
+    }
+
+    /// Guides the sweep by its assertions: a run that makes progress (a
+    /// `sometimes` true or a `reachable` reached for the first time, a
+    /// `buggify!` site enabled or fired for the first time) is kept, and about half the later runs replay the beginning of a
+    /// kept run (cut at a point the seed picks) and let the seed's policy
+    /// choose the rest. A goal behind several steps, each marked by an
+    /// assertion, is then reached step by step. The sweep runs on one
+    /// thread (what is kept depends on every run before); a failure is
+    /// reported with its schedule string, which replays it (the seed alone
+    /// does not). `benches/guided.rs` measures it against the plain sweep.
+    ///
+    /// ```
+    /// use seedloop::{assert_reachable, assert_sometimes, check::Check, random};
+    /// // Three steps, each taken with chance 1/6, then the goal.
+    /// let body = || async {
+    ///     let mut step = 0;
+    ///     while step < 3 && random::range(0..6) == 0 {
+    ///         step += 1;
+    ///         match step {
+    ///             1 => assert_reachable!("step 1"),
+    ///             2 => assert_reachable!("step 2"),
+    ///             _ => {}
+    ///         }
+    ///     }
+    ///     assert_sometimes!(step == 3, "all three steps");
+    /// };
+    /// let s = Check::new().seeds(0..400).guided_by_assertions(true).run(body);
+    /// assert!(s.how.contains("guided by assertions"));
+    /// ```
+    pub fn guided_by_assertions(mut self, on: bool) -> Check {
+        self.guided_by_assertions = on;
+        self
+    }
+
     /// Runs the body under every schedule and returns what was covered.
     ///
     /// # Panics
@@ -453,6 +544,7 @@ impl Check {
         Fut: Future<Output = ()>,
     {
         let env = env::read(|v| std::env::var(v).ok()).map_err(CheckError::Config)?;
+        let partial = env.narrows_to_part();
         if let Some(seeds) = env.seeds {
             self.seeds = seeds;
             self.exhaustive = None;
@@ -477,6 +569,7 @@ impl Check {
                     runs: 1,
                     exhausted: None,
                     how: "the SEEDLOOP_REPLAY schedule".into(),
+                    coverage: Coverage::default(),
                 }),
                 Some(error) => Err(self.failure(
                     seed,
@@ -504,6 +597,7 @@ impl Check {
                             ""
                         }
                     ),
+                    coverage: Coverage::default(),
                 }),
                 Some(found) => Err(self.failure(
                     seed,
@@ -519,9 +613,13 @@ impl Check {
             Some((k, n)) => self.seeds.clone().filter(|s| s % n == k - 1).collect(),
             None => self.seeds.clone().collect(),
         };
-        let swept = sweep::sweep(&self, &seeds, &body);
+        let swept = if self.guided_by_assertions {
+            guided::sweep(&self, &seeds, &body)
+        } else {
+            sweep::sweep(&self, &seeds, &body)
+        };
         if let Some((seed, error, schedule)) = swept.failure {
-            let policy = self.policy.to_string();
+            let policy = self.policy_words();
             return Err(self.failure(
                 seed,
                 policy,
@@ -543,16 +641,22 @@ impl Check {
                 return Err(CheckError::Nondeterministic { seed, determinism });
             }
         }
+        let mut coverage = swept.coverage;
+        coverage.require(&self.must_exercise);
+        if !partial && !coverage.exercised_all() {
+            return Err(CheckError::Unexercised(Box::new(coverage)));
+        }
         Ok(CheckSummary {
             runs: swept.runs,
             exhausted: None,
+            coverage,
             how: format!(
                 "seeds {}..{}{}, policy {}",
                 self.seeds.start,
                 self.seeds.end,
                 self.shard
                     .map_or(String::new(), |(k, n)| format!(" (shard {k}/{n})")),
-                self.policy
+                self.policy_words()
             ),
         })
     }
@@ -577,6 +681,15 @@ impl Check {
             sim = sim.inject_cancels_up_to(n);
         }
         sim
+    }
+
+    /// The policy as reports name it.
+    fn policy_words(&self) -> String {
+        if self.guided_by_assertions {
+            format!("{} guided by assertions", self.policy)
+        } else {
+            self.policy.to_string()
+        }
     }
 
     fn sim_for_seed(&self, seed: u64) -> Sim {
@@ -643,6 +756,8 @@ impl Check {
         let (first, outcome) = run_once(replay(&reported), body);
         let (second, _) = quiet::quietly(|| run_once(replay(&reported), body));
         let determinism = Determinism::compare(&first.trace().render(), &second.trace().render());
+        let mut faults = Coverage::default();
+        faults.add_run(reported.seed(), &outcome.probes);
         let error = outcome
             .error
             .or(original.error)
@@ -656,7 +771,7 @@ impl Check {
                 found,
             },
             shrunk,
-            error,
+            (error, faults),
             determinism,
             Some(trace),
         )
@@ -669,7 +784,7 @@ impl Check {
         &self,
         found: Found,
         shrunk: Option<(Schedule, usize)>,
-        mut error: SimError,
+        (mut error, run): (SimError, Coverage),
         determinism: Determinism,
         trace: Option<&crate::trace::Trace>,
     ) -> CheckError {
@@ -700,6 +815,7 @@ impl Check {
             chrome_file,
             values,
             injected_cancels: trace.map(inject_cancels::injected).unwrap_or_default(),
+            run,
         }))
     }
 
@@ -745,8 +861,10 @@ impl Check {
                 }
             }
         }
+        let mut run = Coverage::default();
         let (error, schedule, determinism, trace) = match captured {
             Some((failing, error, schedule)) => {
+                run.add_run(seed, &failing.take_probes());
                 let replay = self
                     .configure(Sim::replay_schedule(schedule.clone()))
                     .tracing(true);
@@ -772,7 +890,7 @@ impl Check {
                 found: schedule,
             },
             None,
-            error,
+            (error, run),
             determinism,
             trace.as_ref(),
         )

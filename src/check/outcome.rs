@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use crate::runtime::probes::RunProbes;
 use crate::sim::{Schedule, Sim, SimError};
 
 /// How a run failed, reduced to what shrinking must preserve.
@@ -38,6 +39,8 @@ pub(crate) struct Outcome {
     pub schedule: Schedule,
     /// Where the run's first panic happened, if it panicked.
     pub panic_site: Option<String>,
+    /// What the run's `buggify!` sites and sweep assertions saw.
+    pub probes: RunProbes,
 }
 
 impl Outcome {
@@ -58,12 +61,14 @@ where
     let error = sim.run(body()).err();
     let panic_site = super::quiet::take_panic_site();
     let schedule = sim.schedule().clone();
+    let probes = sim.take_probes();
     (
         sim,
         Outcome {
             error,
             schedule,
             panic_site,
+            probes,
         },
     )
 }

@@ -149,6 +149,7 @@ impl Runtime {
                 },
                 main_clock: None,
                 values_from_seed: false,
+                probes: None,
                 inject_cancels: None,
             },
             Box::new(RealDriver::new(self.reactor.clone())),

@@ -129,7 +129,8 @@ impl Core {
                 });
                 let _ = header.panic_message.set(message.as_str().into());
                 match self.config.panic_mode {
-                    PanicMode::Isolate => {
+                    // A failed sweep assertion fails the run wherever it is.
+                    PanicMode::Isolate if !self.assertion_violated() => {
                         self.forget_task(key);
                         raw.drop_future();
                         header.complete(TaskState::Panicked);
@@ -137,7 +138,7 @@ impl Core {
                             h.task_panicked(raw);
                         }
                     }
-                    PanicMode::FailRun => {
+                    PanicMode::Isolate | PanicMode::FailRun => {
                         self.running.set(previous);
                         resume_unwind(Box::new(EagerPanic {
                             task: header.id,

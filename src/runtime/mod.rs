@@ -19,6 +19,7 @@ pub(crate) mod hooks;
 pub(crate) mod hosts;
 pub(crate) mod ids;
 pub(crate) mod launch;
+pub(crate) mod probes;
 pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
@@ -42,7 +43,7 @@ use crate::os::reactor::Reactor;
 use crate::runtime::sched::value::{Shape, ValueRequest};
 use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
-use crate::trace::{Actor, DrawEvent, EventKind, Recorder};
+use crate::trace::{Actor, BuggifyDraw, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
@@ -110,6 +111,9 @@ pub(crate) struct CoreConfig {
     /// whose runs drew them so. Otherwise each is a choice (real mode's
     /// chooser keeps no log).
     pub values_from_seed: bool,
+    /// The run's `buggify!` sites and sweep assertions (sim); `None` in
+    /// real mode, where sites never fire and assertions record nothing.
+    pub probes: Option<Rc<RefCell<probes::RunProbes>>>,
     /// Cancels are injected (`Check::inject_cancels`): the bound N of the
     /// await at which one may land (see `cancel_injection.rs`).
     pub inject_cancels: Option<u32>,
@@ -440,12 +444,27 @@ impl Core {
     /// the trace. A domain of one value is not a choice. A replay that does
     /// not fit answers 0 and ends the run after this poll.
     pub fn draw(&self, request: ValueRequest) -> u64 {
-        self.draw_about(request, None)
+        self.draw_traced(request, None, None)
+    }
+
+    /// [`draw`](Core::draw) for a `buggify!` site's decision: the trace
+    /// names the site and what was decided.
+    pub fn draw_buggify(&self, request: ValueRequest, buggify: BuggifyDraw) -> u64 {
+        self.draw_traced(request, Some(buggify), None)
     }
 
     /// [`draw`](Core::draw), for a choice about `task` (an injected
     /// cancel), which the trace names.
     pub fn draw_about(&self, request: ValueRequest, task: Option<TaskId>) -> u64 {
+        self.draw_traced(request, None, task)
+    }
+
+    fn draw_traced(
+        &self,
+        request: ValueRequest,
+        buggify: Option<BuggifyDraw>,
+        task: Option<TaskId>,
+    ) -> u64 {
         if request.options <= 1 {
             return 0;
         }
@@ -474,10 +493,22 @@ impl Core {
                     Shape::Chance(p) => Some(p),
                     Shape::Uniform => None,
                 },
+                buggify,
                 task,
             })));
         }
         picked
+    }
+
+    /// The run's probes (sim only).
+    pub fn probes(&self) -> Option<&RefCell<probes::RunProbes>> {
+        self.config.probes.as_deref()
+    }
+
+    /// Whether a sweep assertion failed in this run: its panic fails the
+    /// run even where a task's panic would be isolated.
+    pub fn assertion_violated(&self) -> bool {
+        self.probes().is_some_and(|p| p.borrow().violated)
     }
 
     /// A value draw the replay could not follow, if any (taken).

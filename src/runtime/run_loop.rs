@@ -253,7 +253,8 @@ impl Core {
                 // Only a spawned task can end alone; a panic in main (or any
                 // panic when failing the run) ends the run.
                 match (self.config.panic_mode, is_main) {
-                    (PanicMode::Isolate, false) => {
+                    // A failed sweep assertion fails the run wherever it is.
+                    (PanicMode::Isolate, false) if !self.assertion_violated() => {
                         self.forget_task(key);
                         if let Some(r) = &raw {
                             r.drop_future();
@@ -337,6 +338,11 @@ impl Core {
                     message: message.as_str().into(),
                 });
                 match self.config.panic_mode {
+                    _ if self.assertion_violated() => Err(RunError::Panic {
+                        task: None,
+                        message,
+                        payload,
+                    }),
                     PanicMode::FailRun => Err(RunError::Panic {
                         task: None,
                         message,

@@ -27,6 +27,7 @@ use std::time::Duration;
 use crate::runtime::driver::VirtualClock;
 use crate::runtime::hooks::PollHooks;
 use crate::runtime::launch::run_main;
+use crate::runtime::probes::RunProbes;
 use crate::runtime::run_loop::{Failure, RunError};
 use crate::runtime::sched::rng::{stream, Stream};
 use crate::runtime::sched::{Chooser, SchedulePolicy};
@@ -35,6 +36,7 @@ use crate::trace::Trace;
 use slow_poll::SlowPollWatch;
 use source::bytes::Bytes;
 use source::guided::Guided;
+use source::prefixed::Prefixed;
 use source::replay::Replay;
 
 /// How many events of the trace a failure report shows.
@@ -52,6 +54,8 @@ enum Source {
     Guided(Vec<u64>),
     /// Fuzzer bytes through `arbitrary::Unstructured`, then FIFO.
     Bytes(Vec<u8>),
+    /// A list of picks (capped like `Guided`), then the policy, from the seed.
+    Prefixed(Vec<u64>),
 }
 
 /// A deterministic simulation: build it with a seed and options, then
@@ -91,6 +95,8 @@ pub struct Sim {
     /// Injected cancels' bound (see `inject_cancels.rs`), if on.
     inject_cancels: Option<u32>,
     network: crate::net::Config,
+    /// The last run's `buggify!` sites and sweep assertions.
+    probes: Rc<RefCell<RunProbes>>,
 }
 
 impl Sim {
@@ -121,6 +127,7 @@ impl Sim {
             slow_polls: Rc::default(),
             inject_cancels: None,
             network: crate::net::Config::default(),
+            probes: Rc::default(),
         }
     }
 
@@ -211,6 +218,14 @@ impl Sim {
     pub(crate) fn guided_choices(seed: u64, picks: Vec<u64>) -> Sim {
         let mut sim = Sim::new(seed);
         sim.source = Source::Guided(picks);
+        sim
+    }
+
+    /// A simulation that follows `prefix` (as [`Sim::guided`] does), then
+    /// its policy from the seed: a guided search's variation of a kept run.
+    pub(crate) fn prefixed(seed: u64, prefix: Vec<u64>) -> Sim {
+        let mut sim = Sim::new(seed);
+        sim.source = Source::Prefixed(prefix);
         sim
     }
 
@@ -407,12 +422,19 @@ impl Sim {
         &self.schedule
     }
 
+    /// What the last run's `buggify!` sites and sweep assertions saw
+    /// (taken: a second call gets nothing).
+    pub(crate) fn take_probes(&self) -> RunProbes {
+        std::mem::take(&mut *self.probes.borrow_mut())
+    }
+
     fn policy_name(&self) -> String {
         match self.source {
             Source::Policy => self.policy.to_string(),
             Source::Replay(_) => "replay".into(),
             Source::Guided(_) => "guided".into(),
             Source::Bytes(_) => "fuzz".into(),
+            Source::Prefixed(_) => format!("{} after a kept prefix", self.policy),
         }
     }
 
@@ -439,8 +461,13 @@ impl Sim {
             Source::Replay(s) => Box::new(Replay::new(s.choices().to_vec())),
             Source::Guided(picks) => Box::new(Guided::new(picks.clone())),
             Source::Bytes(data) => Box::new(Bytes::new(data.clone())),
+            Source::Prefixed(picks) => Box::new(Prefixed::new(
+                picks.clone(),
+                self.policy.build(self.seed, self.expected_steps),
+            )),
         };
         self.slow_polls.borrow_mut().clear();
+        *self.probes.borrow_mut() = RunProbes::default();
         let watch = self
             .slow_poll_threshold
             .filter(|_| self.tracing)
@@ -472,6 +499,7 @@ impl Sim {
                     }),
                 values_from_seed,
                 inject_cancels: self.cancel_awaits_for_run(),
+                probes: Some(self.probes.clone()),
             },
             Box::new(VirtualClock::default()),
             Chooser::new(policy),

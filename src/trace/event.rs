@@ -180,9 +180,34 @@ pub struct DrawEvent {
     pub start: u64,
     /// For a coin (`random::chance`): the probability of `true`.
     pub chance: Option<f64>,
+    /// For a `buggify!` decision: the site and which decision it was.
+    pub buggify: Option<BuggifyDraw>,
     /// For an injected-cancel choice ([`ChoiceKind::Cancel`]): the task it
     /// may cancel; option `k > 0` cancels it at its `k`-th await.
     pub task: Option<TaskId>,
+}
+
+/// A `buggify!` site's decision as the trace shows it: `buggify enabled at
+/// src/store.rs:42` (once per run and site), `buggify fired at
+/// src/store.rs:42` (each hit of an enabled site).
+///
+/// ```
+/// use seedloop::{Sim, trace::EventKind};
+/// let mut sim = Sim::new(0);
+/// sim.run(async { for _ in 0..20 { seedloop::buggify!(); } }).unwrap();
+/// let decisions = sim.trace().events().iter().filter(|e| matches!(
+///     &e.kind,
+///     EventKind::Drew(d) if d.buggify.is_some_and(|b| b.enabling),
+/// )).count();
+/// assert_eq!(decisions, 1); // the site is enabled or not once per run
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BuggifyDraw {
+    /// The `buggify!` call site.
+    pub site: &'static std::panic::Location<'static>,
+    /// `true` for the run's once-per-site decision whether the site is
+    /// enabled; `false` for a hit's decision whether it fires.
+    pub enabling: bool,
 }
 
 impl DrawEvent {

@@ -11,7 +11,9 @@ mod record;
 mod render;
 
 #[allow(deprecated)]
-pub use event::{Actor, CancelCause, DrawEvent, Event, EventKind, ObjectEvent, TraceEvent};
+pub use event::{
+    Actor, BuggifyDraw, CancelCause, DrawEvent, Event, EventKind, ObjectEvent, TraceEvent,
+};
 pub(crate) use hash::Fnv64;
 pub(crate) use name::{display_name, named_object, report_task_name};
 

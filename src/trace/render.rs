@@ -112,9 +112,20 @@ pub(super) fn words(trace: &Trace, view: &View<'_>, out: &mut String) {
 }
 
 /// `random 7 in 1..11`, `random true (chance 0.25)`, `fault yes`,
-/// `choose to cancel #3 at await 2 (never, 1..=8)`,
+/// a `buggify!` site's decisions: `buggify enabled at src/store.rs:42` (or
+/// `disabled`), `buggify fired at src/store.rs:42` (or `did not fire`); an
+/// injected cancel's: `choose to cancel #3 at await 2 (never, 1..=8)`,
 /// `choose not to cancel #3 (never, 1..=8)`.
 fn draw_words(trace: &Trace, d: &DrawEvent, out: &mut String) -> std::fmt::Result {
+    if let Some(b) = d.buggify {
+        let what = match (b.enabling, d.picked == 1) {
+            (true, true) => "enabled",
+            (true, false) => "disabled",
+            (false, true) => "fired",
+            (false, false) => "did not fire",
+        };
+        return write!(out, "buggify {what} at {}:{}", b.site.file(), b.site.line());
+    }
     match (d.kind, d.chance) {
         (ChoiceKind::Value, Some(p)) => write!(out, "random {} (chance {p})", d.picked == 1),
         (ChoiceKind::Value, None) => write!(
@@ -171,6 +182,43 @@ mod tests {
     /// Every kind of event, by named and unnamed actors, renders in the
     /// documented form; `events()` gives them back; the hash is the hash of
     /// the rendered lines.
+    /// A `buggify!` site's two decisions, each way, name the site by file
+    /// and line.
+    #[test]
+    fn buggify_decisions_render_with_their_site() {
+        use crate::runtime::sched::ChoiceKind;
+        use crate::trace::{BuggifyDraw, DrawEvent};
+        let site = std::panic::Location::caller();
+        let draw = |enabling, picked| DrawEvent {
+            kind: ChoiceKind::Fault,
+            picked,
+            options: 2,
+            start: 0,
+            chance: Some(0.5),
+            buggify: Some(BuggifyDraw { site, enabling }),
+            task: None,
+        };
+        let mut words = Vec::new();
+        for (enabling, picked) in [(true, 1), (true, 0), (false, 1), (false, 0)] {
+            let mut out = String::new();
+            super::draw_words(&crate::trace::Trace::default(), &draw(enabling, picked), &mut out)
+                .unwrap();
+            words.push(out);
+        }
+        let at = format!("at {}:{}", site.file(), site.line());
+        assert_eq!(
+            words,
+            [
+                format!("buggify enabled {at}"),
+                format!("buggify disabled {at}"),
+                format!("buggify fired {at}"),
+                format!("buggify did not fire {at}"),
+            ]
+        );
+        assert!(at.starts_with("at src/trace/render.rs:"), "{at}");
+        assert_eq!(at.matches(':').count(), 1, "file and line, no column: {at}");
+    }
+
     #[test]
     fn every_event_kind_renders_as_documented() {
         let mut r = Recorder::new(true);
@@ -323,6 +371,7 @@ mod tests {
                 options: 9,
                 start: 0,
                 chance: None,
+                buggify: None,
                 task,
             }))
         };

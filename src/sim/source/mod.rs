@@ -4,4 +4,5 @@
 
 pub(crate) mod bytes;
 pub(crate) mod guided;
+pub(crate) mod prefixed;
 pub(crate) mod replay;
