@@ -12,8 +12,8 @@ mod documented_commands;
 #[allow(dead_code)]
 mod programs;
 
-mod coverage_table;
 mod cancel_injection;
+mod coverage_table;
 mod documented_commands_rules;
 mod faults;
 mod harness;

@@ -201,8 +201,12 @@ mod tests {
         let mut words = Vec::new();
         for (enabling, picked) in [(true, 1), (true, 0), (false, 1), (false, 0)] {
             let mut out = String::new();
-            super::draw_words(&crate::trace::Trace::default(), &draw(enabling, picked), &mut out)
-                .unwrap();
+            super::draw_words(
+                &crate::trace::Trace::default(),
+                &draw(enabling, picked),
+                &mut out,
+            )
+            .unwrap();
             words.push(out);
         }
         let at = format!("at {}:{}", site.file(), site.line());

@@ -39,11 +39,11 @@ pub mod lock_order_deadlock;
 pub mod lost_update;
 pub mod missed_notification;
 pub mod queue_check_then_act;
-pub mod slow_hops_miss_deadline;
 /// A bug that needs an injected fault: not in [`CATALOGUE`] (see its docs),
 /// so the bug table does not use it.
 #[allow(dead_code)]
 pub mod retry_duplicates;
+pub mod slow_hops_miss_deadline;
 pub mod stale_cache;
 pub mod starvation;
 pub mod straggler_overtakes_close;
