@@ -298,3 +298,38 @@ fn a_trace_with_draws_is_stable_text() {
     .unwrap();
     crate::snapshot!("check_values_trace", sim.trace().render());
 }
+
+/// Six hops drawn at once, each of which must answer within 15 ms.
+async fn six_hops_each_within_15_ms() {
+    let hops: Vec<u64> = (0..6).map(|_| seedloop::random::range(1..21)).collect();
+    for (i, ms) in hops.into_iter().enumerate() {
+        let reply = timeout(Duration::from_millis(15), sleep(Duration::from_millis(ms)));
+        assert!(reply.await.is_ok(), "hop {i} took {ms} ms");
+    }
+}
+
+/// docs/exploring.md's worked example: a straggler among six hops, found by
+/// a sweep, shrunk to the one slow delay, which the report names.
+#[test]
+fn the_straggler_report_in_the_docs() {
+    let dir = std::env::temp_dir().join("seedloop-docs-straggler");
+    let err = Check::new()
+        .seeds(0..200)
+        .threads(1)
+        .name("rpc::hops_meet_their_deadline")
+        .trace_dir(&dir)
+        .try_run(six_hops_each_within_15_ms)
+        .unwrap_err();
+    let CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    // The other five hops shrank to 1 ms; the slow one to the smallest
+    // delay that misses.
+    assert_eq!(f.values.total, 6, "{err}");
+    assert_eq!(f.values.above_first.len(), 1, "{err}");
+    assert_eq!(f.values.above_first[0].what, "random 16 in 1..21", "{err}");
+    let text = err
+        .to_string()
+        .replace(&dir.display().to_string(), "target/seedloop");
+    crate::snapshot!("check_straggler_report", text);
+}
