@@ -34,12 +34,7 @@ fn number(world: &World, what: &str, name: &str) -> HostNumber {
     state.host_named(name).unwrap_or_else(|| {
         panic!(
             "{what}: no simulated host is named {name:?} (hosts: {})",
-            state
-                .hosts
-                .iter()
-                .map(|h| &*h.name)
-                .collect::<Vec<_>>()
-                .join(", ")
+            state.host_names()
         )
     })
 }

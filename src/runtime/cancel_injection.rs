@@ -186,16 +186,8 @@ impl Core {
     /// Queues a task (unless it is queued already) without recording a wake:
     /// the injected cancel's event says why it runs.
     fn queue_quietly(&self, key: TaskKey) {
-        let id = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = tasks.get_mut(key) else {
-                return;
-            };
-            if slot.queued {
-                return;
-            }
-            slot.queued = true;
-            slot.id
+        let Some(id) = self.mark_queued(key) else {
+            return;
         };
         if self.running.get().is_some_and(|(_, k)| k == key) {
             self.woke_running.set(true);

@@ -628,20 +628,23 @@ impl Core {
     /// (`timeout(Duration::ZERO, yield_now())`, a `select` losing branch)
     /// does not keep the task an early place.
     pub fn wake(&self, key: TaskKey) {
-        let id = {
-            let mut tasks = self.tasks.borrow_mut();
-            let Some(slot) = tasks.get_mut(key) else {
-                return;
-            };
-            if slot.queued {
-                return;
-            }
-            // A slot exists only while its task is not final: no need to
-            // look at the task's cell (one cache miss saved per wake).
-            slot.queued = true;
-            slot.id
-        };
-        self.queue_woken(key, id);
+        if let Some(id) = self.mark_queued(key) {
+            self.queue_woken(key, id);
+        }
+    }
+
+    /// Marks a live task queued; its id, or `None` if it is gone or queued
+    /// already (then there is nothing to do).
+    pub(crate) fn mark_queued(&self, key: TaskKey) -> Option<TaskId> {
+        let mut tasks = self.tasks.borrow_mut();
+        let slot = tasks.get_mut(key)?;
+        if slot.queued {
+            return None;
+        }
+        // A slot exists only while its task is not final: no need to look
+        // at the task's cell (one cache miss saved per wake).
+        slot.queued = true;
+        Some(slot.id)
     }
 
     /// What a task's waker does on this runtime's thread, and the loop with

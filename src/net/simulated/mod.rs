@@ -174,6 +174,13 @@ impl State {
         &self.hosts[n as usize]
     }
 
+    /// Every host's name, `main, server, backup`: for an error that names
+    /// a host that is not there.
+    pub fn host_names(&self) -> String {
+        let names: Vec<&str> = self.hosts.iter().map(|h| &*h.name).collect();
+        names.join(", ")
+    }
+
     pub fn host_named(&self, name: &str) -> Option<HostNumber> {
         self.hosts
             .iter()
@@ -318,12 +325,7 @@ impl Network for Rc<World> {
                         io::ErrorKind::NotFound,
                         format!(
                             "no simulated host is named {name:?} (hosts: {})",
-                            state
-                                .hosts
-                                .iter()
-                                .map(|h| &*h.name)
-                                .collect::<Vec<_>>()
-                                .join(", ")
+                            state.host_names()
                         ),
                     )),
                 }
