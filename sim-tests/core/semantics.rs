@@ -456,6 +456,27 @@ fn a_blocking_call_in_a_task_is_reported() {
     assert!(quiet.slow_polls().is_empty());
 }
 
+/// The watch times a poll from the end of the one before (one clock read
+/// per poll), but never charges a poll with a callback that ran in between:
+/// a callback holding the thread 300 ms leaves the next poll's time alone.
+/// (Only a lower bound of the sleep matters: a poll cannot take 300 ms of
+/// wall time by itself.)
+#[test]
+fn a_blocking_callback_is_not_charged_to_the_next_poll() {
+    let mut sim = Sim::new(3).slow_poll_threshold(std::time::Duration::from_millis(200));
+    sim.run(async {
+        seedloop::call_soon(|| std::thread::sleep(std::time::Duration::from_millis(300)));
+        seedloop::task::Builder::new()
+            .name("bob")
+            .spawn(async {})
+            .await
+            .unwrap();
+    })
+    .unwrap();
+    let slow = sim.slow_polls();
+    assert!(slow.is_empty(), "{slow:?}");
+}
+
 /// `RuntimeHandle` reads the run's clock and seed (asyncio's
 /// `get_running_loop().time()`).
 #[test]

@@ -17,6 +17,10 @@ pub(crate) trait PollHooks {
     /// The poll announced by `poll_started` returned, or panicked
     /// (`panicked`: its time then includes the panic hook's, a backtrace's).
     fn poll_ended(&self, header: &TaskHeader, panicked: bool);
+    /// The loop is about to run code that is not a poll: a callback, or
+    /// the drop of a cancelled task's future. (A hook that times polls by
+    /// the gaps between them must not charge that to the next poll.)
+    fn not_polling(&self) {}
     /// A spawned task panicked and was isolated (`PanicMode::Isolate`): its
     /// awaiter, if it ever looks, gets `JoinError::Panicked`.
     fn task_panicked(&self, task: &Rc<dyn RawTask>);

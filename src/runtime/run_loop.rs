@@ -187,6 +187,9 @@ impl Core {
             None => &main.header,
         };
         if header.cancel_requested.get() && !is_main {
+            if let Some(h) = self.config.hooks.as_deref() {
+                h.not_polling();
+            }
             self.drop_task(key, raw.as_deref(), CancelCause::Requested);
             self.acting_host.set(0);
             return Ok(false);
@@ -324,6 +327,9 @@ impl Core {
             return Ok(());
         };
         self.record_with(|| EventKind::Callback { id: cb.id });
+        if let Some(h) = self.config.hooks.as_deref() {
+            h.not_polling();
+        }
         let outer_locals = self.replace_locals(cb.locals.take());
         let outer_host = self.acting_host.replace(cb.host);
         let called = catch_unwind(AssertUnwindSafe(f));

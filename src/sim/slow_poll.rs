@@ -67,9 +67,18 @@ impl fmt::Display for SlowPoll {
 }
 
 /// The hooks a traced sim run installs.
+///
+/// One wall-clock read per poll, not two: the reading at the end of a poll
+/// is the start of the next one, unless the loop ran other code in between
+/// (a callback, a cancelled task's drop), which the loop says
+/// (`not_polling`). Between two polls the loop only does its own
+/// bookkeeping, microseconds; a poll is charged that too, far below any
+/// threshold.
 pub(crate) struct SlowPollWatch {
     threshold: Duration,
-    started: std::cell::Cell<Option<std::time::Instant>>,
+    /// When the current poll started: the last reading, if only the loop's
+    /// bookkeeping ran since.
+    mark: std::cell::Cell<Option<std::time::Instant>>,
     found: Rc<RefCell<Vec<SlowPoll>>>,
 }
 
@@ -77,7 +86,7 @@ impl SlowPollWatch {
     pub fn new(threshold: Duration, found: Rc<RefCell<Vec<SlowPoll>>>) -> SlowPollWatch {
         SlowPollWatch {
             threshold,
-            started: std::cell::Cell::new(None),
+            mark: std::cell::Cell::new(None),
             found,
         }
     }
@@ -85,18 +94,25 @@ impl SlowPollWatch {
 
 impl PollHooks for SlowPollWatch {
     fn poll_started(&self) {
-        self.started.set(Some(std::time::Instant::now()));
+        if self.mark.get().is_none() {
+            self.mark.set(Some(std::time::Instant::now()));
+        }
+    }
+
+    fn not_polling(&self) {
+        self.mark.set(None);
     }
 
     fn poll_ended(&self, header: &TaskHeader, panicked: bool) {
-        let Some(started) = self.started.take() else {
+        let now = std::time::Instant::now();
+        let Some(started) = self.mark.replace(Some(now)) else {
             return;
         };
         if panicked {
             // The panic hook (printing, a backtrace) is what took the time.
             return;
         }
-        let wall = started.elapsed();
+        let wall = now - started;
         if wall <= self.threshold {
             return;
         }
