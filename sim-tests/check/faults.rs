@@ -213,6 +213,37 @@ fn an_unmet_sometimes_fails_the_sweep_with_the_table() {
     assert_eq!(message, &text);
 }
 
+/// Exhaustive search counts assertions too: it enumerates every value of a
+/// small domain, so a `sometimes` no value makes true fails it, and one
+/// that some value makes true passes, with the table in its summary.
+#[test]
+fn exhaustive_search_counts_assertions_and_fails_an_unmet_sometimes() {
+    let body = |wanted: u64| {
+        move || async move {
+            let n = seedloop::random::range(0..10);
+            assert_sometimes!(n == wanted, "drew the wanted one");
+        }
+    };
+    let s = check().exhaustive(1).run(body(9));
+    assert_eq!((s.runs, s.exhausted), (10, Some(true)), "{s}");
+    assert_eq!(s.coverage.runs, 10, "{s}");
+    assert_eq!(s.coverage.assertions[0].held, 1, "{s}");
+    let err = check().exhaustive(1).try_run(body(10)).unwrap_err();
+    let CheckError::Unexercised(coverage) = &err else {
+        panic!("{err}")
+    };
+    assert_eq!(coverage.runs, 10);
+    assert!(
+        err.to_string()
+            .contains("never exercised \"drew the wanted one\""),
+        "{err}"
+    );
+    // A search stopped at its run limit did not cover its space: it cannot
+    // say a path is never exercised.
+    let partial = check().exhaustive(1).max_runs(5).try_run(body(10));
+    assert!(partial.is_ok(), "{}", partial.unwrap_err());
+}
+
 #[test]
 fn an_unmet_reachable_fails_the_sweep_and_a_met_one_passes() {
     let body = |limit: u64| {

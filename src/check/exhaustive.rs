@@ -15,6 +15,7 @@
 
 use std::future::Future;
 
+use super::coverage::Coverage;
 use super::outcome::run_once;
 use super::quiet::quietly;
 use super::Check;
@@ -28,6 +29,9 @@ pub(crate) struct Explored {
     /// Whether some value's domain was too large to enumerate whole (it was
     /// sampled: its ends and three points between).
     pub sampled: bool,
+    /// The runs' assertions and fault sites, merged (every run shares the
+    /// seed, which the table's "first seed" then names).
+    pub coverage: Coverage,
     pub failure: Option<(SimError, Schedule)>,
 }
 
@@ -73,12 +77,14 @@ where
         let mut prefix = Vec::new();
         let mut runs = 0;
         let mut sampled = false;
+        let mut coverage = Coverage::default();
         loop {
             if runs >= check.max_runs {
                 return Explored {
                     runs,
                     exhausted: false,
                     sampled,
+                    coverage,
                     failure: None,
                 };
             }
@@ -86,11 +92,13 @@ where
             let (_, outcome) = run_once(sim, body);
             runs += 1;
             sampled |= outcome.schedule.values().any(|c| c.options > SMALL_DOMAIN);
+            coverage.add_run(seed, &outcome.probes);
             if let Some(error) = outcome.error {
                 return Explored {
                     runs,
                     exhausted: false,
                     sampled,
+                    coverage,
                     failure: Some((error, outcome.schedule)),
                 };
             }
@@ -101,6 +109,7 @@ where
                         runs,
                         exhausted: true,
                         sampled,
+                        coverage,
                         failure: None,
                     }
                 }

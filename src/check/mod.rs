@@ -584,6 +584,13 @@ impl Check {
         if let Some(k) = self.exhaustive {
             let seed = self.seeds.start;
             let explored = exhaustive::explore(&self, seed, k, &body);
+            let mut coverage = explored.coverage;
+            coverage.require(&self.must_exercise);
+            // Only a search that covered its whole space can say a path is
+            // never exercised.
+            if explored.failure.is_none() && explored.exhausted && !coverage.exercised_all() {
+                return Err(CheckError::Unexercised(Box::new(coverage)));
+            }
             return match explored.failure {
                 None => Ok(CheckSummary {
                     runs: explored.runs,
@@ -597,7 +604,7 @@ impl Check {
                             ""
                         }
                     ),
-                    coverage: Coverage::default(),
+                    coverage,
                 }),
                 Some(found) => Err(self.failure(
                     seed,
