@@ -232,3 +232,87 @@ pub(crate) fn chance_drawn(p: f64, site: &'static Location<'static>, traced: boo
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Sim;
+
+    /// Words in order: 1, 2, 3, ...
+    fn counting() -> impl FnMut() -> u64 {
+        let mut n = 0;
+        move || {
+            n += 1;
+            n
+        }
+    }
+
+    #[test]
+    fn values_from_words_take_the_words_as_documented() {
+        assert_eq!(u128::from_words(&mut counting()), (1u128 << 64) | 2);
+        assert!(bool::from_words(&mut || 1 << 63));
+        assert!(!bool::from_words(&mut || (1 << 63) - 1));
+        assert_eq!(f64::from_words(&mut || 1 << 63), 0.5);
+        assert_eq!(f64::from_words(&mut || 0), 0.0);
+    }
+
+    /// A user type that only knows words: the default `from_choices` makes
+    /// each word from two 32-bit choices, high half first.
+    struct Word(u64);
+
+    impl RandomValue for Word {
+        fn from_words(next: &mut dyn FnMut() -> u64) -> Word {
+            Word(next())
+        }
+    }
+
+    #[test]
+    fn values_from_choices_follow_the_picks() {
+        let draw = |picks: Vec<u32>| {
+            Sim::guided(0, picks)
+                .run(async {
+                    (
+                        random::<Word>().0,
+                        random::<bool>(),
+                        random::<f64>(),
+                        range(0..u64::MAX),
+                    )
+                })
+                .unwrap()
+        };
+        let (word, coin, float, wide) = draw(vec![3, 5, 1, 1 << 31, 1, 7]);
+        assert_eq!(word, (3 << 32) | 5);
+        assert!(coin);
+        // 2^31 of 2^53 steps.
+        assert_eq!(float, (1u64 << 31) as f64 / (1u64 << 53) as f64);
+        // A domain wider than one choice: high part, then low part.
+        assert_eq!(wide, (1 << 32) | 7);
+        let (word, coin, float, wide) = draw(vec![]);
+        assert_eq!((word, coin, float, wide), (0, false, 0.0, 0));
+        // The largest picks reach the top of each domain of up to 2^32
+        // values (a guided pick is a u32: an f64's 2^53 steps are beyond).
+        let max = u32::MAX;
+        let (word, coin, float, _) = draw(vec![max, max, max, max]);
+        assert_eq!((word, coin), (u64::MAX, true));
+        assert_eq!(float, f64::from(max) / (1u64 << 53) as f64);
+    }
+
+    #[test]
+    fn a_version_1_replay_draws_chances_from_the_seed_as_before() {
+        let mut sim = Sim::replay("sl1:5:").unwrap();
+        let (never, always, coins) = sim
+            .run(async {
+                let coins: Vec<bool> = (0..64).map(|_| chance(0.5)).collect();
+                (chance(0.0), chance(1.0), coins)
+            })
+            .unwrap();
+        assert!(!never && always);
+        // Half and half, roughly: the comparison is `draw < p`.
+        let heads = coins.iter().filter(|&&c| c).count();
+        assert!((16..=48).contains(&heads), "{heads} heads of 64");
+        assert_eq!(sim.schedule().version(), 1);
+        let mut v2 = Sim::new(5);
+        v2.run(async { chance(0.5) }).unwrap();
+        assert_eq!(v2.schedule().version(), 2);
+    }
+}

@@ -106,8 +106,10 @@ fn replay_hint(schedule: &str) -> String {
 /// order and deviate in a few places, where interesting interleavings live;
 /// one in five is small (1 to 7: a nearby task, a value just above the
 /// smallest), and one in five is `u32::MAX`, which caps to the last option:
-/// the last ready task, or a value's largest (the slow message, the coin
-/// that comes up `true`). proptest shrinks that one by binary search.
+/// the last ready task, or the largest value of a domain of up to 2^32
+/// values (the slow message, the coin that comes up `true`; a wider domain,
+/// such as an `f64`'s 2^53 steps, is reached only up to 2^32 - 1). proptest
+/// shrinks that one by binary search.
 ///
 /// ```
 /// use proptest::prelude::*;
