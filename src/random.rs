@@ -295,6 +295,13 @@ mod tests {
         let (word, coin, float, _) = draw(vec![max, max, max, max]);
         assert_eq!((word, coin), (u64::MAX, true));
         assert_eq!(float, f64::from(max) / (1u64 << 53) as f64);
+        // A wide draw past its range is drawn again (here: the picks are
+        // used up, so the retry takes 0); the high part's domain is exactly
+        // as wide as the range needs.
+        let wide = Sim::guided(0, vec![max, max])
+            .run(async { range(0..u64::MAX) })
+            .unwrap();
+        assert_eq!(wide, 0);
     }
 
     #[test]
