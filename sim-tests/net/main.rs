@@ -9,6 +9,7 @@ mod common;
 mod documented_commands;
 
 mod clocks;
+mod faults;
 mod hosts;
 mod reports;
 mod tcp;
