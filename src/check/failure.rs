@@ -76,6 +76,16 @@ pub struct DrawnValues {
 }
 
 /// One value a run drew, as a report names it.
+///
+/// ```
+/// use seedloop::check::{Check, CheckError};
+/// let err = Check::new().seeds(0..50).threads(1).try_run(|| async {
+///     assert!(seedloop::random::range(0..10) < 9, "drew a nine");
+/// }).unwrap_err();
+/// let CheckError::Failed(f) = err else { unreachable!() };
+/// let drawn = &f.values.above_first[0];
+/// assert_eq!((drawn.by.as_str(), drawn.what.as_str()), ("\"main\"", "random 9 in 0..10"));
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DrawnValue {

@@ -212,6 +212,14 @@ pub struct BuggifyDraw {
 
 impl DrawEvent {
     /// The value as the program got it: `start + picked`.
+    ///
+    /// ```
+    /// use seedloop::{Sim, trace::EventKind};
+    /// let mut sim = Sim::guided(0, vec![3]);
+    /// sim.run(async { seedloop::random::range(10..20) }).unwrap();
+    /// let EventKind::Drew(d) = &sim.trace().events()[1].kind else { panic!() };
+    /// assert_eq!((d.picked, d.value()), (3, 13));
+    /// ```
     pub fn value(&self) -> u64 {
         self.start + self.picked
     }

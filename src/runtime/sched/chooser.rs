@@ -56,6 +56,12 @@ impl ChoiceKind {
 
     /// Whether this is a value drawn by the program (anything but a pick of
     /// the next task).
+    ///
+    /// ```
+    /// use seedloop::sim::ChoiceKind;
+    /// assert!(ChoiceKind::Value.is_value() && ChoiceKind::Fault.is_value());
+    /// assert!(!ChoiceKind::Run.is_value());
+    /// ```
     pub fn is_value(self) -> bool {
         self != ChoiceKind::Run
     }
