@@ -135,6 +135,11 @@ impl<T> Slab<T> {
         self.len
     }
 
+    /// How many slots there are, live or free.
+    pub fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
     /// Whether no entry is alive.
     pub fn is_empty(&self) -> bool {
         self.len == 0

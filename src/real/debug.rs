@@ -113,14 +113,14 @@ impl DebugMonitor {
             (self.sink)(&DebugEvent::PanicNotObserved {
                 task: display_name(header),
                 id: header.id,
-                message: header.panic_message.get().map_or("", |m| &**m).to_string(),
+                message: header.panic_message().map_or("", |m| &**m).to_string(),
             });
         }
     }
 }
 
 fn display_name(header: &TaskHeader) -> String {
-    crate::trace::display_name(header.name.as_deref(), "", Some(header.id.0))
+    crate::trace::display_name(header.name().map(|n| &**n), "", Some(header.id.0))
 }
 
 /// The hook object the core holds; the runtime keeps the monitor too.

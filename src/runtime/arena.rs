@@ -86,6 +86,16 @@ impl TaskArena {
         }
     }
 
+    /// Whether no task is alive.
+    pub fn is_empty(&self) -> bool {
+        self.slab.is_empty()
+    }
+
+    /// How many slots the arena has (live or free).
+    pub fn capacity(&self) -> usize {
+        self.slab.capacity()
+    }
+
     pub fn remove(&mut self, key: TaskKey) -> Option<TaskSlot> {
         self.slab.remove(key)
     }

@@ -169,7 +169,7 @@ impl Core {
         if header.state.get().is_final() || header.cancel_requested.get() {
             return;
         }
-        let c = &header.cancels;
+        let c = header.cancels();
         c.count.set(c.count.get().saturating_add(1));
         header.cancel_requested.set(true);
         self.record_as(

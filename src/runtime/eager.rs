@@ -97,7 +97,8 @@ impl Core {
         let spawner_woke = self.woke_running.take();
         let outer_locals = self.replace_locals(header.locals.take());
         self.record_with(|| EventKind::Poll);
-        let mut cx = Context::from_waker(&header.waker);
+        let waker = self.waker_of(header);
+        let mut cx = Context::from_waker(&waker);
         let polled = catch_unwind(AssertUnwindSafe(|| raw.poll(&mut cx)));
         let woke_itself = self.woke_running.replace(spawner_woke);
         header.locals.set(self.replace_locals(outer_locals));
@@ -127,7 +128,7 @@ impl Core {
                 self.record(EventKind::Panicked {
                     message: message.as_str().into(),
                 });
-                let _ = header.panic_message.set(message.as_str().into());
+                header.set_panic_message(&message);
                 match self.config.panic_mode {
                     // A failed sweep assertion fails the run wherever it is.
                     PanicMode::Isolate if !self.assertion_violated() => {

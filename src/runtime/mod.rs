@@ -24,6 +24,7 @@ pub(crate) mod raw_task;
 pub(crate) mod ready_set;
 pub(crate) mod run_loop;
 pub(crate) mod sched;
+pub(crate) mod spare_tables;
 pub(crate) mod state;
 pub(crate) mod timer_heap;
 pub(crate) mod waker;
@@ -52,7 +53,6 @@ use hosts::{HostClock, HostClocks, HostNumber};
 use ids::{TaskId, TaskKey, WakeKey};
 use raw_task::{TaskCell, TaskHeader};
 use ready_set::ReadySet;
-use state::TaskState;
 use timer_heap::{TimerHeap, TimerKey, TimerTarget};
 use waker::{RemoteInbox, RuntimeTag};
 
@@ -170,6 +170,18 @@ pub(crate) struct Core {
     cancel_plans: RefCell<Vec<cancel_injection::CancelPlan>>,
 }
 
+impl Drop for Core {
+    /// Leaves the run's tables, emptied by teardown, to the next run on this
+    /// thread (see `spare_tables.rs`).
+    fn drop(&mut self) {
+        spare_tables::give_back(spare_tables::Tables {
+            tasks: std::mem::take(self.tasks.get_mut()),
+            ready: std::mem::take(self.ready.get_mut()),
+            timers: std::mem::take(self.timers.get_mut()),
+        });
+    }
+}
+
 impl Core {
     pub fn new(
         config: CoreConfig,
@@ -184,15 +196,16 @@ impl Core {
         let mut host_clocks = HostClocks::default();
         host_clocks.set(0, config.main_clock);
         let has_clocks = config.main_clock.is_some();
+        let tables = spare_tables::take();
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
             tag: RuntimeTag::register(&inbox),
             recorder: RefCell::new(Recorder::new(config.tracing)),
             config,
             driver,
-            tasks: RefCell::default(),
-            ready: RefCell::default(),
-            timers: RefCell::default(),
+            tasks: RefCell::new(tables.tasks),
+            ready: RefCell::new(tables.ready),
+            timers: RefCell::new(tables.timers),
             chooser: RefCell::new(chooser),
             running: Cell::new(None),
             locals: Cell::new(None),
@@ -562,27 +575,18 @@ impl Core {
         if ready {
             self.ready.borrow_mut().push_task(key, id);
         }
-        let waker = waker::task_waker(
+        TaskHeader::new(id, name, key, stamp, self.current_locals())
+    }
+
+    /// The waker of the task `header` describes.
+    pub(crate) fn waker_of(&self, header: &TaskHeader) -> std::task::Waker {
+        waker::task_waker(
             self.tag.get(),
             WakeKey {
-                index: key.index,
-                stamp,
+                index: header.key.index,
+                stamp: header.stamp,
             },
-        );
-        TaskHeader {
-            id,
-            name,
-            key,
-            state: Cell::new(TaskState::Waiting),
-            cancel_requested: Cell::new(false),
-            cancels: Default::default(),
-            join_waker: Cell::new(None),
-            done_hooks: RefCell::default(),
-            panic_message: std::cell::OnceCell::new(),
-            panic_observed: Cell::new(false),
-            waker,
-            locals: Cell::new(self.current_locals()),
-        }
+        )
     }
 
     /// Spawns a task; it first runs after the current one yields. Returns

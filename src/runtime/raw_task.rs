@@ -13,38 +13,44 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::ids::{TaskId, TaskKey};
+use super::ids::{TaskId, TaskKey, TaskStamp};
 use super::state::TaskState;
 
 /// What the executor and the `Task` handle share about a task, whatever its type.
 ///
-/// Kept small (it is copied into place at every spawn, and the loop reads it
-/// at every poll): what few tasks use (cancel requests with reasons, done
-/// hooks) is allocated on first use.
+/// Kept to one cache line (64 bytes: it is written into every new task's
+/// cell, and the loop reads it at every poll): what few tasks use (a name,
+/// cancel requests with reasons, done hooks, a panic message) is allocated
+/// on first use, and the task's waker is made when it is polled, from the
+/// key and the stamp.
 pub(crate) struct TaskHeader {
     pub id: TaskId,
-    pub name: Option<Rc<str>>,
     pub key: TaskKey,
+    /// What the task's wakers must name to reach it (see `ids.rs`).
+    pub stamp: TaskStamp,
     pub state: Cell<TaskState>,
     pub cancel_requested: Cell<bool>,
-    /// How many cancel requests are pending, and the first one's reason.
-    pub cancels: Lazy<CancelRequests>,
-    /// Whoever awaits the task (a `Cell`: taken, looked at, put back).
-    pub join_waker: Cell<Option<Waker>>,
-    /// Run once, in registration order, when the task reaches a final state.
-    /// Boxed: one pointer in the header instead of a `Vec`'s three words,
-    /// for the many tasks that never get a hook.
-    #[allow(clippy::box_collection)]
-    pub done_hooks: RefCell<Option<Box<Vec<DoneHook>>>>,
-    /// Set once, when the task panics.
-    pub panic_message: OnceCell<Rc<str>>,
     /// Someone awaited the task and got its `JoinError::Panicked` (debug
     /// mode reports a panic nobody observed).
     pub panic_observed: Cell<bool>,
-    pub waker: Waker,
+    /// Whoever awaits the task (a `Cell`: taken, looked at, put back).
+    pub join_waker: Cell<Option<Waker>>,
     /// The task's task-local values while it is not running (the core holds
     /// them while it runs).
     pub locals: Cell<Locals>,
+    rare: Lazy<RareParts>,
+}
+
+/// The parts of a task's header that few tasks use.
+#[derive(Default)]
+pub(crate) struct RareParts {
+    name: Option<Rc<str>>,
+    /// How many cancel requests are pending, and the first one's reason.
+    cancels: CancelRequests,
+    /// Run once, in registration order, when the task reaches a final state.
+    done_hooks: RefCell<Vec<DoneHook>>,
+    /// Set once, when the task panics.
+    panic_message: OnceCell<Rc<str>>,
 }
 
 /// Task-local values (`task::TaskLocal`), opaque to the core: copied (one
@@ -90,6 +96,65 @@ pub(crate) struct CancelRequests {
 }
 
 impl TaskHeader {
+    /// A new task's header: waiting, with no awaiter, no cancel request and
+    /// the given task-local values.
+    pub fn new(
+        id: TaskId,
+        name: Option<Rc<str>>,
+        key: TaskKey,
+        stamp: TaskStamp,
+        locals: Locals,
+    ) -> TaskHeader {
+        let rare = Lazy::default();
+        if name.is_some() {
+            let _ = rare.0.set(Box::new(RareParts {
+                name,
+                ..RareParts::default()
+            }));
+        }
+        TaskHeader {
+            id,
+            key,
+            stamp,
+            state: Cell::new(TaskState::Waiting),
+            cancel_requested: Cell::new(false),
+            panic_observed: Cell::new(false),
+            join_waker: Cell::new(None),
+            locals: Cell::new(locals),
+            rare,
+        }
+    }
+
+    /// The task's name, if it was given one.
+    pub fn name(&self) -> Option<&Rc<str>> {
+        self.rare.get()?.name.as_ref()
+    }
+
+    /// The task's pending cancel requests (allocated on first use).
+    pub fn cancels(&self) -> &CancelRequests {
+        &self.rare.cancels
+    }
+
+    /// How many cancel requests are pending (asyncio's `cancelling()`).
+    pub fn cancel_count(&self) -> u32 {
+        self.rare.get().map_or(0, |r| r.cancels.count.get())
+    }
+
+    /// The reason given with the first pending cancel request, if any.
+    pub fn cancel_reason(&self) -> Option<Rc<str>> {
+        self.rare.get()?.cancels.reason.borrow().clone()
+    }
+
+    /// The message the task panicked with, once it has.
+    pub fn panic_message(&self) -> Option<&Rc<str>> {
+        self.rare.get()?.panic_message.get()
+    }
+
+    /// Notes the message the task panicked with (the first one stays).
+    pub fn set_panic_message(&self, message: &str) {
+        let _ = self.rare.panic_message.set(message.into());
+    }
+
     /// Moves to a final state, wakes whoever awaits the task, then runs the
     /// done hooks in registration order.
     pub fn complete(&self, state: TaskState) {
@@ -99,8 +164,11 @@ impl TaskHeader {
         if let Some(w) = w {
             w.wake();
         }
-        let hooks = self.done_hooks.borrow_mut().take();
-        for hook in hooks.into_iter().flat_map(|hooks| *hooks) {
+        let Some(rare) = self.rare.get() else {
+            return;
+        };
+        let hooks = std::mem::take(&mut *rare.done_hooks.borrow_mut());
+        for hook in hooks {
             hook(self);
         }
     }
@@ -110,10 +178,7 @@ impl TaskHeader {
         if self.state.get().is_final() {
             hook(self);
         } else {
-            self.done_hooks
-                .borrow_mut()
-                .get_or_insert_with(Box::default)
-                .push(hook);
+            self.rare.done_hooks.borrow_mut().push(hook);
         }
     }
 }
@@ -245,7 +310,7 @@ mod tests {
     #[test]
     fn the_task_header_stays_small() {
         assert!(
-            std::mem::size_of::<TaskHeader>() <= 128,
+            std::mem::size_of::<TaskHeader>() <= 64,
             "TaskHeader is {} bytes",
             std::mem::size_of::<TaskHeader>()
         );

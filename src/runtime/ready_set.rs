@@ -137,6 +137,18 @@ impl ReadySet {
         self.callbacks.retain(|(_, c)| !Rc::ptr_eq(c, cb));
     }
 
+    /// Makes an empty ready set fresh for another run (its buffers kept).
+    /// Returns false, changing nothing, if anything is still ready.
+    pub fn reset(&mut self) -> bool {
+        if !self.tasks.is_empty() || !self.callbacks.is_empty() {
+            return false;
+        }
+        self.next_seq = 0;
+        self.fence = 0;
+        self.turn_tasks = 0;
+        true
+    }
+
     pub fn clear(&mut self) -> Vec<Rc<CallbackCell>> {
         self.tasks.clear();
         self.turn_tasks = 0;

@@ -201,7 +201,8 @@ impl Core {
         if let Some(h) = hooks {
             h.poll_started();
         }
-        let mut cx = Context::from_waker(&header.waker);
+        let waker = self.waker_of(header);
+        let mut cx = Context::from_waker(&waker);
         let outer_locals = self.replace_locals(header.locals.take());
         let polled = catch_unwind(AssertUnwindSafe(|| match &raw {
             Some(r) => r.poll(&mut cx),
@@ -252,7 +253,7 @@ impl Core {
                 self.record(EventKind::Panicked {
                     message: message.as_str().into(),
                 });
-                let _ = header.panic_message.set(message.as_str().into());
+                header.set_panic_message(&message);
                 // Only a spawned task can end alone; a panic in main (or any
                 // panic when failing the run) ends the run.
                 match (self.config.panic_mode, is_main) {

@@ -138,6 +138,23 @@ impl TimerHeap {
         v
     }
 
+    /// Makes an empty heap fresh for another run (its buffers kept, its
+    /// slab's generations moved on). Returns false, changing nothing, if a
+    /// timer is still set.
+    pub fn reset(&mut self) -> bool {
+        if !self.timers.is_empty() {
+            return false;
+        }
+        self.order.clear();
+        self.next_seq = 0;
+        true
+    }
+
+    /// How many slots the heap's slab has (live or free).
+    pub fn capacity(&self) -> usize {
+        self.timers.capacity()
+    }
+
     /// Drops every timer (end of run). Returns the targets so their wakers and
     /// callbacks are dropped outside any borrow of the heap.
     pub fn drain(&mut self) -> Vec<TimerTarget> {

@@ -40,6 +40,14 @@ pub struct Schedule {
     choices: Vec<Choice>,
 }
 
+/// A dropped schedule leaves its buffer to the next run's choice log on
+/// this thread (a sweep makes one schedule per run).
+impl Drop for Schedule {
+    fn drop(&mut self) {
+        crate::runtime::spare_tables::give_back_choice_log(std::mem::take(&mut self.choices));
+    }
+}
+
 /// The format version this seedloop writes.
 const VERSION: u8 = 2;
 
@@ -62,7 +70,8 @@ impl Schedule {
     pub(crate) fn legacy(seed: u64, choices: Vec<Choice>) -> Schedule {
         Schedule {
             version: 1,
-            ..Schedule::new(seed, choices)
+            seed,
+            choices,
         }
     }
 

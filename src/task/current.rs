@@ -61,7 +61,7 @@ impl TaskHandle {
     /// ```
     #[doc(alias = "get_name")]
     pub fn name(&self) -> Option<&str> {
-        self.raw.header().name.as_deref()
+        self.raw.header().name().map(|n| &**n)
     }
 
     /// Asks the task to stop, exactly as [`Task::cancel`](crate::Task::cancel)
@@ -119,7 +119,7 @@ impl TaskHandle {
     /// }).unwrap();
     /// ```
     pub fn cancelling(&self) -> u32 {
-        self.raw.header().cancels.count.get()
+        self.raw.header().cancel_count()
     }
 
     /// Withdraws one pending cancel request, as

@@ -203,7 +203,7 @@ impl<T> Task<T> {
     /// }).unwrap();
     /// ```
     pub fn cancelling(&self) -> u32 {
-        self.header().cancels.count.get()
+        self.header().cancel_count()
     }
 
     /// Withdraws one pending cancel request and returns how many remain.
@@ -321,7 +321,7 @@ impl<T> Task<T> {
     /// ```
     #[doc(alias = "get_name")]
     pub fn name(&self) -> Option<&str> {
-        self.header().name.as_deref()
+        self.header().name().map(|n| &**n)
     }
 
     /// Lets the task run on without a handle: dropping this `Task` no longer
@@ -380,7 +380,7 @@ pub(super) fn request_cancel(header: &TaskHeader, reason: Option<String>) {
     if header.state.get().is_final() {
         return;
     }
-    let c = &header.cancels;
+    let c = header.cancels();
     c.count.set(c.count.get().saturating_add(1));
     let first_reason = reason.is_some() && c.reason.borrow().is_none();
     if first_reason {
@@ -403,7 +403,7 @@ pub(super) fn request_cancel(header: &TaskHeader, reason: Option<String>) {
 
 /// Withdraws one cancel request; at zero the cancellation is called off.
 pub(super) fn withdraw_cancel(header: &TaskHeader) -> u32 {
-    let c = &header.cancels;
+    let c = header.cancels();
     let n = c.count.get();
     if header.state.get().is_final() || n == 0 {
         return n;
@@ -429,12 +429,7 @@ fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
     match header.state.get() {
         TaskState::Finished => Some(Ok(())),
         TaskState::Cancelled => Some(Err(
-            match header
-                .cancels
-                .get()
-                .and_then(|c| c.reason.borrow().clone())
-                .as_deref()
-            {
+            match header.cancel_reason().as_deref() {
                 Some(reason) => JoinError::CancelledWith {
                     reason: reason.to_string(),
                 },
@@ -442,7 +437,7 @@ fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
             },
         )),
         TaskState::Panicked => Some(Err(JoinError::Panicked {
-            message: header.panic_message.get().map_or("", |m| &**m).to_string(),
+            message: header.panic_message().map_or("", |m| &**m).to_string(),
         })),
         TaskState::Waiting | TaskState::Running => None,
     }
@@ -499,7 +494,7 @@ impl TaskRef {
     }
 
     pub fn cancelling(&self) -> u32 {
-        self.header().cancels.count.get()
+        self.header().cancel_count()
     }
 
     pub fn is_finished(&self) -> bool {

@@ -125,10 +125,12 @@ pub(crate) struct Chooser {
 }
 
 impl Chooser {
+    /// A chooser that logs every choice (sim), in the thread's spare log
+    /// buffer if there is one (see `spare_tables.rs`).
     pub fn new(policy: Box<dyn SchedulePolicy>) -> Chooser {
         Chooser {
             policy,
-            log: Vec::with_capacity(64),
+            log: crate::runtime::spare_tables::take_choice_log(),
             logging: true,
             made: 0,
             drawn: 0,
@@ -138,9 +140,11 @@ impl Chooser {
     /// A chooser that asks `policy` but keeps no log (real mode).
     pub fn unlogged(policy: Box<dyn SchedulePolicy>) -> Chooser {
         Chooser {
+            policy,
             log: Vec::new(),
             logging: false,
-            ..Chooser::new(policy)
+            made: 0,
+            drawn: 0,
         }
     }
 

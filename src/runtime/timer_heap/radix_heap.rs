@@ -275,9 +275,17 @@ impl<K: Copy> RadixHeap<K> {
         self.bucket_min = None;
     }
 
-    /// Forgets everything, floor included.
+    /// Forgets everything, floor included (keeping the buffers).
     pub fn clear(&mut self) {
-        *self = RadixHeap::default();
+        self.floor = 0;
+        self.at_floor.clear();
+        for bucket in &mut self.buckets {
+            bucket.clear();
+        }
+        self.occupied = 0;
+        self.overdue.clear();
+        self.bucket_min = None;
+        self.len = 0;
     }
 }
 
