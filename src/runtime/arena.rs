@@ -91,6 +91,12 @@ impl TaskArena {
         self.slab.is_empty()
     }
 
+    /// Readies an empty arena for another run: new tasks fill the slots from
+    /// the first up. Returns false, changing nothing, if a task is alive.
+    pub fn reset(&mut self) -> bool {
+        self.slab.reorder_free_slots()
+    }
+
     /// How many slots the arena has (live or free).
     pub fn capacity(&self) -> usize {
         self.slab.capacity()

@@ -72,7 +72,7 @@ pub(crate) fn take() -> Tables {
 /// Keeps `tables` for the next run on this thread, if they are empty and
 /// not too large; drops them otherwise.
 pub(crate) fn give_back(mut tables: Tables) {
-    let reusable = tables.tasks.is_empty()
+    let reusable = tables.tasks.reset()
         && tables.ready.reset()
         && tables.timers.reset()
         && tables.tasks.capacity() <= KEEP_AT_MOST

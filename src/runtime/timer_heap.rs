@@ -142,7 +142,7 @@ impl TimerHeap {
     /// slab's generations moved on). Returns false, changing nothing, if a
     /// timer is still set.
     pub fn reset(&mut self) -> bool {
-        if !self.timers.is_empty() {
+        if !self.timers.reorder_free_slots() {
             return false;
         }
         self.order.clear();
