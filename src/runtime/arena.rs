@@ -19,7 +19,7 @@
 
 use std::rc::Rc;
 
-use super::blocker::WaitOn;
+use super::blocker::WaitNotes;
 use super::ids::{TaskId, TaskKey, TaskStamp, WakeKey};
 use super::raw_task::RawTask;
 use crate::slab::Slab;
@@ -40,7 +40,7 @@ pub(crate) struct TaskSlot {
     /// own poll, queued when the poll returns): a task is queued at most once.
     pub queued: bool,
     /// What the task waits on, as noted by the primitives during its last poll.
-    pub waits: Vec<WaitOn>,
+    pub waits: WaitNotes,
     /// The host the task belongs to (its spawner's; see `hosts.rs`).
     pub host: super::hosts::HostNumber,
 }
@@ -86,11 +86,6 @@ impl TaskArena {
         }
     }
 
-    /// Whether no task is alive.
-    pub fn is_empty(&self) -> bool {
-        self.slab.is_empty()
-    }
-
     /// Readies an empty arena for another run: new tasks fill the slots from
     /// the first up. Returns false, changing nothing, if a task is alive.
     pub fn reset(&mut self) -> bool {
@@ -124,7 +119,7 @@ mod tests {
             stamp,
             task: None,
             queued: false,
-            waits: Vec::new(),
+            waits: Default::default(),
             host: 0,
         }
     }

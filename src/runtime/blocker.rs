@@ -53,3 +53,43 @@ impl WaitOn {
         }
     }
 }
+
+/// What a task noted it waits on during its last poll: nothing for most
+/// tasks most of the time, so one pointer in the task's arena slot, and the
+/// list is allocated at a task's first note (and kept, cleared, after).
+#[derive(Default)]
+pub(crate) struct WaitNotes(Option<Box<Vec<WaitOn>>>);
+
+impl WaitNotes {
+    pub fn push(&mut self, wait: WaitOn) {
+        self.0.get_or_insert_with(Box::default).push(wait);
+    }
+
+    /// Forgets the notes (the task is polled again).
+    pub fn clear(&mut self) {
+        if let Some(notes) = &mut self.0 {
+            notes.clear();
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &WaitOn> {
+        self.0.iter().flat_map(|notes| notes.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_are_listed_in_order_and_cleared() {
+        let mut notes = WaitNotes::default();
+        assert_eq!(notes.iter().count(), 0);
+        notes.push(WaitOn::Task(TaskId(3)));
+        notes.push(WaitOn::Task(TaskId(4)));
+        let ids: Vec<TaskId> = notes.iter().flat_map(|w| w.holders()).collect();
+        assert_eq!(ids, vec![TaskId(3), TaskId(4)]);
+        notes.clear();
+        assert_eq!(notes.iter().count(), 0);
+    }
+}

@@ -569,7 +569,7 @@ impl Core {
             stamp,
             task: None,
             queued: ready,
-            waits: Vec::new(),
+            waits: Default::default(),
             host: self.acting_host.get(),
         });
         if ready {

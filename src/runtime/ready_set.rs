@@ -119,6 +119,16 @@ impl ReadySet {
 
     /// Removes and returns option `i`. Panics if `i >= options()`.
     pub fn take(&mut self, i: usize) -> Runnable {
+        // Option 0 with no callback of this turn ahead of the first task:
+        // the first task (asyncio's next; FIFO's every pick).
+        if i == 0 && self.turn_tasks > 0 {
+            let first_task = self.tasks[0].0;
+            if self.turn_callback().is_none_or(|seq| seq > first_task) {
+                let (_, key, _) = self.tasks.pop_front().expect("a turn task");
+                self.turn_tasks -= 1;
+                return Runnable::Task(key);
+            }
+        }
         match self.locate(i) {
             Located::Callback => {
                 let (_, cb) = self.callbacks.pop_front().expect("head callback");

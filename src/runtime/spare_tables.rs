@@ -95,7 +95,7 @@ mod tests {
             stamp: id as u32,
             task: None,
             queued: false,
-            waits: Vec::new(),
+            waits: Default::default(),
             host: 0,
         }
     }

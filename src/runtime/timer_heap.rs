@@ -7,21 +7,21 @@
 //! Each timer is an entry of the runtime's one generation-checked
 //! [`Slab`]: its key is the [`TimerKey`] its owner holds, so a key kept past
 //! its timer (a fired sleep, a cancelled callback) finds nothing. The order
-//! lives in a [`RadixHeap`] of `(deadline, seq, key)` items: the clock only
-//! moves forward, and a radix heap takes monotone keys out in amortised
-//! O(log range) sequential steps, where a binary heap spends O(log n)
-//! scattered ones.
+//! lives in a [`TimerWheel`] of `(deadline, seq, key)` items: the clock only
+//! moves forward, and a hierarchical wheel takes monotone keys out in
+//! O(levels) sequential steps (11 levels of 64 slots cover every `u64`),
+//! where a binary heap spends O(log n) scattered ones.
 //!
-//! Removing a timer is O(1): its slab entry goes, and its item in the radix
-//! heap is dropped when the heap comes across it, or in a purge once stale
+//! Removing a timer is O(1): its slab entry goes, and its item in the wheel
+//! is dropped when the wheel comes across it, or in a purge once stale
 //! items outnumber the live timers (amortised O(1) per removal).
 //!
 //! Both modes use it: sim with the virtual clock, real mode with the
 //! monotonic clock (a deadline already past fires at the next turn).
 
-mod radix_heap;
 #[cfg(test)]
 mod tests;
+mod timer_wheel;
 
 use std::rc::Rc;
 use std::task::Waker;
@@ -30,7 +30,7 @@ use super::callbacks::CallbackCell;
 use super::ids::TaskId;
 use crate::slab::{Slab, SlabKey};
 use crate::time::Instant;
-use radix_heap::{Item, RadixHeap};
+use timer_wheel::{Item, TimerWheel};
 
 /// What a timer does when it fires.
 pub(crate) enum TimerTarget {
@@ -57,7 +57,7 @@ const PURGE_SLACK: usize = 64;
 #[derive(Default)]
 pub(crate) struct TimerHeap {
     timers: Slab<Timer>,
-    order: RadixHeap<SlabKey>,
+    order: TimerWheel<SlabKey>,
     next_seq: u64,
 }
 
@@ -92,7 +92,6 @@ impl TimerHeap {
     /// Forgets a timer that has not fired. Returns its target if it was live.
     pub fn remove(&mut self, key: TimerKey) -> Option<TimerTarget> {
         let timer = self.timers.remove(key.0)?;
-        self.order.note_removed(timer.deadline.as_nanos());
         if self.order.len() > 2 * self.timers.len() + PURGE_SLACK {
             let timers = &self.timers;
             self.order.retain(|k| timers.contains(*k));

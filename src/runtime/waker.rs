@@ -75,7 +75,11 @@ impl RemoteInbox {
     }
 
     pub fn take(&self) -> Vec<WakeKey> {
-        if !self.maybe_pending.swap(false, Ordering::Acquire) {
+        // A plain load first: the swap's locked write is paid only when
+        // something may be waiting.
+        if !self.maybe_pending.load(Ordering::Relaxed)
+            || !self.maybe_pending.swap(false, Ordering::Acquire)
+        {
             return Vec::new();
         }
         std::mem::take(&mut *self.keys.lock().unwrap_or_else(PoisonError::into_inner))

@@ -428,14 +428,12 @@ pub(super) fn withdraw_cancel(header: &TaskHeader) -> u32 {
 fn ended(header: &TaskHeader) -> Option<Result<(), JoinError>> {
     match header.state.get() {
         TaskState::Finished => Some(Ok(())),
-        TaskState::Cancelled => Some(Err(
-            match header.cancel_reason().as_deref() {
-                Some(reason) => JoinError::CancelledWith {
-                    reason: reason.to_string(),
-                },
-                None => JoinError::Cancelled,
+        TaskState::Cancelled => Some(Err(match header.cancel_reason().as_deref() {
+            Some(reason) => JoinError::CancelledWith {
+                reason: reason.to_string(),
             },
-        )),
+            None => JoinError::Cancelled,
+        })),
         TaskState::Panicked => Some(Err(JoinError::Panicked {
             message: header.panic_message().map_or("", |m| &**m).to_string(),
         })),
