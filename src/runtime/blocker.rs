@@ -58,6 +58,7 @@ impl WaitOn {
 /// tasks most of the time, so one pointer in the task's arena slot, and the
 /// list is allocated at a task's first note (and kept, cleared, after).
 #[derive(Default)]
+#[allow(clippy::box_collection)] // one pointer in the slot, not three words
 pub(crate) struct WaitNotes(Option<Box<Vec<WaitOn>>>);
 
 impl WaitNotes {
