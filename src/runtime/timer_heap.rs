@@ -59,6 +59,9 @@ pub(crate) struct TimerHeap {
     timers: Slab<Timer>,
     order: TimerWheel<SlabKey>,
     next_seq: u64,
+    /// The earliest live deadline, while known (`Some(None)`: no timer).
+    /// The loop asks for it twice a turn, and usually nothing changed.
+    earliest: Option<Option<Instant>>,
 }
 
 impl TimerHeap {
@@ -66,6 +69,9 @@ impl TimerHeap {
     /// deadline.
     pub fn insert(&mut self, deadline: Instant, target: TimerTarget) -> TimerKey {
         let key = self.timers.insert(Timer { deadline, target });
+        if let Some(earliest) = &mut self.earliest {
+            *earliest = Some(earliest.map_or(deadline, |e| e.min(deadline)));
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         self.order.push(Item {
@@ -92,6 +98,9 @@ impl TimerHeap {
     /// Forgets a timer that has not fired. Returns its target if it was live.
     pub fn remove(&mut self, key: TimerKey) -> Option<TimerTarget> {
         let timer = self.timers.remove(key.0)?;
+        if self.earliest == Some(Some(timer.deadline)) {
+            self.earliest = None;
+        }
         if self.order.len() > 2 * self.timers.len() + PURGE_SLACK {
             let timers = &self.timers;
             self.order.retain(|k| timers.contains(*k));
@@ -101,14 +110,24 @@ impl TimerHeap {
 
     /// The earliest live deadline, discarding removed timers on the way.
     pub fn next_deadline(&mut self) -> Option<Instant> {
+        if let Some(earliest) = self.earliest {
+            return earliest;
+        }
         let timers = &self.timers;
-        self.order
+        let earliest = self
+            .order
             .peek_deadline(|k| timers.contains(*k))
-            .map(Instant::from_nanos)
+            .map(Instant::from_nanos);
+        self.earliest = Some(earliest);
+        earliest
     }
 
     /// Pops the next timer due at or before `now`.
     pub fn pop_due(&mut self, now: Instant) -> Option<TimerTarget> {
+        if self.next_deadline().is_none_or(|earliest| earliest > now) {
+            return None;
+        }
+        self.earliest = None;
         loop {
             let timers = &self.timers;
             let item = self
@@ -146,6 +165,7 @@ impl TimerHeap {
         }
         self.order.clear();
         self.next_seq = 0;
+        self.earliest = None;
         true
     }
 
@@ -158,6 +178,7 @@ impl TimerHeap {
     /// callbacks are dropped outside any borrow of the heap.
     pub fn drain(&mut self) -> Vec<TimerTarget> {
         self.order.clear();
+        self.earliest = None;
         self.timers.drain().into_iter().map(|t| t.target).collect()
     }
 }
