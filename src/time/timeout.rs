@@ -172,6 +172,28 @@ pin_project! {
     ///     assert!(t.await.is_err());
     /// }).unwrap();
     /// ```
+    ///
+    /// # Pinning
+    /// The wrapped future lives inside the `Timeout` (no allocation), so a
+    /// `Timeout` is `Unpin` only when that future is, as tokio's. To poll
+    /// one by reference (`&mut t`, for instance across the turns of a
+    /// loop), pin it first; take a [`handle`](Timeout::handle) before
+    /// pinning if its deadline must move later:
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let mut t = timeout(Duration::from_secs(1), async {
+    ///         sleep(Duration::from_secs(2)).await;
+    ///         "done"
+    ///     });
+    ///     let handle = t.handle();
+    ///     let mut t = std::pin::pin!(t);
+    ///     handle.reset(Instant::now() + Duration::from_secs(3));
+    ///     assert_eq!((&mut t).await, Ok("done"));
+    /// }).unwrap();
+    /// ```
     #[must_use = "futures do nothing unless awaited"]
     pub struct Timeout<F: Future> {
         // Declared first: dropped before the timer.
