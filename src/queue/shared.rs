@@ -86,6 +86,7 @@ pub(crate) enum PutSeat<T> {
 /// A task to wake, and who it is (for the trace).
 pub(super) type Woken = Option<(Waker, Option<TaskId>)>;
 
+#[inline]
 pub(super) fn wake(w: Woken) {
     if let Some((w, _)) = w {
         w.wake();
@@ -100,6 +101,7 @@ pub(super) struct Admitted {
 }
 
 impl Admitted {
+    #[inline]
     pub fn wake(self) {
         self.putter.0.wake();
         wake(self.handed);
