@@ -68,3 +68,55 @@ impl Drop for EnterGuard {
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
     }
 }
+
+/// Runs `f` with the current runtime, or `None` if there is none, without
+/// touching the runtime's reference count: with a runtime current, `f`
+/// runs under a shared borrow of the current-runtime cell. Every other
+/// reader takes a shared borrow too (`f` may wake tasks and record
+/// events), and the only mutable borrows (entering and leaving a run)
+/// cannot happen then: a run does not start while one is current. With
+/// none current, `f` runs outside the cell (it may even start a run).
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let mut f = Some(f);
+    let inside = CURRENT.try_with(|c| match c.borrow().as_deref() {
+        Some(core) => f.take().map(|f| f(Some(core))),
+        None => None,
+    });
+    match (inside, f) {
+        (Ok(Some(out)), _) => out,
+        (_, Some(f)) => f(None),
+        (_, None) => unreachable!("`f` ran inside the runtime and returned"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Sim;
+
+    #[test]
+    fn with_current_outside_a_run_lets_f_start_one() {
+        // `f` runs outside the cell: starting a run inside it must not
+        // find the cell borrowed.
+        let out = with_current(|rt| {
+            assert!(rt.is_none());
+            Sim::new(1).run(async { 7 }).unwrap()
+        });
+        assert_eq!(out, 7);
+        assert!(!is_entered());
+    }
+
+    #[test]
+    fn with_current_inside_a_run_sees_it_and_may_read_the_cell_again() {
+        Sim::new(1)
+            .run(async {
+                let (seen, nested) = with_current(|rt| (rt.is_some(), is_entered()));
+                assert!(seen && nested);
+                // A run started from inside is refused, not a borrow panic.
+                let refused = with_current(|_| Sim::new(2).run(async {}));
+                assert!(refused.is_err());
+            })
+            .unwrap();
+    }
+}
