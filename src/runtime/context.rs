@@ -89,34 +89,3 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
         (_, None) => unreachable!("`f` ran inside the runtime and returned"),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::Sim;
-
-    #[test]
-    fn with_current_outside_a_run_lets_f_start_one() {
-        // `f` runs outside the cell: starting a run inside it must not
-        // find the cell borrowed.
-        let out = with_current(|rt| {
-            assert!(rt.is_none());
-            Sim::new(1).run(async { 7 }).unwrap()
-        });
-        assert_eq!(out, 7);
-        assert!(!is_entered());
-    }
-
-    #[test]
-    fn with_current_inside_a_run_sees_it_and_may_read_the_cell_again() {
-        Sim::new(1)
-            .run(async {
-                let (seen, nested) = with_current(|rt| (rt.is_some(), is_entered()));
-                assert!(seen && nested);
-                // A run started from inside is refused, not a borrow panic.
-                let refused = with_current(|_| Sim::new(2).run(async {}));
-                assert!(refused.is_err());
-            })
-            .unwrap();
-    }
-}
