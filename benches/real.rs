@@ -258,20 +258,6 @@ fn tcp_echo() {
 
 // ------------------------------------------------------ spawn+join, timers
 
-/// Median ns per op of `f`, which performs `ops` operations.
-fn ns_per_op(ops: u64, mut f: impl FnMut()) -> f64 {
-    f();
-    median(
-        (0..reps(REPS))
-            .map(|_| {
-                let t = Instant::now();
-                f();
-                t.elapsed().as_nanos() as f64 / ops as f64
-            })
-            .collect(),
-    )
-}
-
 fn row(name: &str, seedloop: f64, tokio: f64) {
     say!(
         "  {name:<34} seedloop {seedloop:>8.1} ns/op   tokio {tokio:>8.1} ns/op   tokio/seedloop {:.2}",
@@ -279,20 +265,57 @@ fn row(name: &str, seedloop: f64, tokio: f64) {
     );
 }
 
+/// Runs the seedloop and tokio versions of one workload in alternating
+/// rounds (so load that comes and goes hits both alike) and prints their
+/// medians. For profiling one side alone, `BENCH_ONLY=<part of a name>`
+/// runs only the contenders whose name (`seedloop: <workload>`, `tokio:
+/// <workload>`) contains it.
 fn compare<S, T>(name: &str, ops: u64, seedloop: impl Fn() -> S, tokio: impl Fn() -> T)
 where
     S: Future,
     T: Future,
 {
+    let only = std::env::var("BENCH_ONLY").ok();
+    let wanted = |who: &str| {
+        only.as_deref()
+            .is_none_or(|o| format!("{who}: {name}").contains(o))
+    };
+    let (run_s, run_t) = (wanted("seedloop"), wanted("tokio"));
     let mut rt = seedloop::Runtime::new().unwrap();
-    let s = ns_per_op(ops, || {
-        black_box(rt.block_on(seedloop()).unwrap());
-    });
     let trt = tokio_rt();
-    let t = ns_per_op(ops, || {
-        black_box(trt.block_on(tokio()));
-    });
-    row(name, s, t);
+    let mut run_seedloop = || black_box(rt.block_on(seedloop()).unwrap());
+    let run_tokio = || black_box(trt.block_on(tokio()));
+    let time = |f: &mut dyn FnMut()| {
+        let t = Instant::now();
+        f();
+        t.elapsed().as_nanos() as f64 / ops as f64
+    };
+    let (mut s, mut t) = (Vec::new(), Vec::new());
+    for round in 0..=reps(REPS) {
+        // Round 0 warms up.
+        if run_s {
+            let ns = time(&mut || {
+                run_seedloop();
+            });
+            if round > 0 {
+                s.push(ns);
+            }
+        }
+        if run_t {
+            let ns = time(&mut || {
+                run_tokio();
+            });
+            if round > 0 {
+                t.push(ns);
+            }
+        }
+    }
+    match (run_s, run_t) {
+        (true, true) => row(name, median(s), median(t)),
+        (true, false) => say!("  {name:<34} seedloop {:>8.1} ns/op", median(s)),
+        (false, true) => say!("  {name:<34} tokio {:>8.1} ns/op", median(t)),
+        (false, false) => {}
+    }
 }
 
 fn spawn_join_and_timers() {

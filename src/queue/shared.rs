@@ -86,6 +86,7 @@ pub(crate) enum PutSeat<T> {
 /// A task to wake, and who it is (for the trace).
 pub(super) type Woken = Option<(Waker, Option<TaskId>)>;
 
+#[inline]
 pub(super) fn wake(w: Woken) {
     if let Some((w, _)) = w {
         w.wake();
@@ -100,6 +101,7 @@ pub(super) struct Admitted {
 }
 
 impl Admitted {
+    #[inline]
     pub fn wake(self) {
         self.putter.0.wake();
         wake(self.handed);
@@ -200,6 +202,8 @@ impl<T> Shared<T> {
         };
     }
 
+    /// Records a step, if tracing is on. The recording itself is out of
+    /// line: the untraced operations stay small.
     #[inline]
     pub fn record(
         &self,
@@ -207,9 +211,14 @@ impl<T> Shared<T> {
         action: &'static str,
         detail: impl FnOnce(&mut String),
     ) {
-        if let Some(rt) = rt {
-            object::record(rt, &self.waits.status.name, action, detail);
+        if let Some(rt) = rt.filter(|rt| rt.tracing()) {
+            self.record_traced(rt, action, detail);
         }
+    }
+
+    #[inline(never)]
+    fn record_traced(&self, rt: &Core, action: &'static str, detail: impl FnOnce(&mut String)) {
+        object::record(rt, &self.waits.status.name, action, detail);
     }
 
     #[inline]
@@ -222,6 +231,13 @@ impl<T> Shared<T> {
     /// Records an accepted item: whom it was handed to, or the new size.
     #[inline]
     pub fn record_put(&self, rt: Option<&Core>, handed: &Woken, len: usize) {
+        if rt.is_some_and(Core::tracing) {
+            self.record_put_traced(rt, handed, len);
+        }
+    }
+
+    #[inline(never)]
+    fn record_put_traced(&self, rt: Option<&Core>, handed: &Woken, len: usize) {
         self.record(rt, "put", |out| match (handed, rt) {
             (Some((_, to)), Some(rt)) => {
                 out.push_str("to ");
@@ -235,9 +251,13 @@ impl<T> Shared<T> {
     /// that entered in its place (the queue then holds `len + 1`).
     #[inline]
     pub fn record_get(&self, rt: Option<&Core>, len: usize, admitted: &Option<Admitted>) {
-        if !rt.is_some_and(Core::tracing) {
-            return;
+        if rt.is_some_and(Core::tracing) {
+            self.record_get_traced(rt, len, admitted);
         }
+    }
+
+    #[inline(never)]
+    fn record_get_traced(&self, rt: Option<&Core>, len: usize, admitted: &Option<Admitted>) {
         self.record(rt, "get", |out| self.write_size(len, out));
         if let (Some(a), Some(rt)) = (admitted, rt) {
             self.record(Some(rt), "put", |out| {

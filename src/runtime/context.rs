@@ -68,3 +68,24 @@ impl Drop for EnterGuard {
         let _ = CURRENT.try_with(|c| *c.borrow_mut() = previous);
     }
 }
+
+/// Runs `f` with the current runtime, or `None` if there is none, without
+/// touching the runtime's reference count: with a runtime current, `f`
+/// runs under a shared borrow of the current-runtime cell. Every other
+/// reader takes a shared borrow too (`f` may wake tasks and record
+/// events), and the only mutable borrows (entering and leaving a run)
+/// cannot happen then: a run does not start while one is current. With
+/// none current, `f` runs outside the cell (it may even start a run).
+#[inline]
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
+    let mut f = Some(f);
+    let inside = CURRENT.try_with(|c| match c.borrow().as_deref() {
+        Some(core) => f.take().map(|f| f(Some(core))),
+        None => None,
+    });
+    match (inside, f) {
+        (Ok(Some(out)), _) => out,
+        (_, Some(f)) => f(None),
+        (_, None) => unreachable!("`f` ran inside the runtime and returned"),
+    }
+}

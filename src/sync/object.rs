@@ -62,6 +62,7 @@ impl ObjectName {
         self.numbered(core).clone()
     }
 
+    #[inline]
     fn numbered(&self, core: &Core) -> &Rc<str> {
         self.name.get_or_init(|| numbered(self.kind, core))
     }
@@ -145,6 +146,5 @@ pub(crate) fn write_task_name(core: &Core, id: Option<TaskId>, out: &mut String)
 /// runtime again (wake tasks, record events).
 #[inline]
 pub(crate) fn with_runtime<R>(f: impl FnOnce(Option<&Core>) -> R) -> R {
-    let core = crate::runtime::context::try_with_core(Rc::clone);
-    f(core.as_deref())
+    crate::runtime::context::with_current(f)
 }

@@ -35,6 +35,7 @@ impl Instant {
     ///
     /// # Panics
     /// Outside a runtime, with a message saying how to enter one.
+    #[inline]
     pub fn now() -> Instant {
         with_core("seedloop::time::Instant::now", |core| core.now())
     }
@@ -80,12 +81,14 @@ impl Instant {
     }
 
     /// `self + d`, or `None` past the end of representable time (~584 years).
+    #[inline]
     pub fn checked_add(self, d: Duration) -> Option<Instant> {
         let n = u64::try_from(d.as_nanos()).ok()?;
         self.nanos.checked_add(n).map(Instant::from_nanos)
     }
 
     /// `self + d`, stopping at the end of representable time.
+    #[inline]
     pub fn saturating_add(self, d: Duration) -> Instant {
         self.checked_add(d).unwrap_or(Instant { nanos: u64::MAX })
     }
@@ -96,6 +99,7 @@ impl Add<Duration> for Instant {
 
     /// Saturates at the end of representable time, so `sleep(Duration::MAX)`
     /// means "never" rather than an overflow.
+    #[inline]
     fn add(self, d: Duration) -> Instant {
         self.saturating_add(d)
     }

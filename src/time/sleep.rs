@@ -29,6 +29,7 @@ use crate::runtime::timer_heap::TimerKey;
 ///     assert_eq!(Instant::now().as_secs_f64(), 3.0);
 /// }).unwrap();
 /// ```
+#[inline]
 pub fn sleep(duration: Duration) -> Sleep {
     let now = with_core("seedloop::sleep", |core| core.now());
     Sleep::new(now + duration)
@@ -50,6 +51,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 ///     assert_eq!(Instant::now().to_string(), "1.500000");
 /// }).unwrap();
 /// ```
+#[inline]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep::new(deadline)
 }
@@ -63,6 +65,7 @@ pub struct Sleep {
 }
 
 impl Sleep {
+    #[inline]
     fn new(deadline: Instant) -> Sleep {
         Sleep {
             deadline,
@@ -71,6 +74,7 @@ impl Sleep {
     }
 
     /// When this sleep ends.
+    #[inline]
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
@@ -88,9 +92,10 @@ impl Sleep {
         })
     }
 
+    #[inline]
     fn cancel_timer(&mut self) {
         if let Some(key) = self.timer.take() {
-            try_with_core(|core| core.remove_timer(key));
+            remove_timer(key);
         }
     }
 }
@@ -117,7 +122,15 @@ impl Future for Sleep {
     }
 }
 
+/// Out of line: a sleep that never waited (a timeout whose future
+/// completed at once) has no timer to remove.
+#[inline(never)]
+fn remove_timer(key: TimerKey) {
+    try_with_core(|core| core.remove_timer(key));
+}
+
 impl Drop for Sleep {
+    #[inline]
     fn drop(&mut self) {
         self.cancel_timer();
     }

@@ -16,6 +16,7 @@ use super::timeout_nesting::{defer_to_enclosing, wake_survivors, Deferred, Enclo
 use super::{sleep, sleep_until, Instant, Sleep};
 use crate::runtime::cancel_injection::TimeoutCancel;
 use crate::runtime::context::{try_with_core, with_core};
+use pin_project_lite::pin_project;
 
 /// The error of a [`timeout`] whose deadline passed first.
 ///
@@ -158,23 +159,53 @@ pub fn timeout_at<F: Future>(deadline: Instant, fut: F) -> Timeout<F> {
     Timeout::new(sleep_until(deadline), fut, None)
 }
 
-/// The future returned by [`timeout`], [`timeout_at`] and
-/// [`timeout_scope`](crate::time::timeout_scope). asyncio: `Timeout`.
-///
-/// ```
-/// use seedloop::{Sim, sleep, timeout, time::Instant};
-/// use std::time::Duration;
-/// Sim::new(1).run(async {
-///     let t = timeout(Duration::from_secs(1), sleep(Duration::from_secs(5)));
-///     assert_eq!(t.deadline().as_secs_f64(), 1.0);
-///     assert!(t.await.is_err());
-/// }).unwrap();
-/// ```
-#[must_use = "futures do nothing unless awaited"]
-pub struct Timeout<F: Future> {
-    inner: Option<Pin<Box<F>>>,
+pin_project! {
+    /// The future returned by [`timeout`], [`timeout_at`] and
+    /// [`timeout_scope`](crate::time::timeout_scope). asyncio: `Timeout`.
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let t = timeout(Duration::from_secs(1), sleep(Duration::from_secs(5)));
+    ///     assert_eq!(t.deadline().as_secs_f64(), 1.0);
+    ///     assert!(t.await.is_err());
+    /// }).unwrap();
+    /// ```
+    ///
+    /// # Pinning
+    /// The wrapped future lives inside the `Timeout` (no allocation), so a
+    /// `Timeout` is `Unpin` only when that future is, as tokio's. To poll
+    /// one by reference (`&mut t`, for instance across the turns of a
+    /// loop), pin it first; take a [`handle`](Timeout::handle) before
+    /// pinning if its deadline must move later:
+    ///
+    /// ```
+    /// use seedloop::{Sim, sleep, timeout, time::Instant};
+    /// use std::time::Duration;
+    /// Sim::new(1).run(async {
+    ///     let mut t = timeout(Duration::from_secs(1), async {
+    ///         sleep(Duration::from_secs(2)).await;
+    ///         "done"
+    ///     });
+    ///     let handle = t.handle();
+    ///     let mut t = std::pin::pin!(t);
+    ///     handle.reset(Instant::now() + Duration::from_secs(3));
+    ///     assert_eq!((&mut t).await, Ok("done"));
+    /// }).unwrap();
+    /// ```
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct Timeout<F: Future> {
+        // Declared first: dropped before the timer.
+        #[pin]
+        inner: Option<F>,
+        state: TimeoutState,
+    }
+}
+
+/// Everything of a [`Timeout`] but the future it wraps: never pinned.
+struct TimeoutState {
     sleep: Sleep,
-    /// What the handles share, once one was made.
     /// What only some timeouts need, boxed so that a plain timeout stays
     /// small (and its poll cheap).
     rare: Option<Box<Rare>>,
@@ -199,23 +230,19 @@ impl<F: Future> Timeout<F> {
     #[inline]
     pub(super) fn new(sleep: Sleep, fut: F, shared: Option<Rc<Shared>>) -> Timeout<F> {
         Timeout {
-            inner: Some(Box::pin(fut)),
-            sleep,
-            rare: shared.map(|shared| {
-                Box::new(Rare {
-                    cancel: None,
-                    shared: Some(shared),
-                    stepped_aside: None,
-                })
-            }),
-            cancel_asked: false,
+            inner: Some(fut),
+            state: TimeoutState {
+                sleep,
+                rare: shared.map(|shared| {
+                    Box::new(Rare {
+                        cancel: None,
+                        shared: Some(shared),
+                        stepped_aside: None,
+                    })
+                }),
+                cancel_asked: false,
+            },
         }
-    }
-
-    /// The state the handles share, if a handle was made.
-    #[inline]
-    fn shared(&self) -> Option<&Rc<Shared>> {
-        self.rare.as_ref().and_then(|r| r.shared.as_ref())
     }
 
     /// When the timeout fires. asyncio: `Timeout.when()`.
@@ -230,9 +257,9 @@ impl<F: Future> Timeout<F> {
     /// ```
     #[doc(alias = "when")]
     pub fn deadline(&self) -> Instant {
-        match self.shared() {
+        match self.state.shared() {
             Some(shared) => shared.deadline(),
-            None => self.sleep.deadline(),
+            None => self.state.sleep.deadline(),
         }
     }
 
@@ -256,12 +283,12 @@ impl<F: Future> Timeout<F> {
     /// ```
     #[doc(alias = "reschedule")]
     pub fn reset(&mut self, deadline: Instant) {
-        let this = self;
-        if this.inner.is_none() {
+        if self.inner.is_none() {
             return;
         }
-        this.sleep.reset(deadline);
-        if let Some(shared) = this.shared() {
+        let state = &mut self.state;
+        state.sleep.reset(deadline);
+        if let Some(shared) = state.shared() {
             shared.set_deadline(deadline);
             shared.take_moved();
         }
@@ -283,13 +310,22 @@ impl<F: Future> Timeout<F> {
     /// }).unwrap();
     /// ```
     pub fn handle(&mut self) -> TimeoutHandle {
-        let deadline = self.sleep.deadline();
-        let shared = self
+        let state = &mut self.state;
+        let deadline = state.sleep.deadline();
+        let shared = state
             .rare
             .get_or_insert_with(Box::default)
             .shared
             .get_or_insert_with(|| Rc::new(Shared::new(deadline)));
         TimeoutHandle::new(shared.clone())
+    }
+}
+
+impl TimeoutState {
+    /// The state the handles share, if a handle was made.
+    #[inline]
+    fn shared(&self) -> Option<&Rc<Shared>> {
+        self.rare.as_ref().and_then(|r| r.shared.as_ref())
     }
 
     /// Applies a deadline moved through a handle.
@@ -301,18 +337,19 @@ impl<F: Future> Timeout<F> {
             }
         }
     }
-}
 
-impl<F: Future> Timeout<F> {
     /// The inner future returned `Pending`: has the deadline passed, and if
     /// so, does this timeout report or step aside for an enclosing one?
+    /// `Ready` means it reports: the caller drops the inner future, then
+    /// [`complete`](Self::complete)s with the timeouts handed back, which
+    /// stepped aside for this one.
     /// Out of line: the hot path (the inner future completes) stays small.
     #[inline(never)]
     fn poll_deadline(
         &mut self,
         cx: &mut Context<'_>,
         mut deferred: Vec<Deferred>,
-    ) -> Poll<Elapsed> {
+    ) -> Poll<Vec<Deferred>> {
         match Pin::new(&mut self.sleep).poll(cx) {
             Poll::Pending => {
                 if !self.cancel_asked || self.rare.as_ref().is_some_and(|r| r.cancel.is_some()) {
@@ -341,10 +378,7 @@ impl<F: Future> Timeout<F> {
                     return Poll::Pending;
                 }
                 deferred.remove(0);
-                self.complete(deferred, true);
-                Poll::Ready(Elapsed {
-                    deadline: self.sleep.deadline(),
-                })
+                Poll::Ready(deferred)
             }
         }
     }
@@ -373,11 +407,10 @@ impl<F: Future> Timeout<F> {
         }
     }
 
-    /// Drops what we wrapped (cancelling it), then wakes whoever stepped
-    /// aside for us and outlived it.
+    /// After the caller dropped what we wrapped (cancelling it): wakes
+    /// whoever stepped aside for us and outlived it.
     #[inline]
     fn complete(&mut self, deferred: Vec<Deferred>, expired: bool) {
-        self.inner = None;
         if let Some(rare) = &mut self.rare {
             rare.stepped_aside = None;
             if let Some(shared) = &rare.shared {
@@ -394,28 +427,41 @@ impl<F: Future> Future for Timeout<F> {
     type Output = Result<F::Output, Elapsed>;
 
     #[inline]
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = &mut *self;
-        if let Some(shared) = this.shared() {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        let state = this.state;
+        if let Some(shared) = state.shared() {
             shared.set_polling(true);
-            this.follow_handle();
+            state.follow_handle();
         }
-        let Some(inner) = this.inner.as_mut() else {
+        let Some(inner) = this.inner.as_mut().as_pin_mut() else {
             polled_after_completion();
         };
-        let scope = EnclosingScope::enter(this.sleep.deadline());
-        let polled = inner.as_mut().poll(cx);
+        let scope = EnclosingScope::enter(state.sleep.deadline());
+        let polled = inner.poll(cx);
         let deferred = scope.exit();
-        if let Some(shared) = this.shared() {
+        if let Some(shared) = state.shared() {
             shared.set_polling(false);
-            this.follow_handle();
+            state.follow_handle();
         }
         match polled {
             Poll::Ready(out) => {
-                this.complete(deferred, false);
+                this.inner.set(None);
+                state.complete(deferred, false);
                 Poll::Ready(Ok(out))
             }
-            Poll::Pending => this.poll_deadline(cx, deferred).map(Err),
+            Poll::Pending => match state.poll_deadline(cx, deferred) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(deferred) => {
+                    // Dropping what we wrap cancels it (a task passed by
+                    // value), before those that stepped aside are woken.
+                    this.inner.set(None);
+                    state.complete(deferred, true);
+                    Poll::Ready(Err(Elapsed {
+                        deadline: state.sleep.deadline(),
+                    }))
+                }
+            },
         }
     }
 }

@@ -24,6 +24,7 @@
 //! timeouts ([`isolated`]).
 
 use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::rc::Weak;
 use std::task::Waker;
 
@@ -53,7 +54,6 @@ thread_local! {
 pub(super) struct EnclosingScope {
     saved_min: u64,
     mark: usize,
-    exited: bool,
 }
 
 impl EnclosingScope {
@@ -64,21 +64,18 @@ impl EnclosingScope {
             .try_with(|m| m.replace(m.get().min(deadline.as_nanos())))
             .unwrap_or(NONE);
         let mark = STEPPED_ASIDE_LEN.try_with(Cell::get).unwrap_or(0);
-        EnclosingScope {
-            saved_min,
-            mark,
-            exited: false,
-        }
+        EnclosingScope { saved_min, mark }
     }
 
     /// Leaves, returning the timeouts that stepped aside for this one.
     #[inline]
-    pub fn exit(mut self) -> Vec<Deferred> {
-        self.exited = true;
-        let _ = ENCLOSING_MIN.try_with(|m| m.set(self.saved_min));
+    pub fn exit(self) -> Vec<Deferred> {
+        // Not dropped: the drop is the unwinding path.
+        let EnclosingScope { saved_min, mark } = *ManuallyDrop::new(self);
+        let _ = ENCLOSING_MIN.try_with(|m| m.set(saved_min));
         let len = STEPPED_ASIDE_LEN.try_with(Cell::get).unwrap_or(0);
-        if len > self.mark {
-            take_above(self.mark)
+        if len > mark {
+            take_above(mark)
         } else {
             Vec::new()
         }
@@ -87,10 +84,8 @@ impl EnclosingScope {
 
 impl Drop for EnclosingScope {
     fn drop(&mut self) {
-        if !self.exited {
-            let _ = ENCLOSING_MIN.try_with(|m| m.set(self.saved_min));
-            drop(take_above(self.mark));
-        }
+        let _ = ENCLOSING_MIN.try_with(|m| m.set(self.saved_min));
+        drop(take_above(self.mark));
     }
 }
 
