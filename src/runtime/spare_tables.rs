@@ -132,6 +132,15 @@ mod tests {
     }
 
     #[test]
+    fn a_choice_log_buffer_too_large_to_keep_is_dropped() {
+        let _ = take_choice_log();
+        give_back_choice_log(Vec::with_capacity(KEEP_AT_MOST + 1));
+        assert_eq!(take_choice_log().capacity(), 0);
+        give_back_choice_log(Vec::with_capacity(KEEP_AT_MOST));
+        assert_eq!(take_choice_log().capacity(), KEEP_AT_MOST);
+    }
+
+    #[test]
     fn tables_still_in_use_are_not_kept() {
         let _ = take();
         let mut tables = take();

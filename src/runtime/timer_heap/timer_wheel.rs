@@ -442,6 +442,46 @@ mod tests {
     }
 
     #[test]
+    fn items_are_equal_by_deadline_and_seq() {
+        assert_eq!(
+            item(5, 1),
+            Item {
+                key: 9,
+                ..item(5, 1)
+            }
+        );
+        assert_ne!(item(5, 1), item(5, 2));
+        assert_ne!(item(5, 1), item(6, 1));
+    }
+
+    #[test]
+    fn len_counts_what_is_held_as_stale_items_are_dropped_everywhere() {
+        let mut h = TimerWheel::default();
+        let mut dead = BTreeSet::new();
+        h.push(item(100, 0));
+        h.push(item(200, 1));
+        assert_eq!(h.pop_due(100, |_| true).map(|i| i.seq), Some(0));
+        // Overdue (below the floor 100), at the floor, and in a slot.
+        h.push(item(50, 2));
+        h.push(item(60, 3));
+        h.push(item(100, 4));
+        h.push(item(100, 5));
+        h.push(item(300, 6));
+        assert_eq!(h.len(), 6);
+        dead.extend([2, 3]);
+        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(100));
+        assert_eq!(h.len(), 4, "two stale overdue items dropped");
+        dead.extend([4, 5]);
+        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(200));
+        assert_eq!(h.len(), 2, "two stale items at the floor dropped");
+        dead.insert(1);
+        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(300));
+        assert_eq!(h.len(), 1, "a stale slot item dropped");
+        h.retain(|k| !dead.contains(k));
+        assert_eq!(h.len(), 1);
+    }
+
+    #[test]
     fn retain_purges_stale_items() {
         let mut h = TimerWheel::default();
         for seq in 0..100 {
