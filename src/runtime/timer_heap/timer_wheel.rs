@@ -482,6 +482,22 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_emptied_by_retain_is_no_longer_looked_at() {
+        let mut h = TimerWheel::default();
+        // Three slots of level 1 from the floor 0: [64..128), [128..192), [192..256).
+        for (seq, d) in [70u64, 100, 130, 200].into_iter().enumerate() {
+            h.push(item(d, seq as u64));
+        }
+        h.retain(|k| *k >= 2);
+        assert_eq!(h.len(), 2);
+        assert_eq!(h.peek_deadline(|_| true), Some(130));
+        let order: Vec<u64> = std::iter::from_fn(|| h.pop_due(1_000, |_| true))
+            .map(|i| i.seq)
+            .collect();
+        assert_eq!(order, [2, 3]);
+    }
+
+    #[test]
     fn retain_purges_stale_items() {
         let mut h = TimerWheel::default();
         for seq in 0..100 {
