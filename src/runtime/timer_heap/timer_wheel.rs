@@ -143,7 +143,8 @@ pub(crate) struct TimerWheel<K> {
     floor: u64,
     /// Items due exactly at the floor, in seq order.
     at_floor: VecDeque<Item<K>>,
-    /// `LEVELS × SLOTS` slots, level-major.
+    /// `LEVELS × SLOTS` slots, level-major; allocated at the first item
+    /// filed (a run without timers, and a default wheel, cost nothing).
     slots: Vec<Slot<K>>,
     /// Per level, bit `s` is set iff slot `s` holds items.
     occupied: [u64; LEVELS],
@@ -158,7 +159,7 @@ impl<K> Default for TimerWheel<K> {
         TimerWheel {
             floor: 0,
             at_floor: VecDeque::new(),
-            slots: (0..LEVELS * SLOTS).map(|_| Slot::default()).collect(),
+            slots: Vec::new(),
             occupied: [0; LEVELS],
             overdue: BinaryHeap::new(),
             len: 0,
@@ -186,6 +187,9 @@ impl<K: Copy> TimerWheel<K> {
     /// Puts an item later than the floor in its slot.
     #[inline]
     fn file(&mut self, item: Item<K>) {
+        if self.slots.is_empty() {
+            self.slots = (0..LEVELS * SLOTS).map(|_| Slot::default()).collect();
+        }
         let (level, index) = slot_of(item.deadline, self.floor);
         self.slots[level * SLOTS + index].push(item);
         self.occupied[level] |= 1 << index;
