@@ -165,6 +165,10 @@ pub(crate) struct Core {
     /// The buffer a primitive's event detail is written into (see
     /// `record_object`).
     detail_text: Cell<String>,
+    /// The driver's clock, when it is a plain number (sim): what the
+    /// recorder stamps events with, read without a call through the
+    /// driver (`Driver::clock_cell`).
+    trace_clock: Option<Rc<Cell<Instant>>>,
     /// The injected cancels chosen for live tasks (empty unless the run
     /// injects cancels).
     cancel_plans: RefCell<Vec<cancel_injection::CancelPlan>>,
@@ -184,6 +188,7 @@ impl Core {
         let mut host_clocks = HostClocks::default();
         host_clocks.set(0, config.main_clock);
         let has_clocks = config.main_clock.is_some();
+        let trace_clock = driver.clock_cell();
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
             tag: RuntimeTag::register(&inbox),
@@ -209,6 +214,7 @@ impl Core {
             host_epochs: RefCell::default(),
             value_divergence: Cell::new(None),
             detail_text: Cell::new(String::new()),
+            trace_clock,
             cancel_plans: RefCell::default(),
         })
     }
@@ -363,8 +369,9 @@ impl Core {
     }
 
     /// Records an event by the current actor. Inlined so that, with tracing
-    /// off, building the event is optimised away with the branch.
-    #[inline]
+    /// off, building the event is optimised away with the branch, and with
+    /// tracing on the dispatch on the kind folds away at each call site.
+    #[inline(always)]
     pub fn record(&self, kind: EventKind) {
         if self.config.tracing {
             self.record_as(self.actor(), kind);
@@ -374,7 +381,7 @@ impl Core {
     /// Records the event `make` builds, calling it only when tracing is on:
     /// the form for hot paths, where even building and dropping an unused
     /// event costs.
-    #[inline]
+    #[inline(always)]
     pub fn record_with(&self, make: impl FnOnce() -> EventKind) {
         if self.config.tracing {
             self.record_as(self.actor(), make());
@@ -398,7 +405,7 @@ impl Core {
             text.clear();
             detail(&mut text);
             self.recorder.borrow_mut().record_object(
-                self.driver.now(),
+                self.trace_now(),
                 self.actor(),
                 object,
                 action,
@@ -414,12 +421,22 @@ impl Core {
         self.recorder.borrow().trace().write_task_name(id, out);
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record_as(&self, actor: Actor, kind: EventKind) {
         if self.config.tracing {
-            self.recorder
-                .borrow_mut()
-                .record(self.driver.now(), actor, kind);
+            let time = self.trace_now();
+            self.recorder.borrow_mut().record(time, actor, kind);
+        }
+    }
+
+    /// The run's clock as the trace stamps events: the driver's cell when
+    /// it has one (sim), else `driver.now()`. The same instant as
+    /// `global_now`.
+    #[inline(always)]
+    fn trace_now(&self) -> Instant {
+        match &self.trace_clock {
+            Some(clock) => clock.get(),
+            None => self.driver.now(),
         }
     }
 

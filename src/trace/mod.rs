@@ -240,7 +240,7 @@ impl Recorder {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         if self.enabled {
             self.trace.records.push(time, actor, kind);

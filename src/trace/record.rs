@@ -240,7 +240,7 @@ impl Records {
 
     /// Records an event. Inlined, so that at each call site, where the
     /// kind is known, the dispatch on it folds away.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         let time = time.as_nanos();
         let actor_word = actor_word(actor);
