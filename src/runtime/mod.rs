@@ -162,9 +162,6 @@ pub(crate) struct Core {
     /// A value draw that a replay could not follow: the run loop ends the
     /// run with it after the poll that drew it.
     value_divergence: Cell<Option<Box<Divergence>>>,
-    /// The buffer a primitive's event detail is written into (see
-    /// `record_object`).
-    detail_text: Cell<String>,
     /// The driver's clock, when it is a plain number (sim): what the
     /// recorder stamps events with, read without a call through the
     /// driver (`Driver::clock_cell`).
@@ -213,7 +210,6 @@ impl Core {
             has_clocks: Cell::new(has_clocks),
             host_epochs: RefCell::default(),
             value_divergence: Cell::new(None),
-            detail_text: Cell::new(String::new()),
             trace_clock,
             cancel_plans: RefCell::default(),
         })
@@ -399,19 +395,20 @@ impl Core {
         detail: impl FnOnce(&mut String),
     ) {
         if self.config.tracing {
-            // The detail is written into one buffer the core keeps: no
-            // allocation per event.
-            let mut text = self.detail_text.take();
-            text.clear();
+            // The detail is written straight into the trace's text: no
+            // allocation and no copy per event. The text is lent out, not
+            // borrowed, so `detail` may read task names from the recorder.
+            let mut text = self.recorder.borrow_mut().take_text();
+            let start = text.len();
             detail(&mut text);
-            self.recorder.borrow_mut().record_object(
+            self.recorder.borrow_mut().record_object_written(
                 self.trace_now(),
                 self.actor(),
                 object,
                 action,
-                &text,
+                text,
+                start,
             );
-            self.detail_text.set(text);
         }
     }
 

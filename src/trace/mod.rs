@@ -247,21 +247,34 @@ impl Recorder {
         }
     }
 
-    /// Records a primitive's event from its parts (see
-    /// `Records::push_object_parts`).
+    /// Lends out the trace's detail text, for a primitive to write its
+    /// event's detail at its end (see `Records::take_text`); give it back
+    /// with [`record_object_written`](Recorder::record_object_written).
     #[inline]
-    pub fn record_object(
+    pub fn take_text(&mut self) -> String {
+        self.trace.records.take_text()
+    }
+
+    /// Takes the detail text back and, if enabled, records a primitive's
+    /// event whose detail is `text[start..]` (see
+    /// `Records::push_object_written`).
+    #[inline]
+    pub fn record_object_written(
         &mut self,
         time: Instant,
         actor: Actor,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
+        mut text: String,
+        start: usize,
     ) {
         if self.enabled {
             self.trace
                 .records
-                .push_object_parts(time, actor, object, action, detail);
+                .push_object_written(time, actor, object, action, text, start);
+        } else {
+            text.truncate(start);
+            self.trace.records.restore_text(text);
         }
     }
 

@@ -8,8 +8,10 @@
 //! A primitive's event (`Queue#1 put to #2`) is a record too: its name and
 //! verb are interned once in a table of labels (keyed by the name's `Rc`
 //! and the verb's address, so a lookup never compares text), and its detail
-//! text is appended, length first, to one shared string. The `Box` and
-//! `String` the event came in are freed at once, for the next event to reuse.
+//! text is appended to one shared string, the record keeping its offset and
+//! length. A primitive writes its detail straight into that string
+//! ([`Records::take_text`], [`Records::push_object_written`]): no copy, and
+//! no `Box` or `String` per event.
 //!
 //! The rare events that carry other owned data (a named spawn, a panic
 //! message), or an actor id beyond 32 bits, are kept whole in a side table
@@ -54,7 +56,7 @@ enum Tag {
     /// Blocked the loop for `payload` nanoseconds.
     Blocked,
     /// A primitive's event: label `payload >> 32`, detail at text offset
-    /// `payload as u32` (`NO_DETAIL`: none).
+    /// `payload as u32`, `detail_len` bytes long.
     Object,
     /// The whole event is `escaped[payload]`.
     Escaped,
@@ -70,9 +72,6 @@ fn actor_word(actor: Actor) -> Option<u32> {
     }
 }
 
-/// The text offset of an object event without detail.
-const NO_DETAIL: u32 = u32::MAX;
-
 /// One recorded event. See the module docs.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Record {
@@ -81,6 +80,8 @@ pub(super) struct Record {
     /// 0 for the loop, else the task id.
     actor: u32,
     tag: Tag,
+    /// An object event's detail length (in what would be padding).
+    detail_len: u16,
 }
 
 /// An event kept whole: its actor and kind (the time is in its record).
@@ -134,8 +135,8 @@ pub(super) struct Records {
     /// The labels used last, direct-mapped by address: most object events
     /// come from a handful of primitives, so most lookups end here.
     recent: [Option<(LabelKey, u32)>; RECENT],
-    /// Object events' details, each as a LEB128 length and the bytes.
-    text: Vec<u8>,
+    /// Object events' details, one after the other.
+    text: String,
     escaped: Vec<Escaped>,
 }
 
@@ -273,109 +274,136 @@ impl Records {
             payload,
             actor: actor_word,
             tag,
+            detail_len: 0,
         });
     }
 
     #[inline(never)]
     fn push_object(&mut self, time: u64, actor_word: u32, o: Box<ObjectEvent>) {
-        match self.object_payload(&o.object, o.action, &o.detail) {
-            Some(payload) => self.records.push(Record {
-                time,
-                payload,
-                actor: actor_word,
-                tag: Tag::Object,
-            }),
-            None => {
-                let actor = match actor_word {
-                    0 => Actor::Loop,
-                    n => Actor::Task(TaskId(u64::from(n))),
-                };
-                self.escape(time, actor, EventKind::Object(o));
-            }
+        let start = self.text.len();
+        self.text.push_str(&o.detail);
+        if !self.push_object_record(time, actor_word, &o.object, o.action, start) {
+            let actor = match actor_word {
+                0 => Actor::Loop,
+                n => Actor::Task(TaskId(u64::from(n))),
+            };
+            self.escape(time, actor, EventKind::Object(o));
         }
     }
 
-    /// Records a primitive's event from its parts: what
-    /// `push(.., EventKind::object(..))` records, without building the boxed
-    /// event (the primitives' hot path when tracing).
-    pub fn push_object_parts(
+    /// Lends out the detail text, for a primitive to write its event's
+    /// detail at its end; [`push_object_written`](Records::push_object_written)
+    /// takes it back. (Writing goes through a loan, not a borrow, so the
+    /// writer may read the trace meanwhile: task names.)
+    #[inline]
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    /// Takes the detail text back from [`take_text`](Records::take_text),
+    /// recording nothing.
+    #[inline]
+    pub fn restore_text(&mut self, text: String) {
+        self.text = text;
+    }
+
+    /// Takes the detail text back from [`take_text`](Records::take_text)
+    /// and records a primitive's event whose detail is `text[start..]`.
+    #[inline]
+    pub fn push_object_written(
         &mut self,
         time: Instant,
         actor: Actor,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
+        text: String,
+        start: usize,
     ) {
-        let actor_word = actor_word(actor);
-        let payload = actor_word.and_then(|_| self.object_payload(object, action, detail));
-        match (actor_word, payload) {
-            (Some(actor_word), Some(payload)) => self.records.push(Record {
-                time: time.as_nanos(),
-                payload,
-                actor: actor_word,
-                tag: Tag::Object,
-            }),
-            _ => self.escape(
+        self.text = text;
+        let written = actor_word(actor).is_some_and(|word| {
+            self.push_object_record(time.as_nanos(), word, object, action, start)
+        });
+        if !written {
+            let detail = self.text[start..].to_string();
+            self.text.truncate(start);
+            self.escape(
                 time.as_nanos(),
                 actor,
                 EventKind::object(object.clone(), action, detail),
-            ),
+            );
         }
     }
 
-    /// Interns the label and stores the detail of a primitive's event;
-    /// `None` past 2^32 labels or bytes of detail.
-    fn object_payload(
+    /// Pushes the record of a primitive's event whose detail is the text
+    /// from `start` on; `false` (nothing pushed) past 2^32 labels or bytes
+    /// of text, or for a detail over 64 KiB: the caller keeps it whole.
+    #[inline]
+    fn push_object_record(
         &mut self,
+        time: u64,
+        actor_word: u32,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
-    ) -> Option<u64> {
+        start: usize,
+    ) -> bool {
+        let (Ok(offset), Ok(detail_len), Some(label)) = (
+            u32::try_from(start),
+            u16::try_from(self.text.len() - start),
+            self.label(object, action),
+        ) else {
+            return false;
+        };
+        if u32::try_from(self.text.len()).is_err() {
+            return false;
+        }
+        self.records.push(Record {
+            time,
+            payload: u64::from(label) << 32 | u64::from(offset),
+            actor: actor_word,
+            tag: Tag::Object,
+            detail_len,
+        });
+        true
+    }
+
+    /// The label of a primitive's name and verb, interned on first use;
+    /// `None` past 2^32 labels.
+    #[inline]
+    fn label(&mut self, object: &Rc<str>, action: &'static str) -> Option<u32> {
         let key = (
             Rc::as_ptr(object).cast::<u8>() as usize,
             action.as_ptr() as usize,
             action.len(),
         );
         let slot = (key.0 >> 4 ^ key.1) % RECENT;
-        let label = match self.recent[slot] {
-            Some((k, label)) if k == key => label,
-            _ => {
-                let label = match self.label_index.get(&key) {
-                    Some(&label) => label,
-                    None => {
-                        let label = u32::try_from(self.labels.len()).ok()?;
-                        self.labels.push(Label {
-                            object: object.clone(),
-                            action,
-                        });
-                        self.label_index.insert(key, label);
-                        label
-                    }
-                };
-                self.recent[slot] = Some((key, label));
+        match self.recent[slot] {
+            Some((k, label)) if k == key => Some(label),
+            _ => self.intern(key, object, action, slot),
+        }
+    }
+
+    #[inline(never)]
+    fn intern(
+        &mut self,
+        key: LabelKey,
+        object: &Rc<str>,
+        action: &'static str,
+        slot: usize,
+    ) -> Option<u32> {
+        let label = match self.label_index.get(&key) {
+            Some(&label) => label,
+            None => {
+                let label = u32::try_from(self.labels.len()).ok()?;
+                self.labels.push(Label {
+                    object: object.clone(),
+                    action,
+                });
+                self.label_index.insert(key, label);
                 label
             }
         };
-        let offset = if detail.is_empty() {
-            NO_DETAIL
-        } else {
-            let offset = u32::try_from(self.text.len())
-                .ok()
-                .filter(|&n| n != NO_DETAIL)?;
-            let mut len = detail.len();
-            loop {
-                let byte = (len & 0x7f) as u8;
-                len >>= 7;
-                if len == 0 {
-                    self.text.push(byte);
-                    break;
-                }
-                self.text.push(byte | 0x80);
-            }
-            self.text.extend_from_slice(detail.as_bytes());
-            offset
-        };
-        Some(u64::from(label) << 32 | u64::from(offset))
+        self.recent[slot] = Some((key, label));
+        Some(label)
     }
 
     #[inline(never)]
@@ -386,29 +414,14 @@ impl Records {
             payload: (self.escaped.len() - 1) as u64,
             actor: 0,
             tag: Tag::Escaped,
+            detail_len: 0,
         });
     }
 
-    /// The detail text at `offset` and where it ends.
-    fn detail(&self, offset: u32) -> (&str, usize) {
-        if offset == NO_DETAIL {
-            return ("", 0);
-        }
-        let mut at = offset as usize;
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let byte = self.text[at];
-            at += 1;
-            len |= usize::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        let bytes = &self.text[at..at + len];
-        // Only whole `str`s were appended.
-        let text = std::str::from_utf8(bytes).expect("details are stored as whole strings");
-        (text, at + len)
+    /// The detail text of an object event's record.
+    fn detail(&self, r: &Record) -> &str {
+        let start = r.payload as u32 as usize;
+        &self.text[start..start + usize::from(r.detail_len)]
     }
 
     /// Keeps the first `len` events.
@@ -419,8 +432,8 @@ impl Records {
         for r in self.records.iter().rev() {
             match r.tag {
                 Tag::Escaped if escaped.is_none() => escaped = Some(r.payload as usize + 1),
-                Tag::Object if text.is_none() && r.payload as u32 != NO_DETAIL => {
-                    text = Some(self.detail(r.payload as u32).1);
+                Tag::Object if text.is_none() => {
+                    text = Some(r.payload as u32 as usize + usize::from(r.detail_len));
                 }
                 _ => {}
             }
@@ -451,7 +464,7 @@ impl Records {
                 let view = View::Object {
                     object: &label.object,
                     action: label.action,
-                    detail: self.detail(r.payload as u32).0,
+                    detail: self.detail(&r),
                 };
                 return (time, actor, view);
             }
