@@ -43,7 +43,7 @@ use crate::os::reactor::Reactor;
 use crate::runtime::sched::value::{Shape, ValueRequest};
 use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
-use crate::trace::{Actor, BuggifyDraw, DrawEvent, EventKind, Recorder};
+use crate::trace::{Actor, BuggifyDraw, CompactEvent, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
@@ -418,12 +418,32 @@ impl Core {
         self.recorder.borrow().trace().write_task_name(id, out);
     }
 
+    /// Records an event by `actor`. Inlined, so that at a call site where
+    /// the kind is known only the compact event (a tag and a number) goes
+    /// on to the recorder.
     #[inline(always)]
     pub fn record_as(&self, actor: Actor, kind: EventKind) {
         if self.config.tracing {
-            let time = self.trace_now();
-            self.recorder.borrow_mut().record(time, actor, kind);
+            match CompactEvent::of(&kind) {
+                Some(event) => self.record_compact(actor, event),
+                None => self.record_kept(actor, kind),
+            }
         }
+    }
+
+    #[inline]
+    fn record_compact(&self, actor: Actor, event: CompactEvent) {
+        let time = self.trace_now();
+        self.recorder
+            .borrow_mut()
+            .record_compact(time, actor, event);
+    }
+
+    /// Records an event with owned data (a named spawn, a panic, a draw).
+    #[inline(never)]
+    fn record_kept(&self, actor: Actor, kind: EventKind) {
+        let time = self.trace_now();
+        self.recorder.borrow_mut().record(time, actor, kind);
     }
 
     /// The run's clock as the trace stamps events: the driver's cell when

@@ -16,6 +16,7 @@ pub use event::{
 };
 pub(crate) use hash::Fnv64;
 pub(crate) use name::{display_name, named_object, report_task_name};
+pub(crate) use record::CompactEvent;
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -240,10 +241,19 @@ impl Recorder {
         }
     }
 
-    #[inline(always)]
     pub fn record(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         if self.enabled {
             self.trace.records.push(time, actor, kind);
+        }
+    }
+
+    /// Records an event without owned data (the hot path).
+    #[inline]
+    pub fn record_compact(&mut self, time: Instant, actor: Actor, event: CompactEvent) {
+        if self.enabled {
+            self.trace
+                .records
+                .push_compact(time.as_nanos(), actor, event);
         }
     }
 

@@ -84,6 +84,80 @@ pub(super) struct Record {
     detail_len: u16,
 }
 
+/// An event without owned data, as a record keeps it: a tag and a number.
+/// What the recorder's hot path handles: every event but a named spawn, a
+/// panic, a draw, an injected cancel and a primitive's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CompactEvent {
+    tag: Tag,
+    payload: u64,
+}
+
+impl CompactEvent {
+    /// The compact form of `kind`, if it has one. Inlined, so that at a
+    /// call site where the kind is known the dispatch folds away.
+    #[inline(always)]
+    pub fn of(kind: &EventKind) -> Option<CompactEvent> {
+        let (tag, payload) = match *kind {
+            EventKind::Spawn {
+                child, name: None, ..
+            } => (Tag::Spawn, child.0),
+            EventKind::Poll => (Tag::Poll, 0),
+            EventKind::Pending => (Tag::Pending, 0),
+            EventKind::Yield => (Tag::Yield, 0),
+            EventKind::Wake { task } => (Tag::Wake, task.0),
+            EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
+            EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
+            EventKind::Callback { id } => (Tag::Callback, id),
+            EventKind::CancelRequested { task } => (Tag::CancelRequested, task.0),
+            EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            } => (Tag::CancelledRequested, 0),
+            EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            } => (Tag::CancelledRunEnded, 0),
+            EventKind::Finished => (Tag::Finished, 0),
+            EventKind::Blocked { nanos } => (Tag::Blocked, nanos),
+            _ => return None,
+        };
+        Some(CompactEvent { tag, payload })
+    }
+
+    /// The event kind back.
+    fn kind(self) -> EventKind {
+        let task = TaskId(self.payload);
+        match self.tag {
+            Tag::Spawn => EventKind::Spawn {
+                child: task,
+                name: None,
+            },
+            Tag::Poll => EventKind::Poll,
+            Tag::Pending => EventKind::Pending,
+            Tag::Yield => EventKind::Yield,
+            Tag::Wake => EventKind::Wake { task },
+            Tag::Sleep => EventKind::Sleep {
+                until: Instant::from_nanos(self.payload),
+            },
+            Tag::TimerFired => EventKind::TimerFired { task },
+            Tag::Callback => EventKind::Callback { id: self.payload },
+            Tag::CancelRequested => EventKind::CancelRequested { task },
+            Tag::CancelledRequested => EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            },
+            Tag::CancelledRunEnded => EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            },
+            Tag::Finished => EventKind::Finished,
+            Tag::Blocked => EventKind::Blocked {
+                nanos: self.payload,
+            },
+            Tag::Object | Tag::Escaped => {
+                unreachable!("`CompactEvent::of` never makes an object or kept event")
+            }
+        }
+    }
+}
+
 /// An event kept whole: its actor and kind (the time is in its record).
 #[derive(Clone, Debug)]
 struct Escaped {
@@ -239,43 +313,31 @@ impl Records {
         self.records.len()
     }
 
-    /// Records an event. Inlined, so that at each call site, where the
-    /// kind is known, the dispatch on it folds away.
-    #[inline(always)]
+    /// Records an event.
     pub fn push(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         let time = time.as_nanos();
-        let actor_word = actor_word(actor);
-        let Some(actor_word) = actor_word else {
-            return self.escape(time, actor, kind);
-        };
-        let (tag, payload) = match kind {
-            EventKind::Spawn { child, name: None } => (Tag::Spawn, child.0),
-            EventKind::Poll => (Tag::Poll, 0),
-            EventKind::Pending => (Tag::Pending, 0),
-            EventKind::Yield => (Tag::Yield, 0),
-            EventKind::Wake { task } => (Tag::Wake, task.0),
-            EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
-            EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
-            EventKind::Callback { id } => (Tag::Callback, id),
-            EventKind::CancelRequested { task } => (Tag::CancelRequested, task.0),
-            EventKind::Cancelled {
-                cause: CancelCause::Requested,
-            } => (Tag::CancelledRequested, 0),
-            EventKind::Cancelled {
-                cause: CancelCause::RunEnded,
-            } => (Tag::CancelledRunEnded, 0),
-            EventKind::Finished => (Tag::Finished, 0),
-            EventKind::Blocked { nanos } => (Tag::Blocked, nanos),
-            EventKind::Object(o) => return self.push_object(time, actor_word, o),
-            kind => return self.escape(time, actor, kind),
-        };
-        self.records.push(Record {
-            time,
-            payload,
-            actor: actor_word,
-            tag,
-            detail_len: 0,
-        });
+        if let Some(event) = CompactEvent::of(&kind) {
+            return self.push_compact(time, actor, event);
+        }
+        match (kind, actor_word(actor)) {
+            (EventKind::Object(o), Some(actor_word)) => self.push_object(time, actor_word, o),
+            (kind, _) => self.escape(time, actor, kind),
+        }
+    }
+
+    /// Records an event without owned data.
+    #[inline]
+    pub fn push_compact(&mut self, time: u64, actor: Actor, event: CompactEvent) {
+        match actor_word(actor) {
+            Some(actor_word) => self.records.push(Record {
+                time,
+                payload: event.payload,
+                actor: actor_word,
+                tag: event.tag,
+                detail_len: 0,
+            }),
+            None => self.escape(time, actor, event.kind()),
+        }
     }
 
     #[inline(never)]
@@ -449,7 +511,6 @@ impl Records {
     pub fn get(&self, i: usize) -> (Instant, Actor, View<'_>) {
         let r = self.records[i];
         let time = Instant::from_nanos(r.time);
-        let task = TaskId(r.payload);
         let actor = match r.actor {
             0 => Actor::Loop,
             n => Actor::Task(TaskId(u64::from(n))),
@@ -468,28 +529,11 @@ impl Records {
                 };
                 return (time, actor, view);
             }
-            Tag::Spawn => EventKind::Spawn {
-                child: task,
-                name: None,
-            },
-            Tag::Poll => EventKind::Poll,
-            Tag::Pending => EventKind::Pending,
-            Tag::Yield => EventKind::Yield,
-            Tag::Wake => EventKind::Wake { task },
-            Tag::Sleep => EventKind::Sleep {
-                until: Instant::from_nanos(r.payload),
-            },
-            Tag::TimerFired => EventKind::TimerFired { task },
-            Tag::Callback => EventKind::Callback { id: r.payload },
-            Tag::CancelRequested => EventKind::CancelRequested { task },
-            Tag::CancelledRequested => EventKind::Cancelled {
-                cause: CancelCause::Requested,
-            },
-            Tag::CancelledRunEnded => EventKind::Cancelled {
-                cause: CancelCause::RunEnded,
-            },
-            Tag::Finished => EventKind::Finished,
-            Tag::Blocked => EventKind::Blocked { nanos: r.payload },
+            tag => CompactEvent {
+                tag,
+                payload: r.payload,
+            }
+            .kind(),
         };
         (time, actor, View::Plain(kind))
     }
