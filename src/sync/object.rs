@@ -139,6 +139,13 @@ pub(crate) fn write_task_name(core: &Core, id: Option<TaskId>, out: &mut String)
     }
 }
 
+/// Writes a number into a trace detail, as `write!(out, "{n}")` would,
+/// without the formatting machinery.
+#[inline]
+pub(crate) fn write_number(n: usize, out: &mut String) {
+    crate::trace::write_decimal(n as u64, out);
+}
+
 /// Runs `f` with the current runtime if there is one, `None` otherwise
 /// (a primitive used outside a runtime, or dropped after its run ended).
 /// One thread-local access; `f` runs outside it, so it may enter the

@@ -15,7 +15,7 @@ pub use event::{
     Actor, BuggifyDraw, CancelCause, DrawEvent, Event, EventKind, ObjectEvent, TraceEvent,
 };
 pub(crate) use hash::Fnv64;
-pub(crate) use name::{display_name, named_object, report_task_name};
+pub(crate) use name::{display_name, named_object, report_task_name, write_decimal};
 pub(crate) use record::CompactEvent;
 
 use std::cell::OnceCell;

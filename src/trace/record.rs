@@ -258,7 +258,8 @@ impl View<'_> {
 }
 
 /// Slots of `Records::recent`.
-const RECENT: usize = 16;
+const RECENT: usize = 32;
+const _: () = assert!(RECENT.is_power_of_two());
 
 /// The most memory a thread keeps for reuse by its next traced run.
 pub(super) const SPARE_MAX_BYTES: usize = 64 << 20;
@@ -437,7 +438,10 @@ impl Records {
             action.as_ptr() as usize,
             action.len(),
         );
-        let slot = (key.0 >> 4 ^ key.1) % RECENT;
+        // A multiplicative hash of the addresses, its top bits the slot.
+        let mixed =
+            (key.0 as u64 ^ (key.1 as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let slot = (mixed >> (64 - RECENT.trailing_zeros())) as usize;
         match self.recent[slot] {
             Some((k, label)) if k == key => Some(label),
             _ => self.intern(key, object, action, slot),
