@@ -62,6 +62,7 @@ impl ObjectName {
         self.numbered(core).clone()
     }
 
+    #[inline]
     fn numbered(&self, core: &Core) -> &Rc<str> {
         self.name.get_or_init(|| numbered(self.kind, core))
     }

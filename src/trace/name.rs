@@ -32,7 +32,16 @@ pub(crate) fn write_display_name(
 
 /// Writes `n` in decimal: what `write!(out, "{n}")` writes, without the
 /// formatting machinery (task names are written for many trace events).
-pub(crate) fn write_decimal(mut n: u64, out: &mut String) {
+#[inline]
+pub(crate) fn write_decimal(n: u64, out: &mut String) {
+    if n < 10 {
+        // Most numbers in details: queue sizes, small task ids.
+        return out.push(char::from(b'0' + n as u8));
+    }
+    write_long_decimal(n, out);
+}
+
+fn write_long_decimal(mut n: u64, out: &mut String) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -43,9 +52,7 @@ pub(crate) fn write_decimal(mut n: u64, out: &mut String) {
             break;
         }
     }
-    for &d in &digits[at..] {
-        out.push(char::from(d));
-    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// A named object as traces and reports show it: `Lock "accounts"`. The
