@@ -431,7 +431,10 @@ impl Core {
         }
     }
 
-    #[inline]
+    /// Out of line: a call site keeps only the check, the compact event's
+    /// two words and the call, so code that records stays small enough to
+    /// be inlined where it is used (tracing off pays only the check).
+    #[inline(never)]
     fn record_compact(&self, actor: Actor, event: CompactEvent) {
         let time = self.trace_now();
         self.recorder

@@ -223,6 +223,7 @@ impl Recorder {
 
     /// Remembers a task's name for rendering (`None`: the task renders as
     /// `#id`). Ids come in increasing order, so this is a push at most.
+    #[inline]
     pub fn name_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
         let names = &mut self.trace.names;
         if names.last().is_none_or(|(last, _)| *last < id) {
@@ -231,6 +232,13 @@ impl Recorder {
             }
             return;
         }
+        self.rename_task(id, name);
+    }
+
+    /// `name_task` for an id at or below the last named one.
+    #[inline(never)]
+    fn rename_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
+        let names = &mut self.trace.names;
         match (names.binary_search_by_key(&id, |(i, _)| *i), name) {
             (Ok(i), Some(name)) => names[i].1 = name,
             (Ok(i), None) => {
