@@ -13,9 +13,13 @@
 //! ([`Records::take_text`], [`Records::push_object_written`]): no copy, and
 //! no `Box` or `String` per event.
 //!
+//! Events without owned data reach the recorder as a [`CompactEvent`] (a
+//! tag and a number), converted where they are recorded, so the hot path
+//! never dispatches on an [`EventKind`].
+//!
 //! The rare events that carry other owned data (a named spawn, a panic
-//! message), or an actor id beyond 32 bits, are kept whole in a side table
-//! their record points into.
+//! message), a primitive's event with a detail over 64 KiB, or an actor id
+//! beyond 32 bits, are kept whole in a side table their record points into.
 //!
 //! The buffers of a dropped trace are kept for the next traced run on the
 //! same thread (up to [`SPARE_MAX_BYTES`]), so a sweep of traced runs does
@@ -603,8 +607,20 @@ mod tests {
             EventKind::Object(Box::new(ObjectEvent {
                 object: "Queue#3".into(),
                 action: "put",
-                // A length that takes two bytes, and text beyond ASCII.
+                // Text beyond ASCII.
                 detail: "é".repeat(100),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#3".into(),
+                action: "put",
+                // Longer than a record's 16-bit length: kept whole.
+                detail: "x".repeat(usize::from(u16::MAX) + 1),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#3".into(),
+                action: "get",
+                // The longest detail a record keeps.
+                detail: "y".repeat(usize::from(u16::MAX)),
             })),
         ]
     }
@@ -653,6 +669,35 @@ mod tests {
             assert_eq!(again.get(len).2.to_kind(), every_kind().pop().unwrap());
         }
         assert!(records.text.is_empty() && records.escaped.is_empty());
+    }
+
+    /// The primitives' path: the detail written into the lent text. What
+    /// a record cannot hold (a detail over 64 KiB, an actor id over 32
+    /// bits) is kept whole, and its text leaves the shared string.
+    #[test]
+    fn a_detail_written_in_place_reads_back_or_is_kept_whole() {
+        let object: Rc<str> = "Lock#1".into();
+        let long = "z".repeat(usize::from(u16::MAX) + 1);
+        let cases = [
+            (Actor::Task(TaskId(2)), "held by #3".to_string()),
+            (Actor::Task(TaskId(2)), long),
+            (Actor::Task(TaskId(u64::MAX)), "to #4".to_string()),
+            (Actor::Loop, String::new()),
+        ];
+        let mut records = Records::default();
+        for (actor, detail) in &cases {
+            let mut text = records.take_text();
+            let start = text.len();
+            text.push_str(detail);
+            records.push_object_written(Instant::ZERO, *actor, &object, "wait", text, start);
+        }
+        for (i, (actor, detail)) in cases.iter().enumerate() {
+            let (_, a, view) = records.get(i);
+            let expected = EventKind::object(object.clone(), "wait", detail.as_str());
+            assert_eq!((a, view.to_kind()), (*actor, expected), "event {i}");
+        }
+        assert_eq!(records.text, "held by #3");
+        assert_eq!(records.escaped.len(), 2);
     }
 
     #[test]
