@@ -350,6 +350,7 @@ impl Records {
         let start = self.text.len();
         self.text.push_str(&o.detail);
         if !self.push_object_record(time, actor_word, &o.object, o.action, start) {
+            self.text.truncate(start);
             let actor = match actor_word {
                 0 => Actor::Loop,
                 n => Actor::Task(TaskId(u64::from(n))),
@@ -644,6 +645,12 @@ mod tests {
             }
         }
         assert_eq!(records.len(), expected.len());
+        // Only the details the records point into are in the text.
+        let kept: usize = (0..records.len())
+            .filter(|&i| records.records[i].tag == Tag::Object)
+            .map(|i| usize::from(records.records[i].detail_len))
+            .sum();
+        assert_eq!(records.text.len(), kept);
         for (i, (time, actor, kind)) in expected.iter().enumerate() {
             let (t, a, k) = records.get(i);
             assert_eq!((t, a, &k.to_kind()), (*time, *actor, kind), "event {i}");
