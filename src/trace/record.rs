@@ -210,8 +210,9 @@ pub(super) struct Records {
     records: Vec<Record>,
     labels: Vec<Label>,
     label_index: HashMap<LabelKey, u32, BuildHasherDefault<AddressHasher>>,
-    /// The labels used last, direct-mapped by address: most object events
-    /// come from a handful of primitives, so most lookups end here.
+    /// The labels used last, in sets of two chosen by address, the latest
+    /// first: most object events come from a handful of primitives, so
+    /// most lookups end here.
     recent: [Option<(LabelKey, u32)>; RECENT],
     /// Object events' details, one after the other.
     text: String,
@@ -261,7 +262,7 @@ impl View<'_> {
     }
 }
 
-/// Slots of `Records::recent`.
+/// Slots of `Records::recent`: 16 sets of two.
 const RECENT: usize = 32;
 const _: () = assert!(RECENT.is_power_of_two());
 
@@ -443,13 +444,14 @@ impl Records {
             action.as_ptr() as usize,
             action.len(),
         );
-        // A multiplicative hash of the addresses, its top bits the slot.
+        // A multiplicative hash of the addresses, its top bits the set.
         let mixed =
             (key.0 as u64 ^ (key.1 as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-        let slot = (mixed >> (64 - RECENT.trailing_zeros())) as usize;
-        match self.recent[slot] {
-            Some((k, label)) if k == key => Some(label),
-            _ => self.intern(key, object, action, slot),
+        let set = (mixed >> (64 - (RECENT / 2).trailing_zeros())) as usize * 2;
+        match (self.recent[set], self.recent[set + 1]) {
+            (Some((k, label)), _) if k == key => Some(label),
+            (_, Some((k, label))) if k == key => Some(label),
+            _ => self.intern(key, object, action, set),
         }
     }
 
@@ -459,7 +461,7 @@ impl Records {
         key: LabelKey,
         object: &Rc<str>,
         action: &'static str,
-        slot: usize,
+        set: usize,
     ) -> Option<u32> {
         let label = match self.label_index.get(&key) {
             Some(&label) => label,
@@ -473,7 +475,8 @@ impl Records {
                 label
             }
         };
-        self.recent[slot] = Some((key, label));
+        self.recent[set + 1] = self.recent[set];
+        self.recent[set] = Some((key, label));
         Some(label)
     }
 
