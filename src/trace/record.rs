@@ -212,8 +212,10 @@ pub(super) struct Records {
     label_index: HashMap<LabelKey, u32, BuildHasherDefault<AddressHasher>>,
     /// The labels used last, in sets of two chosen by address, the latest
     /// first: most object events come from a handful of primitives, so
-    /// most lookups end here.
-    recent: [Option<(LabelKey, u32)>; RECENT],
+    /// most lookups end here. Empty until the first lookup (`RECENT`
+    /// slots then): a `Records` is moved several times per run, traced or
+    /// not, and a vector moves as three words.
+    recent: Vec<Option<(LabelKey, u32)>>,
     /// Object events' details, one after the other.
     text: String,
     escaped: Vec<Escaped>,
@@ -305,7 +307,7 @@ impl Records {
         // Labels hold names alive: never keep them past their trace.
         buffers.labels = Vec::new();
         buffers.label_index = HashMap::default();
-        buffers.recent = [None; RECENT];
+        buffers.recent.clear();
         let _ = SPARE.try_with(|s| {
             if let Ok(mut spare) = s.try_borrow_mut() {
                 if spare.footprint() < bytes {
@@ -448,9 +450,9 @@ impl Records {
         let mixed =
             (key.0 as u64 ^ (key.1 as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
         let set = (mixed >> (64 - (RECENT / 2).trailing_zeros())) as usize * 2;
-        match (self.recent[set], self.recent[set + 1]) {
-            (Some((k, label)), _) if k == key => Some(label),
-            (_, Some((k, label))) if k == key => Some(label),
+        match self.recent.get(set..set + 2) {
+            Some(&[Some((k, label)), _]) if k == key => Some(label),
+            Some(&[_, Some((k, label))]) if k == key => Some(label),
             _ => self.intern(key, object, action, set),
         }
     }
@@ -475,6 +477,9 @@ impl Records {
                 label
             }
         };
+        if self.recent.is_empty() {
+            self.recent.resize(RECENT, None);
+        }
         self.recent[set + 1] = self.recent[set];
         self.recent[set] = Some((key, label));
         Some(label)
