@@ -196,10 +196,12 @@ impl<T> Shared<T> {
 
     /// `size 3` (unbounded) or `size 3/5`, as trace details say it.
     pub fn write_size(&self, len: usize, out: &mut String) {
-        let _ = match self.maxsize {
-            0 => write!(out, "size {len}"),
-            m => write!(out, "size {len}/{m}"),
-        };
+        out.push_str("size ");
+        object::write_number(len, out);
+        if self.maxsize != 0 {
+            out.push('/');
+            object::write_number(self.maxsize, out);
+        }
     }
 
     /// Records a step, if tracing is on. The recording itself is out of

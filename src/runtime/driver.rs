@@ -26,6 +26,7 @@
 
 use std::cell::Cell;
 use std::io;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -54,12 +55,20 @@ pub(crate) trait Driver {
     fn notifier(&self) -> Option<Arc<dyn Fn() + Send + Sync>> {
         None
     }
+    /// The cell that holds `now()`, for a driver whose clock is a plain
+    /// number (sim): the core reads it directly where it reads the clock
+    /// often (the trace recorder), instead of calling `now()` through the
+    /// vtable. `None` for a clock that must be asked (real time).
+    fn clock_cell(&self) -> Option<Rc<Cell<Instant>>> {
+        None
+    }
 }
 
 /// The sim driver: time is a number that jumps to the next deadline.
 #[derive(Debug, Default)]
 pub(crate) struct VirtualClock {
-    now: Cell<Instant>,
+    /// Shared with the core's recorder (`clock_cell`), which only reads it.
+    now: Rc<Cell<Instant>>,
 }
 
 impl Driver for VirtualClock {
@@ -82,5 +91,9 @@ impl Driver for VirtualClock {
 
     fn block_for(&self, d: Duration) {
         self.now.set(self.now.get() + d);
+    }
+
+    fn clock_cell(&self) -> Option<Rc<Cell<Instant>>> {
+        Some(Rc::clone(&self.now))
     }
 }

@@ -44,7 +44,7 @@ use crate::os::reactor::Reactor;
 use crate::runtime::sched::value::{Shape, ValueRequest};
 use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
-use crate::trace::{Actor, BuggifyDraw, DrawEvent, EventKind, Recorder};
+use crate::trace::{Actor, BuggifyDraw, CompactEvent, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
 use blocker::WaitOn;
 use callbacks::CallbackCell;
@@ -162,9 +162,10 @@ pub(crate) struct Core {
     /// A value draw that a replay could not follow: the run loop ends the
     /// run with it after the poll that drew it.
     value_divergence: Cell<Option<Box<Divergence>>>,
-    /// The buffer a primitive's event detail is written into (see
-    /// `record_object`).
-    detail_text: Cell<String>,
+    /// The driver's clock, when it is a plain number (sim): what the
+    /// recorder stamps events with, read without a call through the
+    /// driver (`Driver::clock_cell`).
+    trace_clock: Option<Rc<Cell<Instant>>>,
     /// The injected cancels chosen for live tasks (empty unless the run
     /// injects cancels).
     cancel_plans: RefCell<Vec<cancel_injection::CancelPlan>>,
@@ -197,6 +198,7 @@ impl Core {
         host_clocks.set(0, config.main_clock);
         let has_clocks = config.main_clock.is_some();
         let tables = spare_tables::take();
+        let trace_clock = driver.clock_cell();
         Rc::new(Core {
             id: NEXT_RUNTIME_ID.fetch_add(1, Ordering::Relaxed),
             tag: RuntimeTag::register(&inbox),
@@ -221,7 +223,7 @@ impl Core {
             has_clocks: Cell::new(has_clocks),
             host_epochs: RefCell::default(),
             value_divergence: Cell::new(None),
-            detail_text: Cell::new(String::new()),
+            trace_clock,
             cancel_plans: RefCell::default(),
         })
     }
@@ -376,8 +378,9 @@ impl Core {
     }
 
     /// Records an event by the current actor. Inlined so that, with tracing
-    /// off, building the event is optimised away with the branch.
-    #[inline]
+    /// off, building the event is optimised away with the branch, and with
+    /// tracing on the dispatch on the kind folds away at each call site.
+    #[inline(always)]
     pub fn record(&self, kind: EventKind) {
         if self.config.tracing {
             self.record_as(self.actor(), kind);
@@ -387,7 +390,7 @@ impl Core {
     /// Records the event `make` builds, calling it only when tracing is on:
     /// the form for hot paths, where even building and dropping an unused
     /// event costs.
-    #[inline]
+    #[inline(always)]
     pub fn record_with(&self, make: impl FnOnce() -> EventKind) {
         if self.config.tracing {
             self.record_as(self.actor(), make());
@@ -405,19 +408,20 @@ impl Core {
         detail: impl FnOnce(&mut String),
     ) {
         if self.config.tracing {
-            // The detail is written into one buffer the core keeps: no
-            // allocation per event.
-            let mut text = self.detail_text.take();
-            text.clear();
+            // The detail is written straight into the trace's text: no
+            // allocation and no copy per event. The text is lent out, not
+            // borrowed, so `detail` may read task names from the recorder.
+            let mut text = self.recorder.borrow_mut().take_text();
+            let start = text.len();
             detail(&mut text);
-            self.recorder.borrow_mut().record_object(
-                self.driver.now(),
+            self.recorder.borrow_mut().record_object_written(
+                self.trace_now(),
                 self.actor(),
                 object,
                 action,
-                &text,
+                text,
+                start,
             );
-            self.detail_text.set(text);
         }
     }
 
@@ -427,12 +431,45 @@ impl Core {
         self.recorder.borrow().trace().write_task_name(id, out);
     }
 
-    #[inline]
+    /// Records an event by `actor`. Inlined, so that at a call site where
+    /// the kind is known only the compact event (a tag and a number) goes
+    /// on to the recorder.
+    #[inline(always)]
     pub fn record_as(&self, actor: Actor, kind: EventKind) {
         if self.config.tracing {
-            self.recorder
-                .borrow_mut()
-                .record(self.driver.now(), actor, kind);
+            match CompactEvent::of(&kind) {
+                Some(event) => self.record_compact(actor, event),
+                None => self.record_kept(actor, kind),
+            }
+        }
+    }
+
+    /// Out of line: a call site keeps only the check, the compact event's
+    /// two words and the call, so code that records stays small enough to
+    /// be inlined where it is used (tracing off pays only the check).
+    #[inline(never)]
+    fn record_compact(&self, actor: Actor, event: CompactEvent) {
+        let time = self.trace_now();
+        self.recorder
+            .borrow_mut()
+            .record_compact(time, actor, event);
+    }
+
+    /// Records an event with owned data (a named spawn, a panic, a draw).
+    #[inline(never)]
+    fn record_kept(&self, actor: Actor, kind: EventKind) {
+        let time = self.trace_now();
+        self.recorder.borrow_mut().record(time, actor, kind);
+    }
+
+    /// The run's clock as the trace stamps events: the driver's cell when
+    /// it has one (sim), else `driver.now()`. The same instant as
+    /// `global_now`.
+    #[inline(always)]
+    fn trace_now(&self) -> Instant {
+        match &self.trace_clock {
+            Some(clock) => clock.get(),
+            None => self.driver.now(),
         }
     }
 

@@ -282,6 +282,15 @@ impl Sim {
     /// standard error. `None` turns the watch off. Untraced runs are not
     /// timed.
     ///
+    /// The watch reads a clock once per poll. On Linux, a threshold of at
+    /// least ten ticks of the kernel's coarse monotonic clock (40 ms with
+    /// the usual 4 ms tick; the default qualifies) is watched with that
+    /// clock, a few nanoseconds a read, which moves in ticks: a poll is then
+    /// reported only if it surely passed the threshold (every poll longer
+    /// than the threshold plus two ticks is), and [`SlowPoll::wall`] is
+    /// right to within one tick. Shorter thresholds, and other systems, use
+    /// the precise clock (`std::time::Instant`, 20 to 40 ns a read).
+    ///
     /// ```
     /// use seedloop::Sim;
     /// use std::time::Duration;

@@ -108,7 +108,11 @@ fn numbered(kind: &'static str, core: &Core) -> Rc<str> {
 /// Records `<name> <action> <detail>` by the current actor, if tracing is on.
 /// `detail` writes the detail (into a buffer the core reuses), only when it
 /// will be recorded; [`no_detail`] writes none.
-#[inline]
+///
+/// Only the check whether tracing is on is inlined at the call site: an
+/// untraced run pays that branch and nothing more, and the primitive's own
+/// code stays small enough to be inlined where it is used.
+#[inline(always)]
 pub(crate) fn record(
     core: &Core,
     name: &ObjectName,
@@ -116,8 +120,18 @@ pub(crate) fn record(
     detail: impl FnOnce(&mut String),
 ) {
     if core.tracing() {
-        name.with(core, |object| core.record_object(object, action, detail));
+        record_traced(core, name, action, detail);
     }
+}
+
+#[inline(never)]
+fn record_traced(
+    core: &Core,
+    name: &ObjectName,
+    action: &'static str,
+    detail: impl FnOnce(&mut String),
+) {
+    name.with(core, |object| core.record_object(object, action, detail));
 }
 
 /// Notes that the current task waits on `blocker` (for the deadlock report),
@@ -138,6 +152,13 @@ pub(crate) fn write_task_name(core: &Core, id: Option<TaskId>, out: &mut String)
         Some(id) => core.write_task_name(id, out),
         None => out.push_str("loop"),
     }
+}
+
+/// Writes a number into a trace detail, as `write!(out, "{n}")` would,
+/// without the formatting machinery.
+#[inline]
+pub(crate) fn write_number(n: usize, out: &mut String) {
+    crate::trace::write_decimal(n as u64, out);
 }
 
 /// Runs `f` with the current runtime if there is one, `None` otherwise

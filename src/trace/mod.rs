@@ -15,7 +15,8 @@ pub use event::{
     Actor, BuggifyDraw, CancelCause, DrawEvent, Event, EventKind, ObjectEvent, TraceEvent,
 };
 pub(crate) use hash::Fnv64;
-pub(crate) use name::{display_name, named_object, report_task_name};
+pub(crate) use name::{display_name, named_object, report_task_name, write_decimal};
+pub(crate) use record::CompactEvent;
 
 use std::cell::OnceCell;
 use std::fmt;
@@ -222,6 +223,7 @@ impl Recorder {
 
     /// Remembers a task's name for rendering (`None`: the task renders as
     /// `#id`). Ids come in increasing order, so this is a push at most.
+    #[inline]
     pub fn name_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
         let names = &mut self.trace.names;
         if names.last().is_none_or(|(last, _)| *last < id) {
@@ -230,6 +232,13 @@ impl Recorder {
             }
             return;
         }
+        self.rename_task(id, name);
+    }
+
+    /// `name_task` for an id at or below the last named one.
+    #[inline(never)]
+    fn rename_task(&mut self, id: TaskId, name: Option<Rc<str>>) {
+        let names = &mut self.trace.names;
         match (names.binary_search_by_key(&id, |(i, _)| *i), name) {
             (Ok(i), Some(name)) => names[i].1 = name,
             (Ok(i), None) => {
@@ -240,28 +249,50 @@ impl Recorder {
         }
     }
 
-    #[inline]
     pub fn record(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         if self.enabled {
             self.trace.records.push(time, actor, kind);
         }
     }
 
-    /// Records a primitive's event from its parts (see
-    /// `Records::push_object_parts`).
+    /// Records an event without owned data (the hot path).
     #[inline]
-    pub fn record_object(
+    pub fn record_compact(&mut self, time: Instant, actor: Actor, event: CompactEvent) {
+        if self.enabled {
+            self.trace
+                .records
+                .push_compact(time.as_nanos(), actor, event);
+        }
+    }
+
+    /// Lends out the trace's detail text, for a primitive to write its
+    /// event's detail at its end (see `Records::take_text`); give it back
+    /// with [`record_object_written`](Recorder::record_object_written).
+    #[inline]
+    pub fn take_text(&mut self) -> String {
+        self.trace.records.take_text()
+    }
+
+    /// Takes the detail text back and, if enabled, records a primitive's
+    /// event whose detail is `text[start..]` (see
+    /// `Records::push_object_written`).
+    #[inline]
+    pub fn record_object_written(
         &mut self,
         time: Instant,
         actor: Actor,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
+        mut text: String,
+        start: usize,
     ) {
         if self.enabled {
             self.trace
                 .records
-                .push_object_parts(time, actor, object, action, detail);
+                .push_object_written(time, actor, object, action, text, start);
+        } else {
+            text.truncate(start);
+            self.trace.records.restore_text(text);
         }
     }
 

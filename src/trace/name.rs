@@ -2,8 +2,6 @@
 //! name if it has one, else its kind and number (`#3` for a task, `Lock#3`
 //! for a primitive), or `Lock#?` while it has no number yet.
 
-use std::fmt::Write;
-
 /// `name` if there is one, else `kind#number` (`kind#?` without a number).
 /// Tasks have no kind: an unnamed task is `#3`.
 pub(crate) fn display_name(name: Option<&str>, kind: &str, number: Option<u64>) -> String {
@@ -24,9 +22,37 @@ pub(crate) fn write_display_name(
     }
     out.push_str(kind);
     match number {
-        Some(n) => write!(out, "#{n}").expect("writing to a String"),
+        Some(n) => {
+            out.push('#');
+            write_decimal(n, out);
+        }
         None => out.push_str("#?"),
     }
+}
+
+/// Writes `n` in decimal: what `write!(out, "{n}")` writes, without the
+/// formatting machinery (task names are written for many trace events).
+#[inline]
+pub(crate) fn write_decimal(n: u64, out: &mut String) {
+    if n < 10 {
+        // Most numbers in details: queue sizes, small task ids.
+        return out.push(char::from(b'0' + n as u8));
+    }
+    write_long_decimal(n, out);
+}
+
+fn write_long_decimal(mut n: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[at..]).expect("ASCII digits"));
 }
 
 /// A named object as traces and reports show it: `Lock "accounts"`. The
@@ -61,6 +87,15 @@ mod tests {
     #[test]
     fn a_named_object_quotes_its_name_after_its_kind() {
         assert_eq!(named_object("Lock", "accounts"), "Lock \"accounts\"");
+    }
+
+    #[test]
+    fn decimals_are_written_as_format_writes_them() {
+        for n in [0, 1, 9, 10, 99, 100, 12_345, u64::from(u32::MAX), u64::MAX] {
+            let mut out = String::from("x");
+            super::write_decimal(n, &mut out);
+            assert_eq!(out, format!("x{n}"));
+        }
     }
 
     #[test]

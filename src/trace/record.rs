@@ -8,12 +8,18 @@
 //! A primitive's event (`Queue#1 put to #2`) is a record too: its name and
 //! verb are interned once in a table of labels (keyed by the name's `Rc`
 //! and the verb's address, so a lookup never compares text), and its detail
-//! text is appended, length first, to one shared string. The `Box` and
-//! `String` the event came in are freed at once, for the next event to reuse.
+//! text is appended to one shared string, the record keeping its offset and
+//! length. A primitive writes its detail straight into that string
+//! ([`Records::take_text`], [`Records::push_object_written`]): no copy, and
+//! no `Box` or `String` per event.
+//!
+//! Events without owned data reach the recorder as a [`CompactEvent`] (a
+//! tag and a number), converted where they are recorded, so the hot path
+//! never dispatches on an [`EventKind`].
 //!
 //! The rare events that carry other owned data (a named spawn, a panic
-//! message), or an actor id beyond 32 bits, are kept whole in a side table
-//! their record points into.
+//! message), a primitive's event with a detail over 64 KiB, or an actor id
+//! beyond 32 bits, are kept whole in a side table their record points into.
 //!
 //! The buffers of a dropped trace are kept for the next traced run on the
 //! same thread (up to [`SPARE_MAX_BYTES`]), so a sweep of traced runs does
@@ -54,7 +60,7 @@ enum Tag {
     /// Blocked the loop for `payload` nanoseconds.
     Blocked,
     /// A primitive's event: label `payload >> 32`, detail at text offset
-    /// `payload as u32` (`NO_DETAIL`: none).
+    /// `payload as u32`, `detail_len` bytes long.
     Object,
     /// The whole event is `escaped[payload]`.
     Escaped,
@@ -70,9 +76,6 @@ fn actor_word(actor: Actor) -> Option<u32> {
     }
 }
 
-/// The text offset of an object event without detail.
-const NO_DETAIL: u32 = u32::MAX;
-
 /// One recorded event. See the module docs.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct Record {
@@ -81,6 +84,82 @@ pub(super) struct Record {
     /// 0 for the loop, else the task id.
     actor: u32,
     tag: Tag,
+    /// An object event's detail length (in what would be padding).
+    detail_len: u16,
+}
+
+/// An event without owned data, as a record keeps it: a tag and a number.
+/// What the recorder's hot path handles: every event but a named spawn, a
+/// panic, a draw, an injected cancel and a primitive's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CompactEvent {
+    tag: Tag,
+    payload: u64,
+}
+
+impl CompactEvent {
+    /// The compact form of `kind`, if it has one. Inlined, so that at a
+    /// call site where the kind is known the dispatch folds away.
+    #[inline(always)]
+    pub fn of(kind: &EventKind) -> Option<CompactEvent> {
+        let (tag, payload) = match *kind {
+            EventKind::Spawn {
+                child, name: None, ..
+            } => (Tag::Spawn, child.0),
+            EventKind::Poll => (Tag::Poll, 0),
+            EventKind::Pending => (Tag::Pending, 0),
+            EventKind::Yield => (Tag::Yield, 0),
+            EventKind::Wake { task } => (Tag::Wake, task.0),
+            EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
+            EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
+            EventKind::Callback { id } => (Tag::Callback, id),
+            EventKind::CancelRequested { task } => (Tag::CancelRequested, task.0),
+            EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            } => (Tag::CancelledRequested, 0),
+            EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            } => (Tag::CancelledRunEnded, 0),
+            EventKind::Finished => (Tag::Finished, 0),
+            EventKind::Blocked { nanos } => (Tag::Blocked, nanos),
+            _ => return None,
+        };
+        Some(CompactEvent { tag, payload })
+    }
+
+    /// The event kind back.
+    fn kind(self) -> EventKind {
+        let task = TaskId(self.payload);
+        match self.tag {
+            Tag::Spawn => EventKind::Spawn {
+                child: task,
+                name: None,
+            },
+            Tag::Poll => EventKind::Poll,
+            Tag::Pending => EventKind::Pending,
+            Tag::Yield => EventKind::Yield,
+            Tag::Wake => EventKind::Wake { task },
+            Tag::Sleep => EventKind::Sleep {
+                until: Instant::from_nanos(self.payload),
+            },
+            Tag::TimerFired => EventKind::TimerFired { task },
+            Tag::Callback => EventKind::Callback { id: self.payload },
+            Tag::CancelRequested => EventKind::CancelRequested { task },
+            Tag::CancelledRequested => EventKind::Cancelled {
+                cause: CancelCause::Requested,
+            },
+            Tag::CancelledRunEnded => EventKind::Cancelled {
+                cause: CancelCause::RunEnded,
+            },
+            Tag::Finished => EventKind::Finished,
+            Tag::Blocked => EventKind::Blocked {
+                nanos: self.payload,
+            },
+            Tag::Object | Tag::Escaped => {
+                unreachable!("`CompactEvent::of` never makes an object or kept event")
+            }
+        }
+    }
 }
 
 /// An event kept whole: its actor and kind (the time is in its record).
@@ -131,11 +210,14 @@ pub(super) struct Records {
     records: Vec<Record>,
     labels: Vec<Label>,
     label_index: HashMap<LabelKey, u32, BuildHasherDefault<AddressHasher>>,
-    /// The labels used last, direct-mapped by address: most object events
-    /// come from a handful of primitives, so most lookups end here.
-    recent: [Option<(LabelKey, u32)>; RECENT],
-    /// Object events' details, each as a LEB128 length and the bytes.
-    text: Vec<u8>,
+    /// The labels used last, in sets of two chosen by address, the latest
+    /// first: most object events come from a handful of primitives, so
+    /// most lookups end here. Empty until the first lookup (`RECENT`
+    /// slots then): a `Records` is moved several times per run, traced or
+    /// not, and a vector moves as three words.
+    recent: Vec<Option<(LabelKey, u32)>>,
+    /// Object events' details, one after the other.
+    text: String,
     escaped: Vec<Escaped>,
 }
 
@@ -182,8 +264,9 @@ impl View<'_> {
     }
 }
 
-/// Slots of `Records::recent`.
-const RECENT: usize = 16;
+/// Slots of `Records::recent`: 16 sets of two.
+const RECENT: usize = 32;
+const _: () = assert!(RECENT.is_power_of_two());
 
 /// The most memory a thread keeps for reuse by its next traced run.
 pub(super) const SPARE_MAX_BYTES: usize = 64 << 20;
@@ -224,7 +307,7 @@ impl Records {
         // Labels hold names alive: never keep them past their trace.
         buffers.labels = Vec::new();
         buffers.label_index = HashMap::default();
-        buffers.recent = [None; RECENT];
+        buffers.recent.clear();
         let _ = SPARE.try_with(|s| {
             if let Ok(mut spare) = s.try_borrow_mut() {
                 if spare.footprint() < bytes {
@@ -238,144 +321,168 @@ impl Records {
         self.records.len()
     }
 
-    /// Records an event. Inlined, so that at each call site, where the
-    /// kind is known, the dispatch on it folds away.
-    #[inline]
+    /// Records an event.
     pub fn push(&mut self, time: Instant, actor: Actor, kind: EventKind) {
         let time = time.as_nanos();
-        let actor_word = actor_word(actor);
-        let Some(actor_word) = actor_word else {
-            return self.escape(time, actor, kind);
-        };
-        let (tag, payload) = match kind {
-            EventKind::Spawn { child, name: None } => (Tag::Spawn, child.0),
-            EventKind::Poll => (Tag::Poll, 0),
-            EventKind::Pending => (Tag::Pending, 0),
-            EventKind::Yield => (Tag::Yield, 0),
-            EventKind::Wake { task } => (Tag::Wake, task.0),
-            EventKind::Sleep { until } => (Tag::Sleep, until.as_nanos()),
-            EventKind::TimerFired { task } => (Tag::TimerFired, task.0),
-            EventKind::Callback { id } => (Tag::Callback, id),
-            EventKind::CancelRequested { task } => (Tag::CancelRequested, task.0),
-            EventKind::Cancelled {
-                cause: CancelCause::Requested,
-            } => (Tag::CancelledRequested, 0),
-            EventKind::Cancelled {
-                cause: CancelCause::RunEnded,
-            } => (Tag::CancelledRunEnded, 0),
-            EventKind::Finished => (Tag::Finished, 0),
-            EventKind::Blocked { nanos } => (Tag::Blocked, nanos),
-            EventKind::Object(o) => return self.push_object(time, actor_word, o),
-            kind => return self.escape(time, actor, kind),
-        };
-        self.records.push(Record {
-            time,
-            payload,
-            actor: actor_word,
-            tag,
-        });
+        if let Some(event) = CompactEvent::of(&kind) {
+            return self.push_compact(time, actor, event);
+        }
+        match (kind, actor_word(actor)) {
+            (EventKind::Object(o), Some(actor_word)) => self.push_object(time, actor_word, o),
+            (kind, _) => self.escape(time, actor, kind),
+        }
+    }
+
+    /// Records an event without owned data.
+    #[inline]
+    pub fn push_compact(&mut self, time: u64, actor: Actor, event: CompactEvent) {
+        match actor_word(actor) {
+            Some(actor_word) => self.records.push(Record {
+                time,
+                payload: event.payload,
+                actor: actor_word,
+                tag: event.tag,
+                detail_len: 0,
+            }),
+            None => self.escape(time, actor, event.kind()),
+        }
     }
 
     #[inline(never)]
     fn push_object(&mut self, time: u64, actor_word: u32, o: Box<ObjectEvent>) {
-        match self.object_payload(&o.object, o.action, &o.detail) {
-            Some(payload) => self.records.push(Record {
-                time,
-                payload,
-                actor: actor_word,
-                tag: Tag::Object,
-            }),
-            None => {
-                let actor = match actor_word {
-                    0 => Actor::Loop,
-                    n => Actor::Task(TaskId(u64::from(n))),
-                };
-                self.escape(time, actor, EventKind::Object(o));
-            }
+        let start = self.text.len();
+        self.text.push_str(&o.detail);
+        if !self.push_object_record(time, actor_word, &o.object, o.action, start) {
+            self.text.truncate(start);
+            let actor = match actor_word {
+                0 => Actor::Loop,
+                n => Actor::Task(TaskId(u64::from(n))),
+            };
+            self.escape(time, actor, EventKind::Object(o));
         }
     }
 
-    /// Records a primitive's event from its parts: what
-    /// `push(.., EventKind::object(..))` records, without building the boxed
-    /// event (the primitives' hot path when tracing).
-    pub fn push_object_parts(
+    /// Lends out the detail text, for a primitive to write its event's
+    /// detail at its end; [`push_object_written`](Records::push_object_written)
+    /// takes it back. (Writing goes through a loan, not a borrow, so the
+    /// writer may read the trace meanwhile: task names.)
+    #[inline]
+    pub fn take_text(&mut self) -> String {
+        std::mem::take(&mut self.text)
+    }
+
+    /// Takes the detail text back from [`take_text`](Records::take_text),
+    /// recording nothing.
+    #[inline]
+    pub fn restore_text(&mut self, text: String) {
+        self.text = text;
+    }
+
+    /// Takes the detail text back from [`take_text`](Records::take_text)
+    /// and records a primitive's event whose detail is `text[start..]`.
+    #[inline]
+    pub fn push_object_written(
         &mut self,
         time: Instant,
         actor: Actor,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
+        text: String,
+        start: usize,
     ) {
-        let actor_word = actor_word(actor);
-        let payload = actor_word.and_then(|_| self.object_payload(object, action, detail));
-        match (actor_word, payload) {
-            (Some(actor_word), Some(payload)) => self.records.push(Record {
-                time: time.as_nanos(),
-                payload,
-                actor: actor_word,
-                tag: Tag::Object,
-            }),
-            _ => self.escape(
+        self.text = text;
+        let written = actor_word(actor).is_some_and(|word| {
+            self.push_object_record(time.as_nanos(), word, object, action, start)
+        });
+        if !written {
+            let detail = self.text[start..].to_string();
+            self.text.truncate(start);
+            self.escape(
                 time.as_nanos(),
                 actor,
                 EventKind::object(object.clone(), action, detail),
-            ),
+            );
         }
     }
 
-    /// Interns the label and stores the detail of a primitive's event;
-    /// `None` past 2^32 labels or bytes of detail.
-    fn object_payload(
+    /// Pushes the record of a primitive's event whose detail is the text
+    /// from `start` on; `false` (nothing pushed) past 2^32 labels or bytes
+    /// of text, or for a detail over 64 KiB: the caller keeps it whole.
+    #[inline]
+    fn push_object_record(
         &mut self,
+        time: u64,
+        actor_word: u32,
         object: &Rc<str>,
         action: &'static str,
-        detail: &str,
-    ) -> Option<u64> {
+        start: usize,
+    ) -> bool {
+        let (Ok(offset), Ok(detail_len), Some(label)) = (
+            u32::try_from(start),
+            u16::try_from(self.text.len() - start),
+            self.label(object, action),
+        ) else {
+            return false;
+        };
+        if u32::try_from(self.text.len()).is_err() {
+            return false;
+        }
+        self.records.push(Record {
+            time,
+            payload: u64::from(label) << 32 | u64::from(offset),
+            actor: actor_word,
+            tag: Tag::Object,
+            detail_len,
+        });
+        true
+    }
+
+    /// The label of a primitive's name and verb, interned on first use;
+    /// `None` past 2^32 labels.
+    #[inline]
+    fn label(&mut self, object: &Rc<str>, action: &'static str) -> Option<u32> {
         let key = (
             Rc::as_ptr(object).cast::<u8>() as usize,
             action.as_ptr() as usize,
             action.len(),
         );
-        let slot = (key.0 >> 4 ^ key.1) % RECENT;
-        let label = match self.recent[slot] {
-            Some((k, label)) if k == key => label,
-            _ => {
-                let label = match self.label_index.get(&key) {
-                    Some(&label) => label,
-                    None => {
-                        let label = u32::try_from(self.labels.len()).ok()?;
-                        self.labels.push(Label {
-                            object: object.clone(),
-                            action,
-                        });
-                        self.label_index.insert(key, label);
-                        label
-                    }
-                };
-                self.recent[slot] = Some((key, label));
+        // A multiplicative hash of the addresses, its top bits the set.
+        let mixed =
+            (key.0 as u64 ^ (key.1 as u64).rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let set = (mixed >> (64 - (RECENT / 2).trailing_zeros())) as usize * 2;
+        match self.recent.get(set..set + 2) {
+            Some(&[Some((k, label)), _]) if k == key => Some(label),
+            Some(&[_, Some((k, label))]) if k == key => Some(label),
+            _ => self.intern(key, object, action, set),
+        }
+    }
+
+    #[inline(never)]
+    fn intern(
+        &mut self,
+        key: LabelKey,
+        object: &Rc<str>,
+        action: &'static str,
+        set: usize,
+    ) -> Option<u32> {
+        let label = match self.label_index.get(&key) {
+            Some(&label) => label,
+            None => {
+                let label = u32::try_from(self.labels.len()).ok()?;
+                self.labels.push(Label {
+                    object: object.clone(),
+                    action,
+                });
+                self.label_index.insert(key, label);
                 label
             }
         };
-        let offset = if detail.is_empty() {
-            NO_DETAIL
-        } else {
-            let offset = u32::try_from(self.text.len())
-                .ok()
-                .filter(|&n| n != NO_DETAIL)?;
-            let mut len = detail.len();
-            loop {
-                let byte = (len & 0x7f) as u8;
-                len >>= 7;
-                if len == 0 {
-                    self.text.push(byte);
-                    break;
-                }
-                self.text.push(byte | 0x80);
-            }
-            self.text.extend_from_slice(detail.as_bytes());
-            offset
-        };
-        Some(u64::from(label) << 32 | u64::from(offset))
+        if self.recent.is_empty() {
+            self.recent.resize(RECENT, None);
+        }
+        self.recent[set + 1] = self.recent[set];
+        self.recent[set] = Some((key, label));
+        Some(label)
     }
 
     #[inline(never)]
@@ -386,29 +493,14 @@ impl Records {
             payload: (self.escaped.len() - 1) as u64,
             actor: 0,
             tag: Tag::Escaped,
+            detail_len: 0,
         });
     }
 
-    /// The detail text at `offset` and where it ends.
-    fn detail(&self, offset: u32) -> (&str, usize) {
-        if offset == NO_DETAIL {
-            return ("", 0);
-        }
-        let mut at = offset as usize;
-        let (mut len, mut shift) = (0usize, 0);
-        loop {
-            let byte = self.text[at];
-            at += 1;
-            len |= usize::from(byte & 0x7f) << shift;
-            shift += 7;
-            if byte & 0x80 == 0 {
-                break;
-            }
-        }
-        let bytes = &self.text[at..at + len];
-        // Only whole `str`s were appended.
-        let text = std::str::from_utf8(bytes).expect("details are stored as whole strings");
-        (text, at + len)
+    /// The detail text of an object event's record.
+    fn detail(&self, r: &Record) -> &str {
+        let start = r.payload as u32 as usize;
+        &self.text[start..start + usize::from(r.detail_len)]
     }
 
     /// Keeps the first `len` events.
@@ -419,8 +511,8 @@ impl Records {
         for r in self.records.iter().rev() {
             match r.tag {
                 Tag::Escaped if escaped.is_none() => escaped = Some(r.payload as usize + 1),
-                Tag::Object if text.is_none() && r.payload as u32 != NO_DETAIL => {
-                    text = Some(self.detail(r.payload as u32).1);
+                Tag::Object if text.is_none() => {
+                    text = Some(r.payload as u32 as usize + usize::from(r.detail_len));
                 }
                 _ => {}
             }
@@ -436,7 +528,6 @@ impl Records {
     pub fn get(&self, i: usize) -> (Instant, Actor, View<'_>) {
         let r = self.records[i];
         let time = Instant::from_nanos(r.time);
-        let task = TaskId(r.payload);
         let actor = match r.actor {
             0 => Actor::Loop,
             n => Actor::Task(TaskId(u64::from(n))),
@@ -451,32 +542,15 @@ impl Records {
                 let view = View::Object {
                     object: &label.object,
                     action: label.action,
-                    detail: self.detail(r.payload as u32).0,
+                    detail: self.detail(&r),
                 };
                 return (time, actor, view);
             }
-            Tag::Spawn => EventKind::Spawn {
-                child: task,
-                name: None,
-            },
-            Tag::Poll => EventKind::Poll,
-            Tag::Pending => EventKind::Pending,
-            Tag::Yield => EventKind::Yield,
-            Tag::Wake => EventKind::Wake { task },
-            Tag::Sleep => EventKind::Sleep {
-                until: Instant::from_nanos(r.payload),
-            },
-            Tag::TimerFired => EventKind::TimerFired { task },
-            Tag::Callback => EventKind::Callback { id: r.payload },
-            Tag::CancelRequested => EventKind::CancelRequested { task },
-            Tag::CancelledRequested => EventKind::Cancelled {
-                cause: CancelCause::Requested,
-            },
-            Tag::CancelledRunEnded => EventKind::Cancelled {
-                cause: CancelCause::RunEnded,
-            },
-            Tag::Finished => EventKind::Finished,
-            Tag::Blocked => EventKind::Blocked { nanos: r.payload },
+            tag => CompactEvent {
+                tag,
+                payload: r.payload,
+            }
+            .kind(),
         };
         (time, actor, View::Plain(kind))
     }
@@ -542,8 +616,20 @@ mod tests {
             EventKind::Object(Box::new(ObjectEvent {
                 object: "Queue#3".into(),
                 action: "put",
-                // A length that takes two bytes, and text beyond ASCII.
+                // Text beyond ASCII.
                 detail: "é".repeat(100),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#3".into(),
+                action: "put",
+                // Longer than a record's 16-bit length: kept whole.
+                detail: "x".repeat(usize::from(u16::MAX) + 1),
+            })),
+            EventKind::Object(Box::new(ObjectEvent {
+                object: "Queue#3".into(),
+                action: "get",
+                // The longest detail a record keeps.
+                detail: "y".repeat(usize::from(u16::MAX)),
             })),
         ]
     }
@@ -567,6 +653,12 @@ mod tests {
             }
         }
         assert_eq!(records.len(), expected.len());
+        // Only the details the records point into are in the text.
+        let kept: usize = (0..records.len())
+            .filter(|&i| records.records[i].tag == Tag::Object)
+            .map(|i| usize::from(records.records[i].detail_len))
+            .sum();
+        assert_eq!(records.text.len(), kept);
         for (i, (time, actor, kind)) in expected.iter().enumerate() {
             let (t, a, k) = records.get(i);
             assert_eq!((t, a, &k.to_kind()), (*time, *actor, kind), "event {i}");
@@ -592,6 +684,35 @@ mod tests {
             assert_eq!(again.get(len).2.to_kind(), every_kind().pop().unwrap());
         }
         assert!(records.text.is_empty() && records.escaped.is_empty());
+    }
+
+    /// The primitives' path: the detail written into the lent text. What
+    /// a record cannot hold (a detail over 64 KiB, an actor id over 32
+    /// bits) is kept whole, and its text leaves the shared string.
+    #[test]
+    fn a_detail_written_in_place_reads_back_or_is_kept_whole() {
+        let object: Rc<str> = "Lock#1".into();
+        let long = "z".repeat(usize::from(u16::MAX) + 1);
+        let cases = [
+            (Actor::Task(TaskId(2)), "held by #3".to_string()),
+            (Actor::Task(TaskId(2)), long),
+            (Actor::Task(TaskId(u64::MAX)), "to #4".to_string()),
+            (Actor::Loop, String::new()),
+        ];
+        let mut records = Records::default();
+        for (actor, detail) in &cases {
+            let mut text = records.take_text();
+            let start = text.len();
+            text.push_str(detail);
+            records.push_object_written(Instant::ZERO, *actor, &object, "wait", text, start);
+        }
+        for (i, (actor, detail)) in cases.iter().enumerate() {
+            let (_, a, view) = records.get(i);
+            let expected = EventKind::object(object.clone(), "wait", detail.as_str());
+            assert_eq!((a, view.to_kind()), (*actor, expected), "event {i}");
+        }
+        assert_eq!(records.text, "held by #3");
+        assert_eq!(records.escaped.len(), 2);
     }
 
     #[test]
