@@ -232,7 +232,7 @@ impl Core {
     /// one; the run's clock otherwise).
     #[inline]
     pub fn now(&self) -> Instant {
-        let global = self.driver.now();
+        let global = self.global_now();
         if self.has_clocks.get() {
             self.to_local(global)
         } else {
@@ -243,7 +243,7 @@ impl Core {
     /// The run's clock, whoever acts (the loop, traces, the network's links).
     #[inline]
     pub fn global_now(&self) -> Instant {
-        self.driver.now()
+        self.trace_now()
     }
 
     fn to_local(&self, global: Instant) -> Instant {
@@ -465,6 +465,8 @@ impl Core {
     /// The run's clock as the trace stamps events: the driver's cell when
     /// it has one (sim), else `driver.now()`. The same instant as
     /// `global_now`.
+    /// The run's clock: the sim's cell, read directly; real time, asked of
+    /// the driver.
     #[inline(always)]
     fn trace_now(&self) -> Instant {
         match &self.trace_clock {
