@@ -212,6 +212,17 @@ mod tests {
     }
 
     #[test]
+    fn capacity_counts_live_and_free_slots() {
+        let mut slab = Slab::default();
+        assert_eq!(slab.capacity(), 0);
+        let keys: Vec<SlabKey> = (0..3).map(|i| slab.insert(i)).collect();
+        slab.remove(keys[1]);
+        assert_eq!((slab.len(), slab.capacity()), (2, 3));
+        slab.insert(9);
+        assert_eq!(slab.capacity(), 3, "a free slot is reused");
+    }
+
+    #[test]
     fn a_removed_key_finds_nothing_even_after_reuse() {
         let mut slab = Slab::default();
         let a = slab.insert("a");
