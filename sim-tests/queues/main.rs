@@ -9,6 +9,7 @@ mod documented_commands;
 #[path = "../asyncio/oracle.rs"]
 mod oracle;
 
+mod debug_output;
 mod queues;
 
 /// The `cargo test --test queues …` commands of the docs match tests here.
