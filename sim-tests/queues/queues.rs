@@ -572,6 +572,50 @@ fn queue_misuse_errors_say_what_to_do() {
     );
 }
 
+/// `maxsize`, `is_full` and `is_shut_down` of each kind of queue, bounded
+/// and not: full at its bound and not before, never full without one, shut
+/// down only once told.
+#[test]
+fn each_queue_reports_its_bound_whether_it_is_full_and_whether_it_is_shut_down() {
+    fn check(maxsize: usize, put: &dyn Fn(usize), full: &dyn Fn() -> bool, bound: usize) {
+        assert_eq!(bound, maxsize);
+        let room = if maxsize == 0 { 5 } else { maxsize };
+        for x in 0..room {
+            assert!(!full(), "{x} item(s) in a queue of maxsize {maxsize}");
+            put(x);
+        }
+        assert_eq!(full(), maxsize > 0, "{room} item(s), maxsize {maxsize}");
+    }
+    for maxsize in [0, 1, 3] {
+        let q = Queue::new(maxsize);
+        check(
+            maxsize,
+            &|x| q.put_nowait(x).unwrap(),
+            &|| q.is_full(),
+            q.maxsize(),
+        );
+        let p = PriorityQueue::new(maxsize);
+        check(
+            maxsize,
+            &|x| p.put_nowait(x).unwrap(),
+            &|| p.is_full(),
+            p.maxsize(),
+        );
+        let l = LifoQueue::new(maxsize);
+        check(
+            maxsize,
+            &|x| l.put_nowait(x).unwrap(),
+            &|| l.is_full(),
+            l.maxsize(),
+        );
+        assert!(!q.is_shut_down() && !p.is_shut_down() && !l.is_shut_down());
+        q.shutdown(false);
+        p.shutdown(false);
+        l.shutdown(true);
+        assert!(q.is_shut_down() && p.is_shut_down() && l.is_shut_down());
+    }
+}
+
 #[test]
 fn join_returns_at_once_when_nothing_is_unfinished() {
     fifo()
