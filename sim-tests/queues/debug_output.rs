@@ -2,18 +2,9 @@
 //! item (it has no `T: Debug` bound); each future names its queue and says
 //! whether it waits in line.
 
-use std::future::Future;
-use std::pin::Pin;
-use std::task::{Context, Poll};
-
 use seedloop::queue::{Queue, QueueFull};
 
-use crate::common::fifo;
-
-/// Polls `fut` once with the current task's waker.
-async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
-    std::future::poll_fn(|cx: &mut Context<'_>| Poll::Ready(Pin::new(&mut *fut).poll(cx))).await
-}
+use crate::common::{fifo, poll_once};
 
 #[test]
 fn queue_full_hides_its_item() {

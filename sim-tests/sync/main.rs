@@ -10,6 +10,7 @@ mod documented_commands;
 #[path = "../asyncio/oracle.rs"]
 mod oracle;
 
+mod barrier_rounds;
 mod deadlock_reports;
 mod events;
 mod locks;
