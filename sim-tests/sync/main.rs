@@ -12,6 +12,7 @@ mod oracle;
 
 mod barrier_rounds;
 mod deadlock_reports;
+mod debug_output;
 mod events;
 mod locks;
 mod named;
