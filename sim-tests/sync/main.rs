@@ -11,6 +11,7 @@ mod documented_commands;
 mod oracle;
 
 mod barrier_rounds;
+mod condition_lock;
 mod deadlock_reports;
 mod debug_output;
 mod events;
