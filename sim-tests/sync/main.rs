@@ -14,6 +14,7 @@ mod barrier_rounds;
 mod condition_lock;
 mod deadlock_reports;
 mod debug_output;
+mod dropped_waiters;
 mod events;
 mod locks;
 mod named;
