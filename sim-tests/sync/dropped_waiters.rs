@@ -2,7 +2,7 @@
 //! line: the trace says so, and a later wake-up goes only to the waiters
 //! still there.
 
-use seedloop::sync::Event;
+use seedloop::sync::{Event, Lock};
 use seedloop::task::Builder;
 use seedloop::{sleep, timeout};
 
@@ -32,4 +32,28 @@ fn an_event_wait_dropped_while_it_waits_is_not_woken_by_set() {
     assert!(trace.contains("impatient Event#1 leave"), "{trace}");
     assert!(trace.contains("main Event#1 set woke 1\n"), "{trace}");
     assert!(!trace.contains("main wake impatient"), "{trace}");
+}
+
+/// An explicit `acquire` given up on: the lock, released later, is free,
+/// not handed to the waiter that left.
+#[test]
+fn a_lock_acquire_dropped_while_it_waits_is_not_handed_the_lock() {
+    let mut sim = fifo();
+    sim.run(async {
+        let lock = Lock::new(());
+        lock.acquire().await;
+        let l = lock.clone();
+        let impatient = Builder::new()
+            .name("impatient")
+            .spawn(async move { timeout(secs(1.0), l.acquire()).await.is_ok() });
+        sleep(secs(2.0)).await;
+        lock.release().unwrap();
+        assert!(!lock.is_locked(), "nobody waits: the lock is free");
+        assert!(!impatient.await.unwrap());
+        lock.acquire().await;
+        lock.release().unwrap();
+    })
+    .unwrap();
+    let trace = sim.trace().render();
+    assert!(trace.contains("impatient Lock#1 leave"), "{trace}");
 }
