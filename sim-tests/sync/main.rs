@@ -19,6 +19,7 @@ mod events;
 mod locks;
 mod named;
 mod properties;
+mod semaphore_permits;
 
 /// The `cargo test --test sync …` commands of the docs match tests here.
 #[test]
