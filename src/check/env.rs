@@ -194,6 +194,7 @@ mod tests {
         assert!(e("SEEDLOOP_SHARD", "5/4")
             .starts_with("SEEDLOOP_SHARD=`5/4` is not valid: expected k/n"));
         assert!(e("SEEDLOOP_POLICY", "exhaustive:x").contains("exhaustive:<max deviations"));
+        assert!(e("SEEDLOOP_POLICY", "exhaustively").contains("exhaustive:<max deviations"));
         assert!(e("SEEDLOOP_POLICY", "lifo").contains("`exhaustive:<k>`"));
     }
 }
