@@ -17,6 +17,7 @@ mod coverage_table;
 mod documented_commands_rules;
 mod faults;
 mod harness;
+mod panic_sites;
 mod readable_failures;
 mod values;
 

@@ -1,0 +1,42 @@
+//! Shrinking keeps a schedule only if it fails the same way: a panic at the
+//! same place. The place is noted per run, so a panic caught on the same
+//! thread before the check is no part of its first run's failure.
+
+use seedloop::check::{Check, CheckError};
+use seedloop::{spawn, yield_now};
+
+#[test]
+fn a_panic_caught_before_a_check_does_not_stop_its_shrinking() {
+    let check = || {
+        Check::new()
+            .threads(1)
+            .seeds(0..5)
+            .trace_dir(std::env::temp_dir().join("seedloop-panic-sites"))
+    };
+    check().run(|| async {}); // the panic hook is installed
+    let caught = std::panic::catch_unwind(|| panic!("before the check"));
+    assert!(caught.is_err());
+    let err = check()
+        .try_run(|| async {
+            let tasks: Vec<_> = (0..3)
+                .map(|_| {
+                    spawn(async {
+                        yield_now().await;
+                        yield_now().await;
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+            panic!("every schedule fails here");
+        })
+        .unwrap_err();
+    let CheckError::Failed(f) = err else {
+        panic!("{err}")
+    };
+    assert_eq!(f.seed, 0, "{f}");
+    assert!(f.found.deviations() > 0, "{f}");
+    let (shrunk, _) = f.shrunk.as_ref().expect("shrunk");
+    assert_eq!(shrunk.deviations(), 0, "the failure does not need any: {f}");
+}
