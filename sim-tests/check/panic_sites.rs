@@ -3,7 +3,9 @@
 //! thread before the check is no part of its first run's failure.
 
 use seedloop::check::{Check, CheckError};
-use seedloop::{spawn, yield_now};
+use seedloop::{spawn, yield_now, Sim};
+
+use crate::harness::needs_one_deviation;
 
 #[test]
 fn a_panic_caught_before_a_check_does_not_stop_its_shrinking() {
@@ -39,4 +41,32 @@ fn a_panic_caught_before_a_check_does_not_stop_its_shrinking() {
     assert!(f.found.deviations() > 0, "{f}");
     let (shrunk, _) = f.shrunk.as_ref().expect("shrunk");
     assert_eq!(shrunk.deviations(), 0, "the failure does not need any: {f}");
+}
+
+/// Every schedule fails, at one of two places: where the update was lost,
+/// or (under FIFO, where it is not) at another. Shrinking the lost update
+/// toward FIFO must stop at the one deviation that loses it, not take the
+/// other failure for the same one.
+#[test]
+fn shrinking_does_not_trade_a_failure_for_one_at_another_place() {
+    let lost = (0..200)
+        .find(|&seed| Sim::new(seed).run(needs_one_deviation()).unwrap() == 1)
+        .expect("a seed that loses the update");
+    let err = Check::new()
+        .threads(1)
+        .seeds(lost..lost + 1)
+        .trace_dir(std::env::temp_dir().join("seedloop-panic-sites"))
+        .try_run(|| async {
+            if needs_one_deviation().await == 1 {
+                panic!("lost update");
+            }
+            panic!("no update lost");
+        })
+        .unwrap_err();
+    let CheckError::Failed(f) = err else {
+        panic!("{err}")
+    };
+    assert!(f.to_string().contains("lost update"), "{f}");
+    let kept = f.shrunk.as_ref().map_or(&f.found, |(s, _)| s);
+    assert_eq!(kept.deviations(), 1, "{f}");
 }
