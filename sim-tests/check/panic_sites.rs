@@ -70,3 +70,27 @@ fn shrinking_does_not_trade_a_failure_for_one_at_another_place() {
     let kept = f.shrunk.as_ref().map_or(&f.found, |(s, _)| s);
     assert_eq!(kept.deviations(), 1, "{f}");
 }
+
+/// The panic hook is silenced only while the check explores: the first
+/// test above, run on its own, prints the panic caught before its check
+/// (the hook is live there) and the failing schedule's panic from the
+/// final re-runs, not one per explored run.
+#[test]
+fn only_panics_outside_the_exploration_are_printed() {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let output = std::process::Command::new(&exe)
+        .args([
+            "--exact",
+            "panic_sites::a_panic_caught_before_a_check_does_not_stop_its_shrinking",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .output()
+        .expect("the test binary runs one of its tests");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("before the check").count(), 1, "{stderr}");
+    let printed = stderr.matches("every schedule fails here").count();
+    assert!((1..=2).contains(&printed), "{printed} printed:\n{stderr}");
+}
