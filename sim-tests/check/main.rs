@@ -19,6 +19,7 @@ mod faults;
 mod harness;
 mod panic_sites;
 mod readable_failures;
+mod sweep_threads;
 mod values;
 
 /// The `cargo test --test check …` commands of the docs match tests here.
