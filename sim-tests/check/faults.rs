@@ -9,7 +9,6 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use seedloop::check::{Check, CheckError, CheckFailure};
-use seedloop::net;
 use seedloop::sim::ChoiceKind;
 use seedloop::{
     assert_always, assert_reachable, assert_sometimes, assert_unreachable, buggify, sleep, spawn,
@@ -499,16 +498,4 @@ async fn the_test_attribute_fails_on_a_named_message_no_run_reached() {
     if seedloop::random::range(0..10) == 10 {
         assert_reachable!("a path no run takes");
     }
-}
-
-/// `network` and `network_faults` set the network and keep the check's
-/// other settings (here its seeds), whatever the order they are given in.
-#[test]
-fn network_settings_keep_the_other_settings_of_the_check() {
-    let runs = |check: Check| check.run(|| async {}).runs;
-    assert_eq!(runs(check().seeds(0..3).network(net::Config::default())), 3);
-    assert_eq!(
-        runs(check().seeds(0..4).network_faults(net::Faults::default())),
-        4
-    );
 }

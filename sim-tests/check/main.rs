@@ -19,6 +19,7 @@ mod faults;
 mod harness;
 mod panic_sites;
 mod readable_failures;
+mod settings;
 mod sweep_threads;
 mod values;
 

@@ -1,0 +1,22 @@
+//! A check's builder methods each set one thing and keep the others: after
+//! any of them, the seeds given before still decide how many runs there
+//! are.
+
+use seedloop::check::Check;
+use seedloop::net;
+
+#[test]
+fn each_setting_keeps_the_seeds_given_before_it() {
+    let settings: [(&str, fn(Check) -> Check); 4] = [
+        ("network", |c| c.network(net::Config::default())),
+        ("network_faults", |c| {
+            c.network_faults(net::Faults::default())
+        }),
+        ("shrink_budget", |c| c.shrink_budget(10)),
+        ("self_check_sample", |c| c.self_check_sample(2)),
+    ];
+    for (name, set) in settings {
+        let check = set(Check::new().threads(1).seeds(0..3));
+        assert_eq!(check.run(|| async {}).runs, 3, "{name}");
+    }
+}
