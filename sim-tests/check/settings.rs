@@ -2,18 +2,23 @@
 //! any of them, the seeds given before still decide how many runs there
 //! are.
 
+use std::time::Duration;
+
 use seedloop::check::Check;
 use seedloop::net;
 
 #[test]
 fn each_setting_keeps_the_seeds_given_before_it() {
-    let settings: [(&str, fn(Check) -> Check); 4] = [
+    let settings: [(&str, fn(Check) -> Check); 7] = [
         ("network", |c| c.network(net::Config::default())),
         ("network_faults", |c| {
             c.network_faults(net::Faults::default())
         }),
         ("shrink_budget", |c| c.shrink_budget(10)),
         ("self_check_sample", |c| c.self_check_sample(2)),
+        ("step_limit", |c| c.step_limit(10_000)),
+        ("time_limit", |c| c.time_limit(Duration::from_secs(60))),
+        ("isolate_panics", |c| c.isolate_panics(true)),
     ];
     for (name, set) in settings {
         let check = set(Check::new().threads(1).seeds(0..3));
