@@ -20,6 +20,7 @@ mod harness;
 mod panic_sites;
 mod readable_failures;
 mod settings;
+mod shards;
 mod sweep_threads;
 mod values;
 
