@@ -2,6 +2,7 @@
 //! any of them, the seeds given before still decide how many runs there
 //! are.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use seedloop::check::Check;
@@ -24,4 +25,25 @@ fn each_setting_keeps_the_seeds_given_before_it() {
         let check = set(Check::new().threads(1).seeds(0..3));
         assert_eq!(check.run(|| async {}).runs, 3, "{name}");
     }
+}
+
+/// After a passing sweep, the self-check runs the first seed and every
+/// `every`-th after it twice more: seeds 0, 4 and 8 of ten, with 4.
+#[test]
+fn the_self_check_reruns_every_nth_seed_twice() {
+    let calls = |every: u64| {
+        let calls = AtomicUsize::new(0);
+        let summary = Check::new()
+            .threads(1)
+            .seeds(0..10)
+            .self_check_sample(every)
+            .run(|| async {
+                calls.fetch_add(1, Ordering::Relaxed);
+            });
+        assert_eq!(summary.runs, 10);
+        calls.into_inner()
+    };
+    assert_eq!(calls(4), 10 + 2 * 3);
+    assert_eq!(calls(1), 10 + 2 * 10);
+    assert_eq!(calls(0), 10, "0 turns it off");
 }
