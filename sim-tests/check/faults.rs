@@ -153,6 +153,13 @@ fn shrinking_turns_unneeded_sites_off() {
     );
     assert_eq!(trace.matches("buggify disabled at").count(), 2, "{trace}");
     assert_eq!(f.run.sites.iter().map(|s| s.fired).sum::<u64>(), 1, "{f}");
+    // The report names the one site that fired, not those that did not.
+    assert_eq!(f.run.sites.len(), 3, "{f}");
+    assert!(
+        f.to_string()
+            .contains(&format!("\nbuggify fired: {lossy} (once)\n")),
+        "{f}"
+    );
 }
 
 #[test]

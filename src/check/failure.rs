@@ -330,7 +330,8 @@ mod tests {
         );
     }
 
-    /// "shrinking lowered the rest" only when shrinking did lower some.
+    /// "shrinking lowered the rest" only when shrinking ran and did lower
+    /// some.
     #[test]
     fn the_shrinking_note_needs_a_lowered_value() {
         let mut sim = Sim::new(0);
@@ -355,6 +356,16 @@ mod tests {
         assert!(
             none_lowered.contains("values: 2 drawn; 2 above their domain's first:\n"),
             "{none_lowered}"
+        );
+        let unshrunk = CheckFailure {
+            shrunk: None,
+            ..failure(drawn(3, 2))
+        };
+        assert!(
+            unshrunk
+                .to_string()
+                .contains("values: 3 drawn; 2 above their domain's first:\n"),
+            "{unshrunk}"
         );
         let one_lowered = failure(drawn(3, 2)).to_string();
         assert!(
