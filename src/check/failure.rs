@@ -315,6 +315,19 @@ mod tests {
         }
     }
 
+    /// A test's path becomes a file name: letters, digits, `-` and `_`
+    /// kept, anything else `_`.
+    #[test]
+    fn trace_files_are_named_after_the_test_and_seed() {
+        let mut sim = Sim::new(0);
+        sim.run(async {}).unwrap();
+        let dir = std::env::temp_dir().join("seedloop-failure-names");
+        let (text, json) = write_traces(&dir, "queues::a-b_c d", 7, sim.trace());
+        let name = |p: Option<PathBuf>| p.unwrap().file_name().unwrap().to_owned();
+        assert_eq!(name(text), "queues__a-b_c_d-seed7.trace.txt");
+        assert_eq!(name(json), "queues__a-b_c_d-seed7.trace.json");
+    }
+
     /// Twelve values are listed whole; past twelve, the rest are counted.
     #[test]
     fn a_report_lists_twelve_values_then_counts_the_rest() {
