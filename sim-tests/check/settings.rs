@@ -8,9 +8,12 @@ use std::time::Duration;
 use seedloop::check::Check;
 use seedloop::net;
 
+/// One builder method, with its argument.
+type Setting = fn(Check) -> Check;
+
 #[test]
 fn each_setting_keeps_the_seeds_given_before_it() {
-    let settings: [(&str, fn(Check) -> Check); 7] = [
+    let settings: [(&str, Setting); 7] = [
         ("network", |c| c.network(net::Config::default())),
         ("network_faults", |c| {
             c.network_faults(net::Faults::default())
