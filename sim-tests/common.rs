@@ -3,7 +3,10 @@
 #![allow(dead_code)]
 
 use std::cell::RefCell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use seedloop::{time::Instant, Policy, Sim};
@@ -45,6 +48,12 @@ pub fn py(b: bool) -> &'static str {
 /// A FIFO sim: asyncio's order.
 pub fn fifo() -> Sim {
     Sim::new(0).policy(Policy::Fifo)
+}
+
+/// Polls `fut` once, with the current task's waker: to look at a future
+/// after its first poll (waiting in line, or done at once).
+pub async fn poll_once<F: Future + Unpin>(fut: &mut F) -> Poll<F::Output> {
+    std::future::poll_fn(|cx: &mut Context<'_>| Poll::Ready(Pin::new(&mut *fut).poll(cx))).await
 }
 
 /// Snapshot settings: snapshots at the crate root, no module prefix.

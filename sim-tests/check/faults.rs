@@ -153,6 +153,13 @@ fn shrinking_turns_unneeded_sites_off() {
     );
     assert_eq!(trace.matches("buggify disabled at").count(), 2, "{trace}");
     assert_eq!(f.run.sites.iter().map(|s| s.fired).sum::<u64>(), 1, "{f}");
+    // The report names the one site that fired, not those that did not.
+    assert_eq!(f.run.sites.len(), 3, "{f}");
+    assert!(
+        f.to_string()
+            .contains(&format!("\nbuggify fired: {lossy} (once)\n")),
+        "{f}"
+    );
 }
 
 #[test]
@@ -437,6 +444,23 @@ fn a_guided_sweep_climbs_marked_steps_and_its_failure_replays() {
             .try_run(four_steps),
     );
     assert_eq!((again.seed, again.found.clone()), (f.seed, f.found.clone()));
+    // Which run is varied, where it is cut, and which seeds vary a kept run
+    // are all fixed by the seed: the search is the same from one version
+    // to the next (a change here changes what users' guided checks find).
+    assert_eq!((f.seed, f.runs), (207, 208), "{f}");
+}
+
+#[test]
+fn a_passing_guided_sweep_counts_every_run() {
+    let summary = check()
+        .seeds(0..40)
+        .guided_by_assertions(true)
+        .run(|| async {
+            if seedloop::random::range(0..3) == 0 {
+                assert_reachable!("a third of the runs");
+            }
+        });
+    assert_eq!(summary.runs, 40, "{summary}");
 }
 
 #[test]

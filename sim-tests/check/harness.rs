@@ -66,7 +66,7 @@ fn a_sweep_finds_the_smallest_failing_seed_whatever_the_thread_count() {
 /// `a` reads, yields, writes; `b` yields, reads, yields, writes. Under FIFO
 /// `a` writes before `b` reads; one deviation (running `b` twice in a row
 /// right after `a` reads) loses the update. So the minimum is exactly one.
-async fn needs_one_deviation() -> u32 {
+pub(crate) async fn needs_one_deviation() -> u32 {
     let n = Rc::new(Cell::new(0));
     let (na, nb) = (n.clone(), n.clone());
     let a = Builder::new().name("a").spawn(async move {

@@ -17,7 +17,11 @@ mod coverage_table;
 mod documented_commands_rules;
 mod faults;
 mod harness;
+mod panic_sites;
 mod readable_failures;
+mod settings;
+mod shards;
+mod sweep_threads;
 mod values;
 
 /// The `cargo test --test check …` commands of the docs match tests here.

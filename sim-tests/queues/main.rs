@@ -10,6 +10,7 @@ mod documented_commands;
 mod oracle;
 
 mod item_drops_that_start_a_run;
+mod debug_output;
 mod queues;
 
 /// The `cargo test --test queues …` commands of the docs match tests here.

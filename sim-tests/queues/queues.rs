@@ -9,7 +9,7 @@ use seedloop::queue::{
 };
 use seedloop::task::Builder;
 use seedloop::time::Instant;
-use seedloop::{sleep, spawn, yield_now};
+use seedloop::{sleep, spawn, timeout, yield_now};
 
 use crate::common::{fifo, secs, Log};
 use crate::oracle::Scenario;
@@ -229,6 +229,61 @@ fn a_getter_cancelled_after_it_was_handed_an_item_puts_it_back_in_place() {
     let trace = sim.trace().render();
     assert!(trace.contains("g1 Queue#1 pass on item back"), "{trace}");
     assert!(trace.contains("g3 Queue#1 pass on item to g4"), "{trace}");
+}
+
+/// Two getters handed items and both cancelled, the first one first: each
+/// item goes back to its own place, the second between the first and the
+/// item stored after both.
+#[test]
+fn getters_cancelled_in_turn_put_their_items_back_in_put_order() {
+    let mut sim = fifo();
+    sim.run(async {
+        let q = Queue::new(0);
+        let getter = |name: &'static str| {
+            let q = q.clone();
+            Builder::new()
+                .name(name)
+                .spawn(async move { q.get().await })
+        };
+        let (g1, g2) = (getter("g1"), getter("g2"));
+        yield_now().await;
+        q.put_nowait("a").unwrap(); // to g1
+        q.put_nowait("b").unwrap(); // to g2
+        q.put_nowait("c").unwrap(); // stored
+        g1.cancel();
+        g2.cancel();
+        assert!(g1.await.unwrap_err().is_cancelled());
+        assert!(g2.await.unwrap_err().is_cancelled());
+        let got: Vec<_> = std::iter::from_fn(|| q.get_nowait().ok()).collect();
+        assert_eq!(got, ["a", "b", "c"]);
+    })
+    .unwrap();
+    let trace = sim.trace().render();
+    assert!(trace.contains("g2 Queue#1 pass on item back"), "{trace}");
+}
+
+/// A join future dropped while it waits (here by a timeout) leaves the
+/// line: the work done later wakes nobody.
+#[test]
+fn a_join_dropped_while_it_waits_is_not_woken_when_the_work_is_done() {
+    let mut sim = fifo();
+    sim.run(async {
+        let q = Queue::new(0);
+        q.put_nowait(1).unwrap();
+        let q2 = q.clone();
+        let joiner = Builder::new().name("joiner").spawn(async move {
+            assert!(timeout(secs(1.0), q2.join()).await.is_err());
+            sleep(secs(10.0)).await;
+        });
+        sleep(secs(2.0)).await;
+        assert_eq!(q.get_nowait(), Ok(1));
+        q.task_done().unwrap();
+        joiner.await.unwrap();
+    })
+    .unwrap();
+    let trace = sim.trace().render();
+    assert!(trace.contains("main Queue#1 task_done all done"), "{trace}");
+    assert!(!trace.contains("main wake joiner"), "{trace}");
 }
 
 /// CPython gh-83055, the putter side: in asyncio, room freed while a putter
@@ -515,6 +570,50 @@ fn queue_misuse_errors_say_what_to_do() {
         QueueShutDown.to_string(),
         "the queue was shut down: it takes no more items, and gives none once empty"
     );
+}
+
+/// `maxsize`, `is_full` and `is_shut_down` of each kind of queue, bounded
+/// and not: full at its bound and not before, never full without one, shut
+/// down only once told.
+#[test]
+fn each_queue_reports_its_bound_whether_it_is_full_and_whether_it_is_shut_down() {
+    fn check(maxsize: usize, put: &dyn Fn(usize), full: &dyn Fn() -> bool, bound: usize) {
+        assert_eq!(bound, maxsize);
+        let room = if maxsize == 0 { 5 } else { maxsize };
+        for x in 0..room {
+            assert!(!full(), "{x} item(s) in a queue of maxsize {maxsize}");
+            put(x);
+        }
+        assert_eq!(full(), maxsize > 0, "{room} item(s), maxsize {maxsize}");
+    }
+    for maxsize in [0, 1, 3] {
+        let q = Queue::new(maxsize);
+        check(
+            maxsize,
+            &|x| q.put_nowait(x).unwrap(),
+            &|| q.is_full(),
+            q.maxsize(),
+        );
+        let p = PriorityQueue::new(maxsize);
+        check(
+            maxsize,
+            &|x| p.put_nowait(x).unwrap(),
+            &|| p.is_full(),
+            p.maxsize(),
+        );
+        let l = LifoQueue::new(maxsize);
+        check(
+            maxsize,
+            &|x| l.put_nowait(x).unwrap(),
+            &|| l.is_full(),
+            l.maxsize(),
+        );
+        assert!(!q.is_shut_down() && !p.is_shut_down() && !l.is_shut_down());
+        q.shutdown(false);
+        p.shutdown(false);
+        l.shutdown(true);
+        assert!(q.is_shut_down() && p.is_shut_down() && l.is_shut_down());
+    }
 }
 
 #[test]

@@ -10,11 +10,16 @@ mod documented_commands;
 #[path = "../asyncio/oracle.rs"]
 mod oracle;
 
+mod barrier_rounds;
+mod condition_lock;
 mod deadlock_reports;
+mod debug_output;
+mod dropped_waiters;
 mod events;
 mod locks;
 mod named;
 mod properties;
+mod semaphore_permits;
 
 /// The `cargo test --test sync …` commands of the docs match tests here.
 #[test]

@@ -182,9 +182,19 @@ mod tests {
             "SEEDLOOP_SEEDS=`10..5` is not valid: expected a count (SEEDLOOP_SEEDS=1000 for seeds \
              0..1000) or a non-empty range (SEEDLOOP_SEEDS=5000..6000 or 5000..=5999)"
         );
+        assert!(
+            e("SEEDLOOP_SEEDS", "5..5").contains("a non-empty range"),
+            "an empty range is refused, not a sweep of no seed"
+        );
+        assert!(e("SEEDLOOP_SEEDS", "0").contains("a non-empty range"));
+        assert_eq!(
+            with(&[("SEEDLOOP_SEEDS", "5..=5")]).unwrap().seeds,
+            Some(5..6)
+        );
         assert!(e("SEEDLOOP_SHARD", "5/4")
             .starts_with("SEEDLOOP_SHARD=`5/4` is not valid: expected k/n"));
         assert!(e("SEEDLOOP_POLICY", "exhaustive:x").contains("exhaustive:<max deviations"));
+        assert!(e("SEEDLOOP_POLICY", "exhaustively").contains("exhaustive:<max deviations"));
         assert!(e("SEEDLOOP_POLICY", "lifo").contains("`exhaustive:<k>`"));
     }
 }

@@ -295,3 +295,97 @@ pub(crate) fn write_traces(
         .map(|()| json);
     (text, json)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Sim;
+
+    fn drawn(total: usize, above: usize) -> DrawnValues {
+        DrawnValues {
+            total,
+            above_first: (0..above as u64)
+                .map(|seq| DrawnValue {
+                    seq,
+                    time: Instant::ZERO,
+                    by: "loop".into(),
+                    what: format!("random {seq} in 0..100"),
+                })
+                .collect(),
+        }
+    }
+
+    /// A test's path becomes a file name: letters, digits, `-` and `_`
+    /// kept, anything else `_`.
+    #[test]
+    fn trace_files_are_named_after_the_test_and_seed() {
+        let mut sim = Sim::new(0);
+        sim.run(async {}).unwrap();
+        let dir = std::env::temp_dir().join("seedloop-failure-names");
+        let (text, json) = write_traces(&dir, "queues::a-b_c d", 7, sim.trace());
+        let name = |p: Option<PathBuf>| p.unwrap().file_name().unwrap().to_owned();
+        assert_eq!(name(text), "queues__a-b_c_d-seed7.trace.txt");
+        assert_eq!(name(json), "queues__a-b_c_d-seed7.trace.json");
+    }
+
+    /// Twelve values are listed whole; past twelve, the rest are counted.
+    #[test]
+    fn a_report_lists_twelve_values_then_counts_the_rest() {
+        let twelve = drawn(12, 12).to_string();
+        assert!(twelve.starts_with("12 drawn; 12 above their domain's first:"));
+        assert!(twelve.contains("event 11 at"), "{twelve}");
+        assert!(!twelve.contains("more"), "{twelve}");
+        let thirteen = drawn(13, 13).to_string();
+        assert!(!thirteen.contains("event 12 at"), "{thirteen}");
+        assert!(
+            thirteen.ends_with("\n  ... and 1 more (the full trace has them all)"),
+            "{thirteen}"
+        );
+    }
+
+    /// "shrinking lowered the rest" only when shrinking ran and did lower
+    /// some.
+    #[test]
+    fn the_shrinking_note_needs_a_lowered_value() {
+        let mut sim = Sim::new(0);
+        let error = sim.run(std::future::pending::<()>()).unwrap_err();
+        let schedule = sim.schedule().clone();
+        let failure = |values| CheckFailure {
+            test: "t".into(),
+            seed: 0,
+            policy: "random".into(),
+            runs: 1,
+            found: schedule.clone(),
+            shrunk: Some((schedule.clone(), 1)),
+            error: error.clone(),
+            determinism: Determinism::Same,
+            trace_file: None,
+            chrome_file: None,
+            values,
+            injected_cancels: Vec::new(),
+            run: Coverage::default(),
+        };
+        let none_lowered = failure(drawn(2, 2)).to_string();
+        assert!(
+            none_lowered.contains("values: 2 drawn; 2 above their domain's first:\n"),
+            "{none_lowered}"
+        );
+        let unshrunk = CheckFailure {
+            shrunk: None,
+            ..failure(drawn(3, 2))
+        };
+        assert!(
+            unshrunk
+                .to_string()
+                .contains("values: 3 drawn; 2 above their domain's first:\n"),
+            "{unshrunk}"
+        );
+        let one_lowered = failure(drawn(3, 2)).to_string();
+        assert!(
+            one_lowered.contains(
+                "values: 3 drawn; 2 above their domain's first (shrinking lowered the rest):\n"
+            ),
+            "{one_lowered}"
+        );
+    }
+}

@@ -72,3 +72,35 @@ where
         },
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    /// Each way a run can fail has its own signature: shrinking a run that
+    /// hit the step limit must not settle for one that hit the time limit.
+    #[test]
+    fn each_kind_of_failure_has_its_own_signature() {
+        let spin = || async {
+            loop {
+                crate::yield_now().await;
+            }
+        };
+        let steps = Sim::new(0).step_limit(10).run(spin()).unwrap_err();
+        assert_eq!(Signature::of(&steps, None), Signature::StepLimit);
+        let forever = || async {
+            loop {
+                crate::sleep(Duration::from_secs(1)).await;
+            }
+        };
+        let time = Sim::new(0)
+            .time_limit(Duration::from_secs(5))
+            .run(forever())
+            .unwrap_err();
+        assert_eq!(Signature::of(&time, None), Signature::TimeLimit);
+        let stuck = Sim::new(0).run(std::future::pending::<()>()).unwrap_err();
+        assert_eq!(Signature::of(&stuck, None), Signature::Deadlock);
+    }
+}

@@ -187,6 +187,20 @@ mod tests {
         assert_eq!(order(l), [12, 11, 10]);
     }
 
+    /// `Ranked`'s equality agrees with its ordering: the same item put at
+    /// the same place, not merely an equal item.
+    #[test]
+    fn ranked_entries_are_equal_only_with_the_same_item_and_sequence() {
+        let ranked = |seq, item| Ranked {
+            item: Sequenced { seq, item },
+            compare: u32::cmp,
+        };
+        let first = ranked(0, 5);
+        assert!(first == ranked(0, 5));
+        assert!(first != ranked(1, 5), "an equal item put later");
+        assert!(first != ranked(0, 6));
+    }
+
     /// Ordered by `prio` only: two jobs of equal priority compare equal.
     #[derive(Debug)]
     struct Job {
