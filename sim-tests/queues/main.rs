@@ -9,8 +9,8 @@ mod documented_commands;
 #[path = "../asyncio/oracle.rs"]
 mod oracle;
 
-mod item_drops_that_start_a_run;
 mod debug_output;
+mod item_drops_that_start_a_run;
 mod queues;
 
 /// The `cargo test --test queues …` commands of the docs match tests here.

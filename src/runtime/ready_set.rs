@@ -332,6 +332,19 @@ mod tests {
     }
 
     #[test]
+    fn reset_refuses_while_a_task_or_a_callback_is_ready() {
+        for items in [&["t1"][..], &["c1"][..], &["t1", "c1"][..]] {
+            let mut ready = ready_set(items);
+            assert!(!ready.reset(), "{items:?} still ready");
+            assert_eq!(
+                ready.clear().len(),
+                items.iter().filter(|i| i.starts_with('c')).count()
+            );
+            assert!(ready.reset(), "{items:?} cleared");
+        }
+    }
+
+    #[test]
     fn clear_returns_the_callbacks_and_forgets_the_tasks() {
         let mut ready = ready_set(&["t1", "c1", "t2", "c2"]);
         ready.begin_turn();

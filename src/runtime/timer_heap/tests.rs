@@ -330,3 +330,51 @@ fn a_fired_timers_key_reaches_nothing_after_its_slot_is_reused() {
     }
     assert_eq!(*log.lock().unwrap(), [1]);
 }
+
+fn wake_target() -> TimerTarget {
+    TimerTarget::Wake {
+        waker: Waker::noop().clone(),
+        task: None,
+    }
+}
+
+/// Removed timers stay in the order, stale, until they number more than
+/// twice the live ones plus `PURGE_SLACK`: not one removal earlier.
+#[test]
+fn stale_items_are_purged_exactly_past_twice_the_live_ones_plus_the_slack() {
+    let mut heap = TimerHeap::default();
+    let live = 100;
+    let total = 2 * live + super::PURGE_SLACK;
+    let keys: Vec<TimerKey> = (0..total)
+        .map(|i| heap.insert(Instant::from_nanos(1_000 + i as u64), wake_target()))
+        .collect();
+    for key in &keys[..total - live] {
+        heap.remove(*key);
+    }
+    assert_eq!(
+        heap.order.len(),
+        total,
+        "{live} live and {} stale: no purge yet",
+        total - live
+    );
+    heap.remove(keys[total - live]);
+    assert_eq!(heap.order.len(), live - 1, "one more removal purges");
+}
+
+/// A heap is reused for another run only when empty; its slab's size is
+/// what the spare tables weigh.
+#[test]
+fn reset_refuses_while_a_timer_is_set_and_capacity_counts_slots() {
+    let mut heap = TimerHeap::default();
+    assert_eq!(heap.capacity(), 0);
+    let a = heap.insert(Instant::from_nanos(5), wake_target());
+    heap.insert(Instant::from_nanos(6), wake_target());
+    assert_eq!(heap.capacity(), 2);
+    assert!(!heap.reset(), "a timer is still set");
+    assert_eq!(heap.next_deadline(), Some(Instant::from_nanos(5)));
+    heap.remove(a);
+    while heap.pop_due(Instant::from_nanos(10)).is_some() {}
+    assert!(heap.reset());
+    assert_eq!(heap.next_deadline(), None);
+    assert_eq!(heap.capacity(), 2, "the slots are kept");
+}
