@@ -38,7 +38,11 @@ struct Slot<T> {
 /// Values addressed by generation-checked [`SlabKey`]s. See the module docs.
 pub(crate) struct Slab<T> {
     slots: Vec<Slot<T>>,
+    /// Vacant slots below `used`, most recently freed last.
     free: Vec<u32>,
+    /// Slots at and above this index have not been handed out since the
+    /// slab was made or last reordered: they are vacant and not in `free`.
+    used: u32,
     len: usize,
 }
 
@@ -47,6 +51,7 @@ impl<T> Default for Slab<T> {
         Slab {
             slots: Vec::new(),
             free: Vec::new(),
+            used: 0,
             len: 0,
         }
     }
@@ -69,10 +74,21 @@ impl<T> Slab<T> {
                 generation: slot.generation,
             };
         }
+        if (self.used as usize) < self.slots.len() {
+            let index = self.used;
+            self.used += 1;
+            let slot = &mut self.slots[index as usize];
+            slot.value = Some(value);
+            return SlabKey {
+                index,
+                generation: slot.generation,
+            };
+        }
         let index = u32::try_from(self.slots.len())
             .ok()
             .filter(|&i| i < u32::MAX)
             .expect("fewer than 2^32 - 1 live slab entries");
+        self.used += 1;
         self.slots.push(Slot {
             generation: 0,
             value: Some(value),
@@ -141,14 +157,15 @@ impl<T> Slab<T> {
     /// With no entry alive, orders the free slots so that inserts fill them
     /// from the first up, as in a new slab (the removals of a run leave them
     /// in whatever order its entries went, and inserts that hop around the
-    /// slots miss the cache). Generations are kept. Returns whether the slab
-    /// was empty (it changes nothing otherwise).
+    /// slots miss the cache). Generations are kept. O(1), whatever the
+    /// slab's size. Returns whether the slab was empty (it changes nothing
+    /// otherwise).
     pub fn reorder_free_slots(&mut self) -> bool {
         if self.len != 0 {
             return false;
         }
         self.free.clear();
-        self.free.extend((0..self.slots.len() as u32).rev());
+        self.used = 0;
         true
     }
 
@@ -164,23 +181,29 @@ impl<T> Slab<T> {
 
     /// Every live entry with its key, in slot order.
     pub fn iter(&self) -> impl Iterator<Item = (SlabKey, &T)> {
-        self.slots.iter().enumerate().filter_map(|(i, s)| {
-            s.value.as_ref().map(|v| {
-                (
-                    SlabKey {
-                        index: i as u32,
-                        generation: s.generation,
-                    },
-                    v,
-                )
+        self.slots[..self.used as usize]
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                s.value.as_ref().map(|v| {
+                    (
+                        SlabKey {
+                            index: i as u32,
+                            generation: s.generation,
+                        },
+                        v,
+                    )
+                })
             })
-        })
     }
 
     /// Takes every entry out (every key goes stale), in slot order.
     pub fn drain(&mut self) -> Vec<T> {
+        if self.len == 0 {
+            return Vec::new();
+        }
         let mut out = Vec::with_capacity(self.len);
-        for (i, slot) in self.slots.iter_mut().enumerate() {
+        for (i, slot) in self.slots[..self.used as usize].iter_mut().enumerate() {
             if let Some(v) = slot.value.take() {
                 slot.generation = slot.generation.wrapping_add(1);
                 self.free.push(i as u32);
@@ -205,10 +228,21 @@ mod tests {
             slab.remove(k);
         }
         assert!(slab.reorder_free_slots());
+        assert_eq!(slab.iter().count(), 0);
         let again: Vec<u32> = (0..4).map(|i| slab.insert(i).index).collect();
         assert_eq!(again, vec![0, 1, 2, 3]);
+        assert_eq!(slab.capacity(), 4, "no slot added");
+        // Removed and inserted again: the freed slot first, then a new one.
+        slab.remove(SlabKey {
+            index: 2,
+            generation: keys[2].generation + 1,
+        });
+        assert_eq!(slab.insert(7).index, 2);
+        assert_eq!(slab.insert(8).index, 4);
         assert!(keys.iter().all(|k| slab.get(*k).is_none()));
-        assert_eq!(slab.len(), 4);
+        assert_eq!(slab.len(), 5);
+        assert_eq!(slab.drain().len(), 5);
+        assert_eq!(slab.len(), 0);
     }
 
     #[test]
