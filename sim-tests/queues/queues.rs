@@ -15,6 +15,17 @@ use crate::common::{fifo, secs, Log};
 use crate::oracle::Scenario;
 use crate::snapshot;
 
+/// A task named `name` that waits for one item of `q`.
+fn named_getter<T: 'static>(
+    q: &Queue<T>,
+    name: &'static str,
+) -> seedloop::Task<Result<T, QueueShutDown>> {
+    let q = q.clone();
+    Builder::new()
+        .name(name)
+        .spawn(async move { q.get().await })
+}
+
 /// The `queue_workers` tutorial's lines; CPython prints the same
 /// (`python3 sim-tests/asyncio/queue_scenarios.py queue_workers`).
 pub const QUEUE_WORKERS: Scenario = Scenario {
@@ -200,12 +211,7 @@ fn a_getter_cancelled_after_it_was_handed_an_item_puts_it_back_in_place() {
     let mut sim = fifo();
     sim.run(async {
         let q = Queue::new(0);
-        let getter = |name: &'static str| {
-            let q = q.clone();
-            Builder::new()
-                .name(name)
-                .spawn(async move { q.get().await })
-        };
+        let getter = |name| named_getter(&q, name);
         let (g1, g2) = (getter("g1"), getter("g2"));
         yield_now().await;
         q.put_nowait("a").unwrap(); // to g1
@@ -239,12 +245,7 @@ fn getters_cancelled_in_turn_put_their_items_back_in_put_order() {
     let mut sim = fifo();
     sim.run(async {
         let q = Queue::new(0);
-        let getter = |name: &'static str| {
-            let q = q.clone();
-            Builder::new()
-                .name(name)
-                .spawn(async move { q.get().await })
-        };
+        let getter = |name| named_getter(&q, name);
         let (g1, g2) = (getter("g1"), getter("g2"));
         yield_now().await;
         q.put_nowait("a").unwrap(); // to g1
@@ -383,12 +384,7 @@ fn a_waiting_putters_item_goes_straight_to_a_waiting_getter() {
     let mut sim = fifo();
     sim.run(async {
         let q = Queue::new(1);
-        let getter = |name: &'static str| {
-            let q = q.clone();
-            Builder::new()
-                .name(name)
-                .spawn(async move { q.get().await })
-        };
+        let getter = |name| named_getter(&q, name);
         let (g1, g2) = (getter("g1"), getter("g2"));
         yield_now().await; // both wait
         let q2 = q.clone();
