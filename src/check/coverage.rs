@@ -338,6 +338,76 @@ mod tests {
         r
     }
 
+    /// Progress is a `sometimes` held, or a site enabled or fired, for the
+    /// first time; reaching a `sometimes` while false is not.
+    #[test]
+    fn a_run_grows_coverage_only_with_something_first() {
+        let mut c = Coverage::default();
+        assert!(
+            !c.would_grow(&run(false, 0)),
+            "s reached but false, site off"
+        );
+        c.add_run(1, &run(false, 0));
+        assert!(c.would_grow(&run(true, 0)), "s held for the first time");
+        c.add_run(2, &run(true, 0));
+        assert!(!c.would_grow(&run(true, 0)), "s held before");
+        assert!(
+            c.would_grow(&run(true, 1)),
+            "the site enabled and fired first"
+        );
+        c.add_run(3, &run(true, 1));
+        assert!(!c.would_grow(&run(true, 1)), "nothing new");
+
+        let site_run = |enabled: bool, fired: u64| {
+            let mut r = RunProbes::default();
+            r.sites.insert(
+                Location::caller(),
+                SiteTally {
+                    enabled,
+                    hits: 1,
+                    fired,
+                },
+            );
+            r
+        };
+        let mut c = Coverage::default();
+        c.add_run(1, &site_run(false, 0));
+        assert!(!c.would_grow(&site_run(false, 0)), "hit, never enabled");
+        assert!(
+            c.would_grow(&site_run(true, 0)),
+            "enabled for the first time"
+        );
+        c.add_run(2, &site_run(true, 0));
+        assert!(
+            !c.would_grow(&site_run(true, 0)),
+            "enabled again, not fired"
+        );
+        assert!(c.would_grow(&site_run(true, 2)), "fired for the first time");
+    }
+
+    /// Coverage is empty only with no assertion, no site and nothing
+    /// missing: any one of them alone makes it non-empty.
+    #[test]
+    fn one_assertion_or_one_site_alone_is_not_empty() {
+        let mut only_assertions = RunProbes::default();
+        only_assertions.tally(AssertionKind::Always, "a", Location::caller(), true);
+        let mut only_sites = RunProbes::default();
+        only_sites.sites.insert(
+            Location::caller(),
+            SiteTally {
+                enabled: true,
+                hits: 1,
+                fired: 1,
+            },
+        );
+        for r in [only_assertions, only_sites] {
+            let mut c = Coverage::default();
+            c.add_run(1, &r);
+            assert!(!c.is_empty());
+        }
+        assert!(Coverage::default().is_empty());
+    }
+
     /// Runs merged in any grouping and order give the same table: the
     /// counts add up and "first" is the smallest seed.
     #[test]
