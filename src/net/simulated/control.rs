@@ -23,6 +23,13 @@ fn record(object: impl FnOnce() -> String) {
     });
 }
 
+/// Records a change of the links between two hosts:
+/// `{verb} {a}{between}{b}`, e.g. `hold main | server`.
+fn record_link(state: &State, verb: &str, a: HostNumber, between: &str, b: HostNumber) {
+    let (na, nb) = (&state.host(a).name, &state.host(b).name);
+    record(|| format!("{verb} {na}{between}{nb}"));
+}
+
 impl World {
     /// Adds a host named `name` running `main` (not started yet).
     ///
@@ -139,11 +146,11 @@ impl World {
             drop(udp::take_in_flight(state, from, to, at));
         }
         tcp::wake_readers(state, a, b);
-        let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());
-        record(|| match ways {
-            Ways::Both => format!("partition {na} | {nb}"),
-            Ways::OneWay => format!("partition {na} -> {nb}"),
-        });
+        let between = match ways {
+            Ways::Both => " | ",
+            Ways::OneWay => " -> ",
+        };
+        record_link(state, "partition", a, between, b);
     }
 
     /// Repairs the link(s) both ways: held TCP data is due now, unless a
@@ -171,8 +178,7 @@ impl World {
         }
         tcp::wake_readers(state, a, b);
         wake_link_waiters(state);
-        let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());
-        record(|| format!("repair {na} | {nb}"));
+        record_link(state, "repair", a, " | ", b);
     }
 
     /// Holds the links both ways: everything waits until released.
@@ -196,8 +202,7 @@ impl World {
             link.held_datagrams.extend(held);
         }
         tcp::wake_readers(state, a, b);
-        let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());
-        record(|| format!("hold {na} | {nb}"));
+        record_link(state, "hold", a, " | ", b);
     }
 
     /// Releases held links both ways: what waited goes, in order.
@@ -227,8 +232,7 @@ impl World {
         }
         tcp::wake_readers(state, a, b);
         wake_link_waiters(state);
-        let (na, nb) = (state.host(a).name.clone(), state.host(b).name.clone());
-        record(|| format!("release {na} | {nb}"));
+        record_link(state, "release", a, " | ", b);
     }
 }
 
