@@ -226,7 +226,7 @@ impl<T> Shared<T> {
     #[inline]
     pub fn note_wait(&self, rt: Option<&Core>, view: &Rc<QueueWait>) {
         if let Some(rt) = rt {
-            object::note_wait(rt, &self.waits.status.name, view.clone());
+            object::note_wait(rt, &self.waits.status.name, view);
         }
     }
 

@@ -46,7 +46,7 @@ use crate::runtime::sched::{Chooser, Divergence};
 use crate::time::Instant;
 use crate::trace::{Actor, BuggifyDraw, CompactEvent, DrawEvent, EventKind, Recorder};
 use arena::{TaskArena, TaskSlot};
-use blocker::WaitOn;
+use blocker::{Blocker, WaitOn};
 use callbacks::CallbackCell;
 use driver::Driver;
 use hosts::{HostClock, HostClocks, HostNumber};
@@ -573,6 +573,18 @@ impl Core {
         if let Some((_, key)) = self.running.get() {
             if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
                 slot.waits.push(wait);
+            }
+        }
+    }
+
+    /// Notes that the current task is about to wait on `blocker` (for
+    /// deadlock reports); it is cloned only if the task's last poll did not
+    /// note it too.
+    #[inline]
+    pub fn note_wait_on<B: Blocker + 'static>(&self, blocker: &Rc<B>) {
+        if let Some((_, key)) = self.running.get() {
+            if let Some(slot) = self.tasks.borrow_mut().get_mut(key) {
+                slot.waits.push_object(blocker);
             }
         }
     }

@@ -177,7 +177,7 @@ impl Core {
                 return Ok(false);
             };
             slot.queued = false;
-            slot.waits.clear();
+            slot.waits.restart();
             self.acting_host.set(slot.host);
             (slot.task.clone(), slot.id)
         };

@@ -462,7 +462,7 @@ impl BarrierCore {
     fn note_wait(self: &Rc<Self>) {
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::note_wait(rt, &self.name, self.clone());
+                object::note_wait(rt, &self.name, self);
             }
         });
     }

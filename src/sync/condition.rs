@@ -422,7 +422,7 @@ impl CondCore {
     fn note_wait(self: &Rc<Self>) {
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::note_wait(rt, &self.name, self.clone());
+                object::note_wait(rt, &self.name, self);
             }
         });
     }

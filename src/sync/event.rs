@@ -192,7 +192,7 @@ impl Future for EventWait<'_> {
         let core = self.event.core.clone();
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::note_wait(rt, &core.name, core.clone());
+                object::note_wait(rt, &core.name, &core);
             }
         });
         Poll::Pending

@@ -500,7 +500,7 @@ impl LockCore {
                 }
             }
             if let Some(core) = core {
-                object::note_wait(core, &self.name, self.clone());
+                object::note_wait(core, &self.name, self);
             }
             Poll::Pending
         })

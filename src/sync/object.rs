@@ -5,7 +5,7 @@
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
-use crate::runtime::blocker::{Blocker, WaitOn};
+use crate::runtime::blocker::Blocker;
 use crate::runtime::ids::TaskId;
 use crate::runtime::Core;
 use crate::trace::{display_name, named_object};
@@ -137,9 +137,9 @@ fn record_traced(
 /// Notes that the current task waits on `blocker` (for the deadlock report),
 /// numbering the object first so the report can name it.
 #[inline]
-pub(crate) fn note_wait(core: &Core, name: &ObjectName, blocker: Rc<dyn Blocker>) {
+pub(crate) fn note_wait<B: Blocker + 'static>(core: &Core, name: &ObjectName, blocker: &Rc<B>) {
     name.numbered(core);
-    core.note_wait(WaitOn::Object(blocker));
+    core.note_wait_on(blocker);
 }
 
 /// An event with no detail.

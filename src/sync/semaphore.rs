@@ -461,7 +461,7 @@ impl SemCore {
         }
         with_runtime(|rt| {
             if let Some(rt) = rt {
-                object::note_wait(rt, &self.name, self.clone());
+                object::note_wait(rt, &self.name, self);
             }
         });
         Poll::Pending
