@@ -563,11 +563,6 @@ impl Core {
         self.probes().is_some_and(|p| p.borrow().violated)
     }
 
-    /// A value draw the replay could not follow, if any (taken).
-    pub fn take_value_divergence(&self) -> Option<Divergence> {
-        self.value_divergence.take().map(|d| *d)
-    }
-
     /// Notes what the current task is about to wait on (for deadlock reports).
     pub fn note_wait(&self, wait: WaitOn) {
         if let Some((_, key)) = self.running.get() {

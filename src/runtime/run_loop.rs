@@ -125,8 +125,8 @@ impl Core {
                     false
                 }
             };
-            if let Some(d) = self.take_value_divergence() {
-                return Err(RunError::Diverged(d));
+            if let Some(d) = self.value_divergence.take() {
+                return Err(RunError::Diverged(*d));
             }
             if main_done {
                 return Ok(());

@@ -510,7 +510,12 @@ impl<T> Future for Task<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let polled = match poll_end(self.header(), cx) {
+        let header = self.header();
+        // The common case first: the task finished (no error to build).
+        if header.state.get() == TaskState::Finished {
+            return Poll::Ready(Ok(self.cell.take_output()));
+        }
+        let polled = match poll_end(header, cx) {
             Poll::Ready(Ok(())) => Poll::Ready(Ok(self.cell.take_output())),
             Poll::Ready(Err(e)) => {
                 if e.is_panic() {
@@ -531,9 +536,11 @@ impl<T> Future for Task<T> {
 impl<T> Drop for Task<T> {
     fn drop(&mut self) {
         // Nobody awaits this task any more: its end must not wake anyone.
-        let waker = self.header().join_waker.take();
+        let header = self.header();
+        let waker = header.join_waker.take();
         drop(waker);
-        if !self.detached {
+        // (A task that ended takes no cancel: skip the call.)
+        if !self.detached && !header.state.get().is_final() {
             self.cancel();
         }
     }

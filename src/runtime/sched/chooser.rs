@@ -114,6 +114,8 @@ impl fmt::Display for Divergence {
 /// policy, logs the answer (unless built [`unlogged`](Chooser::unlogged)).
 pub(crate) struct Chooser {
     policy: Box<dyn SchedulePolicy>,
+    /// The policy's `always_oldest`, asked once.
+    always_oldest: bool,
     log: Vec<Choice>,
     /// Whether `log` records choices (sim) or stays empty (real mode, whose
     /// runs may last for months: a log there would grow without bound).
@@ -129,6 +131,7 @@ impl Chooser {
     /// buffer if there is one (see `spare_tables.rs`).
     pub fn new(policy: Box<dyn SchedulePolicy>) -> Chooser {
         Chooser {
+            always_oldest: policy.always_oldest(),
             policy,
             log: crate::runtime::spare_tables::take_choice_log(),
             logging: true,
@@ -140,6 +143,7 @@ impl Chooser {
     /// A chooser that asks `policy` but keeps no log (real mode).
     pub fn unlogged(policy: Box<dyn SchedulePolicy>) -> Chooser {
         Chooser {
+            always_oldest: policy.always_oldest(),
             policy,
             log: Vec::new(),
             logging: false,
@@ -156,7 +160,10 @@ impl Chooser {
     pub fn pick(&mut self, ready: &ReadySet) -> Result<usize, Divergence> {
         let view = ReadyView::new(ready, self.made);
         let options = view.len();
-        let picked = self.policy.pick(&view)?;
+        let picked = match self.always_oldest {
+            true => 0,
+            false => self.policy.pick(&view)?,
+        };
         assert!(picked < options, "policy picked {picked} of {options}");
         self.made += 1;
         if self.logging {

@@ -24,6 +24,10 @@ impl SchedulePolicy for Fifo {
         Ok(0)
     }
 
+    fn always_oldest(&self) -> bool {
+        true
+    }
+
     fn value(&mut self, view: &ValueView<'_>) -> Result<u64, Divergence> {
         Ok(view.request.draw_plain(&mut self.values))
     }

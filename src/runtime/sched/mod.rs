@@ -167,6 +167,12 @@ pub(crate) trait SchedulePolicy {
     /// Picks a value (at least 2 options). Fails only as `pick` does.
     fn value(&mut self, view: &ValueView<'_>) -> Result<u64, Divergence>;
 
+    /// Whether every `pick` is option 0 (the oldest), whatever the view:
+    /// the chooser then skips the call.
+    fn always_oldest(&self) -> bool {
+        false
+    }
+
     /// Called after the run with the number of choices made; a replay that
     /// has choices left over reports them.
     fn finish(&self, _made: usize) -> Result<(), Divergence> {
