@@ -143,9 +143,8 @@ impl Core {
     /// Forgets the plan of a task that ended.
     #[inline]
     pub(crate) fn forget_plan(&self, key: TaskKey) {
-        let mut plans = self.cancel_plans.borrow_mut();
-        if !plans.is_empty() {
-            plans.retain(|p| p.key != key);
+        if self.has_cancel_plans() {
+            self.cancel_plans.borrow_mut().retain(|p| p.key != key);
         }
     }
 

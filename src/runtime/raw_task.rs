@@ -98,6 +98,7 @@ pub(crate) struct CancelRequests {
 impl TaskHeader {
     /// A new task's header: waiting, with no awaiter, no cancel request and
     /// the given task-local values.
+    #[inline]
     pub fn new(
         id: TaskId,
         name: Option<Rc<str>>,

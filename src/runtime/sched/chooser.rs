@@ -157,14 +157,28 @@ impl Chooser {
     }
 
     /// Picks which ready option runs next (there are at least two).
+    #[inline]
     pub fn pick(&mut self, ready: &ReadySet) -> Result<usize, Divergence> {
+        if self.always_oldest {
+            self.log_pick(ready.options(), 0);
+            return Ok(0);
+        }
+        self.ask_policy(ready)
+    }
+
+    /// [`pick`](Chooser::pick) by asking the policy.
+    #[inline(never)]
+    fn ask_policy(&mut self, ready: &ReadySet) -> Result<usize, Divergence> {
         let view = ReadyView::new(ready, self.made);
         let options = view.len();
-        let picked = match self.always_oldest {
-            true => 0,
-            false => self.policy.pick(&view)?,
-        };
+        let picked = self.policy.pick(&view)?;
         assert!(picked < options, "policy picked {picked} of {options}");
+        self.log_pick(options, picked);
+        Ok(picked)
+    }
+
+    #[inline]
+    fn log_pick(&mut self, options: usize, picked: usize) {
         self.made += 1;
         if self.logging {
             self.log.push(Choice {
@@ -173,7 +187,6 @@ impl Chooser {
                 picked: picked as u64,
             });
         }
-        Ok(picked)
     }
 
     /// Picks a value of `request`'s domain (at least 2 options).
