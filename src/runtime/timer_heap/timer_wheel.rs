@@ -190,6 +190,12 @@ impl<K: Copy> TimerWheel<K> {
         if self.slots.is_empty() {
             self.slots = (0..LEVELS * SLOTS).map(|_| Slot::default()).collect();
         }
+        self.file_allocated(item);
+    }
+
+    /// [`file`](TimerWheel::file), the slots being allocated already.
+    #[inline]
+    fn file_allocated(&mut self, item: Item<K>) {
         let (level, index) = slot_of(item.deadline, self.floor);
         self.slots[level * SLOTS + index].push(item);
         self.occupied[level] |= 1 << index;
@@ -273,16 +279,19 @@ impl<K: Copy> TimerWheel<K> {
                 self.at_floor.push_back(item);
             } else {
                 debug_assert!(slot_of(item.deadline, self.floor).0 < level.max(1));
-                self.file(item);
+                self.file_allocated(item);
             }
         }
         // Keep the slot's allocation for the items to come.
         self.slots[at].items = items;
         // Items tied at the new floor came in slot order: put them in seq
         // order (later pushes at this floor have larger seqs, and append).
-        self.at_floor
-            .make_contiguous()
-            .sort_unstable_by_key(|item| item.seq);
+        // Usually there is one.
+        if self.at_floor.len() > 1 {
+            self.at_floor
+                .make_contiguous()
+                .sort_unstable_by_key(|item| item.seq);
+        }
     }
 
     /// Drops every stale item.
