@@ -1,7 +1,8 @@
 //! What a blocked task waits on, for the deadlock report.
 //!
 //! Primitives note a [`WaitOn`] for the current task each time they return
-//! `Pending`; the note is cleared when the task is next polled. A deadlock
+//! `Pending`; a task's notes are those of its last poll (see [`WaitNotes`]
+//! for how a poll that repeats them keeps them at no cost). A deadlock
 //! report reads the notes of every live task and draws the wait-for graph.
 
 use std::rc::Rc;
