@@ -43,7 +43,13 @@ pub(crate) struct TaskSlot {
     pub waits: WaitNotes,
     /// The host the task belongs to (its spawner's; see `hosts.rs`).
     pub host: super::hosts::HostNumber,
+    /// The sequence number of the task's resident sleep in the timer heap,
+    /// or [`NO_SLEEP`] (see `timer_heap.rs`).
+    pub sleep: u64,
 }
+
+/// A task slot's `sleep` when the task has no resident sleep.
+pub(crate) const NO_SLEEP: u64 = u64::MAX;
 
 /// Live tasks. Keys of removed tasks go stale; so do wakers (see the module
 /// docs).
@@ -121,6 +127,7 @@ mod tests {
             queued: false,
             waits: Default::default(),
             host: 0,
+            sleep: NO_SLEEP,
         }
     }
 

@@ -332,6 +332,12 @@ impl Core {
         )
     }
 
+    /// Gives a timer set by [`insert_wake_timer`](Core::insert_wake_timer)
+    /// a new waker.
+    pub fn update_wake_timer(&self, key: TimerKey, waker: &Waker) {
+        self.timers.borrow_mut().update_waker(key, waker);
+    }
+
     /// The mode's services (the reactor, the blocking pool), if it has them.
     pub fn services(&self) -> &Services {
         &self.config.services
@@ -617,6 +623,7 @@ impl Core {
             queued: ready,
             waits: Default::default(),
             host: self.acting_host.get(),
+            sleep: arena::NO_SLEEP,
         });
         if ready {
             self.ready.borrow_mut().push_task(key, id);
@@ -786,7 +793,10 @@ impl Core {
     /// Takes a cancelled callback out of the ready set or the timer heap.
     pub fn forget_callback(&self, cell: &Rc<CallbackCell>) {
         let removed = match cell.timer.take() {
-            Some(key) => self.timers.borrow_mut().remove(key),
+            Some(key) => self
+                .timers
+                .borrow_mut()
+                .remove(key, &mut self.tasks.borrow_mut()),
             None => None,
         };
         self.ready.borrow_mut().remove_callback(cell);
@@ -795,10 +805,20 @@ impl Core {
 
     /// Sets a timer that wakes `waker` at `deadline`, recorded as a sleep.
     /// `deadline` is on the acting host's clock.
+    /// Sets a sleep's timer: resident in the running task's slot if the
+    /// waker is that task's own and the task has no resident sleep yet (see
+    /// `timer_heap.rs`), an entry otherwise.
     pub fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         self.record_with(|| EventKind::Sleep { until: deadline });
+        let at = self.to_global(deadline);
+        if let Some(task) = self.own_task_of(waker) {
+            let mut tasks = self.tasks.borrow_mut();
+            if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep == arena::NO_SLEEP) {
+                return self.timers.borrow_mut().insert_resident(at, task, slot);
+            }
+        }
         self.timers.borrow_mut().insert(
-            self.to_global(deadline),
+            at,
             TimerTarget::Wake {
                 waker: waker.clone(),
                 task: self.current_task(),
@@ -806,12 +826,58 @@ impl Core {
         )
     }
 
-    pub fn update_timer(&self, key: TimerKey, waker: &Waker) {
-        self.timers.borrow_mut().update_waker(key, waker);
+    /// The running task, if `waker` is its own (ours, naming it).
+    fn own_task_of(&self, waker: &Waker) -> Option<TaskKey> {
+        let (_, running) = self.running.get()?;
+        let (tag, wake) = waker::decode(waker)?;
+        let own = tag == self.tag.get()
+            && wake.index == running.index
+            && self
+                .tasks
+                .borrow()
+                .get(running)
+                .is_some_and(|s| s.stamp == wake.stamp);
+        own.then_some(running)
+    }
+
+    /// A sleep polled again, maybe by another waker: returns its timer's key
+    /// (new if a resident sleep had to become an entry to wake that waker).
+    pub fn update_timer(&self, key: TimerKey, deadline: Instant, waker: &Waker) -> TimerKey {
+        match key {
+            TimerKey::Entry(_) => {
+                self.timers.borrow_mut().update_waker(key, waker);
+                key
+            }
+            TimerKey::Resident { task, .. } if self.own_task_of(waker) == Some(task) => key,
+            TimerKey::Resident { task, .. } => {
+                let setter = self.tasks.borrow().get(task).map(|s| s.id);
+                let target = TimerTarget::Wake {
+                    waker: waker.clone(),
+                    task: setter,
+                };
+                let at = self.to_global(deadline);
+                let moved = self.timers.borrow_mut().make_entry(
+                    key,
+                    at,
+                    target,
+                    &mut self.tasks.borrow_mut(),
+                );
+                // Not pending any more (it fired): set anew.
+                moved.unwrap_or_else(|| self.insert_timer(deadline, waker))
+            }
+        }
     }
 
     pub fn remove_timer(&self, key: TimerKey) {
-        let t = self.timers.borrow_mut().remove(key);
+        let t = match self.tasks.try_borrow_mut() {
+            Ok(mut tasks) => self.timers.borrow_mut().remove(key, &mut tasks),
+            // Only while the arena lets a task go: its resident sleep went
+            // with its slot, and an entry needs no arena.
+            Err(_) => self
+                .timers
+                .borrow_mut()
+                .remove(key, &mut TaskArena::default()),
+        };
         drop(t);
     }
 
@@ -835,7 +901,7 @@ impl Core {
     /// whose wake-up timers know the task that set them.
     pub fn task_reports(&self) -> Vec<LiveTask> {
         let tasks = self.tasks.borrow();
-        let sleeps = self.timers.borrow().sleeping();
+        let sleeps = self.timers.borrow().sleeping(&tasks);
         // Reports quote given names: `"writer"`, or `#3` for an unnamed task.
         let name = |id: TaskId| crate::trace::report_task_name(&self.task_name(id), id);
         tasks

@@ -89,7 +89,7 @@ impl Core {
             if self.ready.borrow().options() == 0 {
                 self.start_turn();
                 if self.ready.borrow().options() == 0 {
-                    let next = self.timers.borrow_mut().next_deadline();
+                    let next = self.timers.borrow_mut().next_deadline(&self.tasks.borrow());
                     if let (Some(limit), Some(at)) = (self.config.time_limit, next) {
                         if at > Instant::ZERO + limit {
                             return Err(RunError::TimeLimit(at));
@@ -143,7 +143,12 @@ impl Core {
             self.wake_by_waker(key);
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
-        if self.timers.borrow_mut().next_deadline().is_some() {
+        if self
+            .timers
+            .borrow_mut()
+            .next_deadline(&self.tasks.borrow())
+            .is_some()
+        {
             self.fire_due_timers(self.global_now());
         }
         self.ready.borrow_mut().begin_turn();
@@ -152,7 +157,10 @@ impl Core {
     /// Timers due at `now` fire: wake-ups wake, callbacks join the ready set.
     fn fire_due_timers(&self, now: Instant) {
         loop {
-            let due = self.timers.borrow_mut().pop_due(now);
+            let due = self
+                .timers
+                .borrow_mut()
+                .pop_due(now, &mut self.tasks.borrow_mut());
             match due {
                 None => return,
                 Some(TimerTarget::Wake { waker, task }) => {
@@ -164,6 +172,10 @@ impl Core {
                 Some(TimerTarget::Callback(cb)) => {
                     cb.timer.set(None);
                     self.ready.borrow_mut().push_callback(cb);
+                }
+                Some(TimerTarget::WakeTask { wake, task }) => {
+                    self.record_as(Actor::Loop, EventKind::TimerFired { task });
+                    self.wake_by_waker(wake);
                 }
             }
         }
@@ -295,6 +307,9 @@ impl Core {
     /// queued tasks too, clears the ready set after).
     pub(super) fn forget_task(&self, key: TaskKey) {
         let slot = self.tasks.borrow_mut().remove(key);
+        if let Some(slot) = &slot {
+            self.timers.borrow_mut().forget_resident(slot);
+        }
         drop(slot);
         self.forget_plan(key);
     }

@@ -97,6 +97,7 @@ mod tests {
             queued: false,
             waits: Default::default(),
             host: 0,
+            sleep: crate::runtime::arena::NO_SLEEP,
         }
     }
 

@@ -195,6 +195,12 @@ fn wake(data: *const ()) {
 
 fn drop_waker(_: *const ()) {}
 
+/// The runtime tag and wake key a waker of ours carries (`None` for a
+/// waker made elsewhere).
+pub(crate) fn decode(waker: &Waker) -> Option<(u16, WakeKey)> {
+    std::ptr::eq(waker.vtable(), &VTABLE).then(|| unpack(waker.data().addr()))
+}
+
 /// The waker of the task `key` names in the runtime tagged `tag`.
 #[allow(unsafe_code)]
 pub(crate) fn task_waker(tag: u16, key: WakeKey) -> Waker {

@@ -113,7 +113,7 @@ impl Future for Sleep {
                 return Poll::Ready(());
             }
             match this.timer {
-                Some(key) => core.update_timer(key, cx.waker()),
+                Some(key) => this.timer = Some(core.update_timer(key, this.deadline, cx.waker())),
                 None => this.timer = Some(core.insert_timer(this.deadline, cx.waker())),
             }
             // Reports learn what the task sleeps until from its timer.

@@ -26,7 +26,7 @@ impl WakeTimer {
     pub fn arm(&mut self, at: Option<Instant>, waker: &Waker) {
         if let Some((key, t)) = self.set {
             if Some(t) == at {
-                with_core("seedloop::net", |core| core.update_timer(key, waker));
+                with_core("seedloop::net", |core| core.update_wake_timer(key, waker));
                 return;
             }
             self.cancel();

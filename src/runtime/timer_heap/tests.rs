@@ -10,6 +10,7 @@ use std::task::{Wake, Waker};
 use proptest::prelude::*;
 
 use super::{TimerHeap, TimerKey, TimerTarget};
+use crate::runtime::arena::TaskArena;
 use crate::runtime::ids::TaskId;
 use crate::time::Instant;
 
@@ -161,7 +162,9 @@ impl Pair {
             .first_key_value()
             .filter(|(k, _)| k.0 <= self.now)
             .map(|(k, v)| (*k, *v));
-        let got = self.heap.pop_due(Instant::from_nanos(self.now));
+        let got = self
+            .heap
+            .pop_due(Instant::from_nanos(self.now), &mut TaskArena::default());
         match (expected, got) {
             (None, None) => false,
             (Some((k, (index, waker_id))), Some(TimerTarget::Wake { waker, task })) => {
@@ -201,7 +204,7 @@ impl Pair {
             Op::Remove(i) if !self.keys.is_empty() => {
                 let index = i % self.keys.len();
                 let (key, live) = self.keys[index];
-                let removed = self.heap.remove(key);
+                let removed = self.heap.remove(key, &mut TaskArena::default());
                 match live {
                     Some(k) => {
                         self.model.remove(&k);
@@ -225,7 +228,10 @@ impl Pair {
             Op::Remove(_) | Op::Update(_) => {}
             Op::Peek => {
                 let expected = self.model.keys().next().map(|k| k.0);
-                let got = self.heap.next_deadline().map(Instant::as_nanos);
+                let got = self
+                    .heap
+                    .next_deadline(&TaskArena::default())
+                    .map(Instant::as_nanos);
                 assert_eq!(got, expected, "next deadline at {}", self.now);
             }
             Op::PopDue => {
@@ -234,7 +240,10 @@ impl Pair {
             Op::Fire => while self.fire_one() {},
             Op::Advance(n) => self.now = self.now.saturating_add(*n),
             Op::Jump => {
-                let next = self.heap.next_deadline().map(Instant::as_nanos);
+                let next = self
+                    .heap
+                    .next_deadline(&TaskArena::default())
+                    .map(Instant::as_nanos);
                 assert_eq!(next, self.model.keys().next().map(|k| k.0));
                 if let Some(next) = next {
                     self.now = self.now.max(next);
@@ -259,7 +268,7 @@ proptest! {
         pair.now = u64::MAX;
         while pair.fire_one() {}
         prop_assert!(pair.model.is_empty());
-        prop_assert_eq!(pair.heap.next_deadline(), None);
+        prop_assert_eq!(pair.heap.next_deadline(&TaskArena::default()), None);
     }
 }
 
@@ -313,7 +322,9 @@ fn a_fired_timers_key_reaches_nothing_after_its_slot_is_reused() {
             task: None,
         },
     );
-    assert!(heap.pop_due(Instant::from_nanos(10)).is_some());
+    assert!(heap
+        .pop_due(Instant::from_nanos(10), &mut TaskArena::default())
+        .is_some());
     let second = heap.insert(
         Instant::from_nanos(20),
         TimerTarget::Wake {
@@ -321,10 +332,14 @@ fn a_fired_timers_key_reaches_nothing_after_its_slot_is_reused() {
             task: None,
         },
     );
-    assert_eq!(first.0.index, second.0.index);
-    assert!(heap.remove(first).is_none());
+    let index = |k: TimerKey| match k {
+        TimerKey::Entry(k) => k.index,
+        TimerKey::Resident { .. } => unreachable!("an entry"),
+    };
+    assert_eq!(index(first), index(second));
+    assert!(heap.remove(first, &mut TaskArena::default()).is_none());
     heap.update_waker(first, &waker(2, &log));
-    match heap.pop_due(Instant::from_nanos(20)) {
+    match heap.pop_due(Instant::from_nanos(20), &mut TaskArena::default()) {
         Some(TimerTarget::Wake { waker, .. }) => waker.wake(),
         _ => panic!("the second timer is due"),
     }
@@ -349,7 +364,7 @@ fn stale_items_are_purged_exactly_past_twice_the_live_ones_plus_the_slack() {
         .map(|i| heap.insert(Instant::from_nanos(1_000 + i as u64), wake_target()))
         .collect();
     for key in &keys[..total - live] {
-        heap.remove(*key);
+        heap.remove(*key, &mut TaskArena::default());
     }
     assert_eq!(
         heap.order.len(),
@@ -357,7 +372,7 @@ fn stale_items_are_purged_exactly_past_twice_the_live_ones_plus_the_slack() {
         "{live} live and {} stale: no purge yet",
         total - live
     );
-    heap.remove(keys[total - live]);
+    heap.remove(keys[total - live], &mut TaskArena::default());
     assert_eq!(heap.order.len(), live - 1, "one more removal purges");
 }
 
@@ -371,10 +386,68 @@ fn reset_refuses_while_a_timer_is_set_and_capacity_counts_slots() {
     heap.insert(Instant::from_nanos(6), wake_target());
     assert_eq!(heap.capacity(), 2);
     assert!(!heap.reset(), "a timer is still set");
-    assert_eq!(heap.next_deadline(), Some(Instant::from_nanos(5)));
-    heap.remove(a);
-    while heap.pop_due(Instant::from_nanos(10)).is_some() {}
+    assert_eq!(
+        heap.next_deadline(&TaskArena::default()),
+        Some(Instant::from_nanos(5))
+    );
+    heap.remove(a, &mut TaskArena::default());
+    while heap
+        .pop_due(Instant::from_nanos(10), &mut TaskArena::default())
+        .is_some()
+    {}
     assert!(heap.reset());
-    assert_eq!(heap.next_deadline(), None);
+    assert_eq!(heap.next_deadline(&TaskArena::default()), None);
     assert_eq!(heap.capacity(), 2, "the slots are kept");
+}
+
+/// Resident sleeps count as live timers until they fire, are removed or
+/// their task leaves; those of departed tasks never fire.
+#[test]
+fn resident_sleeps_are_live_until_they_fire_or_their_task_leaves() {
+    use crate::runtime::arena::{TaskSlot, NO_SLEEP};
+    let mut tasks = TaskArena::default();
+    let mut heap = TimerHeap::default();
+    let keys: Vec<_> = (0..100u64)
+        .map(|i| {
+            tasks.insert(TaskSlot {
+                id: TaskId(i),
+                stamp: i as u32,
+                task: None,
+                queued: false,
+                waits: Default::default(),
+                host: 0,
+                sleep: NO_SLEEP,
+            })
+        })
+        .collect();
+    let mut timers = Vec::new();
+    for (i, &k) in keys.iter().enumerate() {
+        let slot = tasks.get_mut(k).unwrap();
+        // Later tasks sleep less: firing order is not key order.
+        timers.push(heap.insert_resident(Instant::from_nanos(1_000 - i as u64), k, slot));
+    }
+    assert_eq!(heap.live(), 100);
+    for &k in &keys[..40] {
+        let slot = tasks.remove(k).unwrap();
+        heap.forget_resident(&slot);
+    }
+    for &t in &timers[40..50] {
+        assert!(
+            heap.remove(t, &mut tasks).is_none(),
+            "a resident sleep has no target"
+        );
+    }
+    assert_eq!(heap.live(), 50);
+    assert!(heap.remove(timers[45], &mut tasks).is_none());
+    assert_eq!(heap.live(), 50, "removed twice, counted once");
+    let fired: Vec<TaskId> =
+        std::iter::from_fn(|| heap.pop_due(Instant::from_nanos(1_000), &mut tasks))
+            .map(|t| match t {
+                TimerTarget::WakeTask { task, .. } => task,
+                _ => panic!("a resident sleep wakes its task"),
+            })
+            .collect();
+    assert_eq!(fired, (50..100).rev().map(TaskId).collect::<Vec<_>>());
+    assert_eq!(heap.live(), 0);
+    assert!(tasks.get(keys[99]).is_some_and(|s| s.sleep == NO_SLEEP));
 }

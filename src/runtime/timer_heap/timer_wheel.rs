@@ -30,7 +30,7 @@
 //!
 //! Items are removed lazily: the owner (the timer heap) forgets a removed
 //! timer's slab entry, and the wheel drops the stale item when it comes
-//! across it (a `live` predicate tells it which keys still stand). A slot's
+//! across it (a `live` predicate tells it which items still stand). A slot's
 //! earliest item is checked before its deadline is used; if it is stale,
 //! the slot is purged and its earliest found again. [`retain`] purges every
 //! stale item; the owner calls it when they outnumber the live ones, so
@@ -124,9 +124,9 @@ impl<K> Slot<K> {
 
     /// Drops the stale items and finds the earliest again. Returns how many
     /// went.
-    fn purge(&mut self, live: &mut impl FnMut(&K) -> bool) -> usize {
+    fn purge(&mut self, live: &mut impl FnMut(&Item<K>) -> bool) -> usize {
         let before = self.items.len();
-        self.items.retain(|item| live(&item.key));
+        self.items.retain(|item| live(item));
         self.earliest = u64::MAX;
         for (i, item) in self.items.iter().enumerate() {
             if item.deadline < self.earliest || i == 0 {
@@ -203,13 +203,13 @@ impl<K: Copy> TimerWheel<K> {
 
     /// The lowest occupied slot, with a live earliest item (a slot whose
     /// earliest item is stale is purged first).
-    fn earliest_slot(&mut self, live: &mut impl FnMut(&K) -> bool) -> Option<usize> {
+    fn earliest_slot(&mut self, live: &mut impl FnMut(&Item<K>) -> bool) -> Option<usize> {
         loop {
             let level = self.occupied.iter().position(|&bits| bits != 0)?;
             let index = self.occupied[level].trailing_zeros() as usize;
             let at = level * SLOTS + index;
             let slot = &mut self.slots[at];
-            if live(&slot.items[slot.earliest_at].key) {
+            if live(&slot.items[slot.earliest_at]) {
                 return Some(at);
             }
             self.len -= slot.purge(live);
@@ -222,16 +222,16 @@ impl<K: Copy> TimerWheel<K> {
 
     /// The earliest deadline among live items. Stale items met on the way
     /// are dropped; the floor does not move.
-    pub fn peek_deadline(&mut self, mut live: impl FnMut(&K) -> bool) -> Option<u64> {
+    pub fn peek_deadline(&mut self, mut live: impl FnMut(&Item<K>) -> bool) -> Option<u64> {
         while let Some(Reverse(top)) = self.overdue.peek() {
-            if live(&top.key) {
+            if live(top) {
                 return Some(top.deadline);
             }
             self.overdue.pop();
             self.len -= 1;
         }
         while let Some(front) = self.at_floor.front() {
-            if live(&front.key) {
+            if live(front) {
                 return Some(self.floor);
             }
             self.at_floor.pop_front();
@@ -243,7 +243,7 @@ impl<K: Copy> TimerWheel<K> {
 
     /// Takes out the earliest live item if its deadline is at or before
     /// `now`, moving the floor up to it if it came from a slot.
-    pub fn pop_due(&mut self, now: u64, mut live: impl FnMut(&K) -> bool) -> Option<Item<K>> {
+    pub fn pop_due(&mut self, now: u64, mut live: impl FnMut(&Item<K>) -> bool) -> Option<Item<K>> {
         loop {
             let next = self.peek_deadline(&mut live)?;
             if next > now {
@@ -294,10 +294,25 @@ impl<K: Copy> TimerWheel<K> {
         }
     }
 
+    /// Every item held, live or stale, in no particular order.
+    pub fn items(&self) -> impl Iterator<Item = &Item<K>> {
+        let slotted = (0..LEVELS).flat_map(move |level| {
+            let bits = self.occupied[level];
+            (0..SLOTS)
+                .filter(move |s| bits & (1 << s) != 0)
+                .flat_map(move |s| &self.slots[level * SLOTS + s].items)
+        });
+        self.overdue
+            .iter()
+            .map(|Reverse(item)| item)
+            .chain(&self.at_floor)
+            .chain(slotted)
+    }
+
     /// Drops every stale item.
-    pub fn retain(&mut self, mut live: impl FnMut(&K) -> bool) {
-        self.overdue.retain(|Reverse(item)| live(&item.key));
-        self.at_floor.retain(|item| live(&item.key));
+    pub fn retain(&mut self, mut live: impl FnMut(&Item<K>) -> bool) {
+        self.overdue.retain(|Reverse(item)| live(item));
+        self.at_floor.retain(|item| live(item));
         let mut kept = self.overdue.len() + self.at_floor.len();
         for level in 0..LEVELS {
             let mut bits = self.occupied[level];
@@ -363,7 +378,7 @@ mod tests {
         for (seq, d) in [50u64, 7, 50, 1_000_000, 7, 3].into_iter().enumerate() {
             h.push(item(d, seq as u64));
         }
-        let live = |_: &u64| true;
+        let live = |_: &Item<u64>| true;
         assert_eq!(h.peek_deadline(live), Some(3));
         assert_eq!(h.pop_due(2, live), None);
         let order: Vec<u64> = std::iter::from_fn(|| h.pop_due(100, live))
@@ -377,7 +392,7 @@ mod tests {
     #[test]
     fn ties_filed_through_different_levels_still_come_in_seq_order() {
         let mut h = TimerWheel::default();
-        let live = |_: &u64| true;
+        let live = |_: &Item<u64>| true;
         // Seq 0 is filed high (far from the floor 0), seq 2 low (near the
         // floor 4_000 after the first pop): both end at the floor 4_100.
         h.push(item(4_100, 0));
@@ -396,7 +411,7 @@ mod tests {
         let mut h = TimerWheel::default();
         h.push(item(10, 0));
         h.push(item(20, 1));
-        let live = |_: &u64| true;
+        let live = |_: &Item<u64>| true;
         assert_eq!(h.pop_due(10, live).map(|i| i.seq), Some(0));
         // The floor is 10 now: 4 and 9 are overdue, 10 ties at the floor.
         h.push(item(9, 2));
@@ -415,15 +430,25 @@ mod tests {
         h.push(item(100, 0));
         h.push(item(200, 1));
         h.push(item(300, 2));
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(100));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(100)
+        );
         dead.insert(0);
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(200));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(200)
+        );
         // A later push below the peeked minimum still comes first.
         h.push(item(150, 3));
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(150));
-        let order: Vec<u64> = std::iter::from_fn(|| h.pop_due(1_000, |k| !dead.contains(k)))
-            .map(|i| i.seq)
-            .collect();
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(150)
+        );
+        let order: Vec<u64> =
+            std::iter::from_fn(|| h.pop_due(1_000, |i: &Item<u64>| !dead.contains(&i.key)))
+                .map(|i| i.seq)
+                .collect();
         assert_eq!(order, [3, 1, 2]);
         assert_eq!(h.len(), 0);
     }
@@ -436,7 +461,10 @@ mod tests {
         h.push(item(1_000, 0));
         h.push(item(1_001, 1));
         dead.insert(0);
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(1_001));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(1_001)
+        );
         assert_eq!(h.len(), 1, "the stale item was purged");
     }
 
@@ -450,8 +478,15 @@ mod tests {
         h.push(item(70, 1));
         h.push(item(71, 2));
         dead.insert(1);
-        assert_eq!(h.pop_due(64, |k| !dead.contains(k)).map(|i| i.seq), Some(0));
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(71));
+        assert_eq!(
+            h.pop_due(64, |i: &Item<u64>| !dead.contains(&i.key))
+                .map(|i| i.seq),
+            Some(0)
+        );
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(71)
+        );
     }
 
     #[test]
@@ -482,15 +517,24 @@ mod tests {
         h.push(item(300, 6));
         assert_eq!(h.len(), 6);
         dead.extend([2, 3]);
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(100));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(100)
+        );
         assert_eq!(h.len(), 4, "two stale overdue items dropped");
         dead.extend([4, 5]);
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(200));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(200)
+        );
         assert_eq!(h.len(), 2, "two stale items at the floor dropped");
         dead.insert(1);
-        assert_eq!(h.peek_deadline(|k| !dead.contains(k)), Some(300));
+        assert_eq!(
+            h.peek_deadline(|i: &Item<u64>| !dead.contains(&i.key)),
+            Some(300)
+        );
         assert_eq!(h.len(), 1, "a stale slot item dropped");
-        h.retain(|k| !dead.contains(k));
+        h.retain(|i: &Item<u64>| !dead.contains(&i.key));
         assert_eq!(h.len(), 1);
     }
 
@@ -501,7 +545,7 @@ mod tests {
         for (seq, d) in [70u64, 100, 130, 200].into_iter().enumerate() {
             h.push(item(d, seq as u64));
         }
-        h.retain(|k| *k >= 2);
+        h.retain(|i| i.key >= 2);
         assert_eq!(h.len(), 2);
         assert_eq!(h.peek_deadline(|_| true), Some(130));
         let order: Vec<u64> = std::iter::from_fn(|| h.pop_due(1_000, |_| true))
@@ -516,7 +560,7 @@ mod tests {
         for seq in 0..100 {
             h.push(item(seq * 7 % 31, seq));
         }
-        h.retain(|k| k % 2 == 0);
+        h.retain(|i| i.key % 2 == 0);
         assert_eq!(h.len(), 50);
         let seqs: Vec<u64> = std::iter::from_fn(|| h.pop_due(u64::MAX, |_| true))
             .map(|i| i.seq)
