@@ -17,6 +17,7 @@
 //! runtime: a waker packs the slot index into 22 bits. Spawning one more
 //! panics with a message that says so.
 
+use std::num::NonZeroU64;
 use std::rc::Rc;
 
 use super::blocker::WaitNotes;
@@ -28,7 +29,7 @@ use crate::slab::Slab;
 /// for the slot index).
 pub(crate) const MAX_LIVE_TASKS: usize = 1 << 22;
 
-/// What the executor keeps per live task.
+/// What the executor keeps per live task (48 bytes).
 pub(crate) struct TaskSlot {
     pub id: TaskId,
     /// The task's stamp: what its wakers must name to reach it.
@@ -36,20 +37,78 @@ pub(crate) struct TaskSlot {
     /// The task's cell. `None` for the main task, whose future lives on the
     /// stack of `run` (so it may borrow).
     pub task: Option<Rc<dyn RawTask>>,
-    /// In the ready set right now, or about to be (a wake during the task's
-    /// own poll, queued when the poll returns): a task is queued at most once.
-    pub queued: bool,
     /// What the task waits on, as noted by the primitives during its last poll.
     pub waits: WaitNotes,
     /// The host the task belongs to (its spawner's; see `hosts.rs`).
     pub host: super::hosts::HostNumber,
-    /// The sequence number of the task's resident sleep in the timer heap,
-    /// or [`NO_SLEEP`] (see `timer_heap.rs`).
-    pub sleep: u64,
+    /// Two things in one word: whether the task is queued (bit 63) and its
+    /// resident sleep's sequence number plus one (the other bits; see
+    /// `queued` and `sleep`). Never zero, so that an empty slab slot needs
+    /// no flag of its own: the slot stays 48 bytes, 56 with its generation.
+    marks: NonZeroU64,
 }
 
 /// A task slot's `sleep` when the task has no resident sleep.
-pub(crate) const NO_SLEEP: u64 = u64::MAX;
+pub(crate) const NO_SLEEP: u64 = QUEUED - 2;
+const QUEUED: u64 = 1 << 63;
+
+impl TaskSlot {
+    /// A task's slot, without its cell yet.
+    pub fn new(
+        id: TaskId,
+        stamp: TaskStamp,
+        host: super::hosts::HostNumber,
+        queued: bool,
+    ) -> TaskSlot {
+        TaskSlot {
+            id,
+            stamp,
+            task: None,
+            waits: WaitNotes::default(),
+            host,
+            marks: marks(queued, NO_SLEEP),
+        }
+    }
+
+    /// In the ready set right now, or about to be (a wake during the task's
+    /// own poll, queued when the poll returns): a task is queued at most once.
+    #[inline]
+    pub fn queued(&self) -> bool {
+        self.marks.get() & QUEUED != 0
+    }
+
+    #[inline]
+    pub fn set_queued(&mut self, queued: bool) {
+        if queued {
+            self.marks |= QUEUED;
+        } else {
+            // The sleep's bits are never all zero: neither is the word.
+            self.marks = NonZeroU64::new(self.marks.get() & !QUEUED).unwrap_or(self.marks);
+        }
+    }
+
+    /// The sequence number of the task's resident sleep in the timer heap,
+    /// or [`NO_SLEEP`] (see `timer_heap.rs`).
+    #[inline]
+    pub fn sleep(&self) -> u64 {
+        (self.marks.get() & !QUEUED) - 1
+    }
+
+    /// Sets the resident sleep (a sequence number below [`NO_SLEEP`], or
+    /// `NO_SLEEP`).
+    #[inline]
+    pub fn set_sleep(&mut self, seq: u64) {
+        self.marks = marks(self.queued(), seq);
+    }
+}
+
+/// The marks word of a slot.
+#[inline]
+fn marks(queued: bool, sleep: u64) -> NonZeroU64 {
+    assert!(sleep <= NO_SLEEP, "timer sequence numbers fit in 62 bits");
+    let queued = if queued { QUEUED } else { 0 };
+    NonZeroU64::new(queued | (sleep + 1)).expect("sleep + 1 is not zero")
+}
 
 /// Live tasks. Keys of removed tasks go stale; so do wakers (see the module
 /// docs).
@@ -120,15 +179,24 @@ mod tests {
     use super::*;
 
     fn slot(id: u64, stamp: TaskStamp) -> TaskSlot {
-        TaskSlot {
-            id: TaskId(id),
-            stamp,
-            task: None,
-            queued: false,
-            waits: Default::default(),
-            host: 0,
-            sleep: NO_SLEEP,
-        }
+        TaskSlot::new(TaskId(id), stamp, 0, false)
+    }
+
+    #[test]
+    #[cfg(target_pointer_width = "64")]
+    fn a_slot_is_48_bytes_and_its_marks_keep_apart() {
+        assert_eq!(std::mem::size_of::<TaskSlot>(), 48);
+        assert_eq!(std::mem::size_of::<Option<TaskSlot>>(), 48);
+        let mut s = slot(1, 1);
+        assert!(!s.queued() && s.sleep() == NO_SLEEP);
+        s.set_sleep(7);
+        s.set_queued(true);
+        assert!(s.queued() && s.sleep() == 7);
+        s.set_sleep(NO_SLEEP);
+        assert!(s.queued() && s.sleep() == NO_SLEEP);
+        s.set_queued(false);
+        s.set_sleep(0);
+        assert!(!s.queued() && s.sleep() == 0);
     }
 
     #[test]

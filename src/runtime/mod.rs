@@ -616,15 +616,10 @@ impl Core {
             self.recorder.borrow_mut().name_task(id, name.clone());
         }
         let stamp = ids::next_stamp();
-        let key = self.tasks.borrow_mut().insert(TaskSlot {
-            id,
-            stamp,
-            task: None,
-            queued: ready,
-            waits: Default::default(),
-            host: self.acting_host.get(),
-            sleep: arena::NO_SLEEP,
-        });
+        let key =
+            self.tasks
+                .borrow_mut()
+                .insert(TaskSlot::new(id, stamp, self.acting_host.get(), ready));
         if ready {
             self.ready.borrow_mut().push_task(key, id);
         }
@@ -695,12 +690,12 @@ impl Core {
     pub(crate) fn mark_queued(&self, key: TaskKey) -> Option<TaskId> {
         let mut tasks = self.tasks.borrow_mut();
         let slot = tasks.get_mut(key)?;
-        if slot.queued {
+        if slot.queued() {
             return None;
         }
         // A slot exists only while its task is not final: no need to look
         // at the task's cell (one cache miss saved per wake).
-        slot.queued = true;
+        slot.set_queued(true);
         Some(slot.id)
     }
 
@@ -714,10 +709,10 @@ impl Core {
             let Some((key, slot)) = tasks.resolve(wake) else {
                 return;
             };
-            if slot.queued {
+            if slot.queued() {
                 return;
             }
-            slot.queued = true;
+            slot.set_queued(true);
             (key, slot.id)
         };
         self.queue_woken(key, id);
@@ -813,7 +808,7 @@ impl Core {
         let at = self.to_global(deadline);
         if let Some(task) = self.own_task_of(waker) {
             let mut tasks = self.tasks.borrow_mut();
-            if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep == arena::NO_SLEEP) {
+            if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep() == arena::NO_SLEEP) {
                 return self.timers.borrow_mut().insert_resident(at, task, slot);
             }
         }
@@ -919,7 +914,7 @@ impl Core {
                     name: self.task_name(id),
                     waits: waits.iter().map(|w| w.describe(&name)).collect(),
                     holders: waits.iter().flat_map(|w| w.holders()).collect(),
-                    queued: slot.queued,
+                    queued: slot.queued(),
                 })
             })
             .collect()

@@ -89,7 +89,7 @@ impl Core {
             if self.ready.borrow().options() == 0 {
                 self.start_turn();
                 if self.ready.borrow().options() == 0 {
-                    let next = self.timers.borrow_mut().next_deadline(&self.tasks.borrow());
+                    let next = self.next_timer_deadline();
                     if let (Some(limit), Some(at)) = (self.config.time_limit, next) {
                         if at > Instant::ZERO + limit {
                             return Err(RunError::TimeLimit(at));
@@ -143,15 +143,21 @@ impl Core {
             self.wake_by_waker(key);
         }
         // Real mode's clock is an OS call: read it only if a timer waits.
-        if self
-            .timers
-            .borrow_mut()
-            .next_deadline(&self.tasks.borrow())
-            .is_some()
-        {
+        if self.next_timer_deadline().is_some() {
             self.fire_due_timers(self.global_now());
         }
         self.ready.borrow_mut().begin_turn();
+    }
+
+    /// The earliest timer's deadline (the arena is looked at only if the
+    /// heap does not know it: resident sleeps are live by their task's slot).
+    #[inline]
+    fn next_timer_deadline(&self) -> Option<Instant> {
+        let mut timers = self.timers.borrow_mut();
+        match timers.known_deadline() {
+            Some(known) => known,
+            None => timers.next_deadline(&self.tasks.borrow()),
+        }
     }
 
     /// Timers due at `now` fire: wake-ups wake, callbacks join the ready set.
@@ -188,7 +194,7 @@ impl Core {
             let Some(slot) = tasks.get_mut(key) else {
                 return Ok(false);
             };
-            slot.queued = false;
+            slot.set_queued(false);
             slot.waits.restart();
             self.acting_host.set(slot.host);
             (slot.task.clone(), slot.id)
@@ -306,9 +312,16 @@ impl Core {
     /// queues it when the poll returns `Pending` (teardown, which removes
     /// queued tasks too, clears the ready set after).
     pub(super) fn forget_task(&self, key: TaskKey) {
-        let slot = self.tasks.borrow_mut().remove(key);
-        if let Some(slot) = &slot {
-            self.timers.borrow_mut().forget_resident(slot);
+        let (slot, had_sleep) = {
+            let mut tasks = self.tasks.borrow_mut();
+            let had_sleep = tasks
+                .get(key)
+                .is_some_and(|s| s.sleep() != super::arena::NO_SLEEP);
+            (tasks.remove(key), had_sleep)
+        };
+        if had_sleep {
+            // Its resident sleep goes with it.
+            self.timers.borrow_mut().forget_resident();
         }
         drop(slot);
         self.forget_plan(key);

@@ -90,15 +90,7 @@ mod tests {
     use crate::runtime::ids::TaskId;
 
     fn slot(id: u64) -> TaskSlot {
-        TaskSlot {
-            id: TaskId(id),
-            stamp: id as u32,
-            task: None,
-            queued: false,
-            waits: Default::default(),
-            host: 0,
-            sleep: crate::runtime::arena::NO_SLEEP,
-        }
+        TaskSlot::new(TaskId(id), id as u32, 0, false)
     }
 
     #[test]

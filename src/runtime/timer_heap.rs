@@ -96,7 +96,7 @@ pub(crate) struct TimerHeap {
 fn is_live(timers: &Slab<Timer>, tasks: &TaskArena, item: &Item<TimerRef>) -> bool {
     match item.key {
         TimerRef::Entry(k) => timers.contains(k),
-        TimerRef::Resident(k) => tasks.get(k).is_some_and(|slot| slot.sleep == item.seq),
+        TimerRef::Resident(k) => tasks.get(k).is_some_and(|slot| slot.sleep() == item.seq),
     }
 }
 
@@ -135,9 +135,9 @@ impl TimerHeap {
         task: TaskKey,
         slot: &mut TaskSlot,
     ) -> TimerKey {
-        debug_assert_eq!(slot.sleep, NO_SLEEP);
+        debug_assert_eq!(slot.sleep(), NO_SLEEP);
         let seq = self.take_seq(deadline);
-        slot.sleep = seq;
+        slot.set_sleep(seq);
         self.resident += 1;
         self.order.push(Item {
             deadline: deadline.as_nanos(),
@@ -160,17 +160,16 @@ impl TimerHeap {
         let TimerKey::Resident { task, seq } = key else {
             return Some(key);
         };
-        let slot = tasks.get_mut(task).filter(|s| s.sleep == seq)?;
-        slot.sleep = NO_SLEEP;
+        let slot = tasks.get_mut(task).filter(|s| s.sleep() == seq)?;
+        slot.set_sleep(NO_SLEEP);
         self.resident -= 1;
         Some(self.insert_entry(deadline, seq, target))
     }
 
-    /// A task left the arena: its resident sleep, if it had one, is gone.
-    pub fn forget_resident(&mut self, slot: &TaskSlot) {
-        if slot.sleep != NO_SLEEP {
-            self.resident -= 1;
-        }
+    /// A task that had a resident sleep pending left the arena: the sleep
+    /// is gone.
+    pub fn forget_resident(&mut self) {
+        self.resident -= 1;
     }
 
     /// Replaces the waker of a pending wake timer (a future polled by a new waker).
@@ -201,8 +200,8 @@ impl TimerHeap {
                 Some(timer.target)
             }
             TimerKey::Resident { task, seq } => {
-                let slot = tasks.get_mut(task).filter(|s| s.sleep == seq)?;
-                slot.sleep = NO_SLEEP;
+                let slot = tasks.get_mut(task).filter(|s| s.sleep() == seq)?;
+                slot.set_sleep(NO_SLEEP);
                 self.resident -= 1;
                 // (Its deadline is not at hand: the earliest is found again.)
                 self.earliest = None;
@@ -219,6 +218,13 @@ impl TimerHeap {
     /// Live timers: entries and resident sleeps.
     fn live(&self) -> usize {
         self.timers.len() + self.resident
+    }
+
+    /// The earliest live deadline, if it is known without looking (the
+    /// loop asks twice a turn, and usually nothing changed).
+    #[inline]
+    pub fn known_deadline(&self) -> Option<Option<Instant>> {
+        self.earliest
     }
 
     /// The earliest live deadline, discarding removed timers on the way.
@@ -256,8 +262,8 @@ impl TimerHeap {
                     }
                 }
                 TimerRef::Resident(task) => {
-                    if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep == item.seq) {
-                        slot.sleep = NO_SLEEP;
+                    if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep() == item.seq) {
+                        slot.set_sleep(NO_SLEEP);
                         self.resident -= 1;
                         return Some(TimerTarget::WakeTask {
                             wake: WakeKey {
@@ -290,7 +296,7 @@ impl TimerHeap {
                 match item.key {
                     TimerRef::Resident(k) => tasks
                         .get(k)
-                        .filter(|slot| slot.sleep == item.seq)
+                        .filter(|slot| slot.sleep() == item.seq)
                         .map(|slot| (slot.id, Instant::from_nanos(item.deadline))),
                     TimerRef::Entry(_) => None,
                 }

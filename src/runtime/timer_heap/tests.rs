@@ -408,17 +408,7 @@ fn resident_sleeps_are_live_until_they_fire_or_their_task_leaves() {
     let mut tasks = TaskArena::default();
     let mut heap = TimerHeap::default();
     let keys: Vec<_> = (0..100u64)
-        .map(|i| {
-            tasks.insert(TaskSlot {
-                id: TaskId(i),
-                stamp: i as u32,
-                task: None,
-                queued: false,
-                waits: Default::default(),
-                host: 0,
-                sleep: NO_SLEEP,
-            })
-        })
+        .map(|i| tasks.insert(TaskSlot::new(TaskId(i), i as u32, 0, false)))
         .collect();
     let mut timers = Vec::new();
     for (i, &k) in keys.iter().enumerate() {
@@ -428,8 +418,8 @@ fn resident_sleeps_are_live_until_they_fire_or_their_task_leaves() {
     }
     assert_eq!(heap.live(), 100);
     for &k in &keys[..40] {
-        let slot = tasks.remove(k).unwrap();
-        heap.forget_resident(&slot);
+        tasks.remove(k).unwrap();
+        heap.forget_resident();
     }
     for &t in &timers[40..50] {
         assert!(
@@ -449,5 +439,5 @@ fn resident_sleeps_are_live_until_they_fire_or_their_task_leaves() {
             .collect();
     assert_eq!(fired, (50..100).rev().map(TaskId).collect::<Vec<_>>());
     assert_eq!(heap.live(), 0);
-    assert!(tasks.get(keys[99]).is_some_and(|s| s.sleep == NO_SLEEP));
+    assert!(tasks.get(keys[99]).is_some_and(|s| s.sleep() == NO_SLEEP));
 }
