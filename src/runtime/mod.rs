@@ -851,14 +851,9 @@ impl Core {
                     task: setter,
                 };
                 let at = self.to_global(deadline);
-                let moved = self.timers.borrow_mut().make_entry(
-                    key,
-                    at,
-                    target,
-                    &mut self.tasks.borrow_mut(),
-                );
-                // Not pending any more (it fired): set anew.
-                moved.unwrap_or_else(|| self.insert_timer(deadline, waker))
+                self.timers
+                    .borrow_mut()
+                    .make_entry(key, at, target, &mut self.tasks.borrow_mut())
             }
         }
     }

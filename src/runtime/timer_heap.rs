@@ -147,23 +147,28 @@ impl TimerHeap {
         TimerKey::Resident { task, seq }
     }
 
-    /// Turns a pending resident sleep into an entry that fires `target`, in
-    /// the same place (deadline and sequence number). Returns its new key,
-    /// or `None` if it was not pending.
+    /// Turns a resident sleep into an entry that fires `target`, in the
+    /// same place (deadline and sequence number), and returns its key. (If
+    /// the resident item is stale, its task gone, the entry takes its place
+    /// all the same: the stale item never fires.)
     pub fn make_entry(
         &mut self,
         key: TimerKey,
         deadline: Instant,
         target: TimerTarget,
         tasks: &mut TaskArena,
-    ) -> Option<TimerKey> {
+    ) -> TimerKey {
         let TimerKey::Resident { task, seq } = key else {
-            return Some(key);
+            return key;
         };
-        let slot = tasks.get_mut(task).filter(|s| s.sleep() == seq)?;
-        slot.set_sleep(NO_SLEEP);
-        self.resident -= 1;
-        Some(self.insert_entry(deadline, seq, target))
+        if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep() == seq) {
+            slot.set_sleep(NO_SLEEP);
+            self.resident -= 1;
+        }
+        if let Some(earliest) = &mut self.earliest {
+            *earliest = Some(earliest.map_or(deadline, |e| e.min(deadline)));
+        }
+        self.insert_entry(deadline, seq, target)
     }
 
     /// A task that had a resident sleep pending left the arena: the sleep

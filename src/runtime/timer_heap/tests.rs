@@ -441,3 +441,46 @@ fn resident_sleeps_are_live_until_they_fire_or_their_task_leaves() {
     assert_eq!(heap.live(), 0);
     assert!(tasks.get(keys[99]).is_some_and(|s| s.sleep() == NO_SLEEP));
 }
+
+/// A resident sleep turned into an entry (another task polls it) keeps its
+/// place among ties, also when its task is gone.
+#[test]
+fn a_resident_sleep_made_an_entry_keeps_its_place() {
+    use crate::runtime::arena::{TaskSlot, NO_SLEEP};
+    let log = Arc::new(Mutex::new(Vec::new()));
+    for task_gone in [false, true] {
+        let mut tasks = TaskArena::default();
+        let mut heap = TimerHeap::default();
+        let at = Instant::from_nanos(50);
+        let k = tasks.insert(TaskSlot::new(TaskId(1), 1, 0, false));
+        let resident = heap.insert_resident(at, k, tasks.get_mut(k).unwrap());
+        heap.insert(
+            at,
+            TimerTarget::Wake {
+                waker: waker(2, &log),
+                task: None,
+            },
+        );
+        if task_gone {
+            tasks.remove(k).unwrap();
+            heap.forget_resident();
+        }
+        let target = TimerTarget::Wake {
+            waker: waker(1, &log),
+            task: None,
+        };
+        let entry = heap.make_entry(resident, at, target, &mut tasks);
+        assert!(matches!(entry, TimerKey::Entry(_)));
+        assert_eq!(heap.live(), 2);
+        if !task_gone {
+            assert_eq!(tasks.get(k).unwrap().sleep(), NO_SLEEP);
+        }
+        while let Some(t) = heap.pop_due(at, &mut tasks) {
+            match t {
+                TimerTarget::Wake { waker, .. } => waker.wake(),
+                _ => panic!("two entries"),
+            }
+        }
+        assert_eq!(std::mem::take(&mut *log.lock().unwrap()), [1, 2]);
+    }
+}
