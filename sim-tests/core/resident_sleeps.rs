@@ -157,3 +157,43 @@ fn tasks_cancelled_while_sleeping_leave_nothing_to_fire() {
         .unwrap();
     assert_eq!(end, Instant::ZERO + Duration::from_secs(1));
 }
+
+/// A sleep polled with a stale waker (of the task that had the slot
+/// before) wakes nobody: the running task is not taken for its owner.
+#[test]
+fn a_sleep_polled_with_a_stale_waker_does_not_wake_the_running_task() {
+    use std::task::{Context, Waker};
+    let polls = Rc::new(Cell::new(0));
+    fifo()
+        .run({
+            let polls = polls.clone();
+            async move {
+                let stale: Rc<RefCell<Option<Waker>>> = Rc::default();
+                let first = spawn({
+                    let stale = stale.clone();
+                    poll_fn(move |cx| {
+                        *stale.borrow_mut() = Some(cx.waker().clone());
+                        std::task::Poll::Ready(())
+                    })
+                });
+                first.await.unwrap();
+                // The next task takes the slot the first one left.
+                let second = spawn(async move {
+                    let stale = stale.borrow_mut().take().expect("kept");
+                    let mut s = Box::pin(sleep(Duration::from_secs(1)));
+                    let mut cx = Context::from_waker(&stale);
+                    assert!(s.as_mut().poll(&mut cx).is_pending());
+                    let mut long = Box::pin(sleep(Duration::from_secs(5)));
+                    poll_fn(|cx| {
+                        polls.set(polls.get() + 1);
+                        long.as_mut().poll(cx)
+                    })
+                    .await;
+                    drop(s);
+                });
+                second.await.unwrap();
+            }
+        })
+        .unwrap();
+    assert_eq!(polls.get(), 2, "the sleep at 1 s woke nobody");
+}
