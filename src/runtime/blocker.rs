@@ -264,5 +264,15 @@ mod tests {
         assert_eq!((notes.iter().count(), Rc::strong_count(&b)), (0, 2));
         notes.restart();
         assert_eq!(Rc::strong_count(&b), 1);
+        // Two notes, then a poll that repeats only the first: the second
+        // goes when the poll after begins.
+        notes.push_object(&a);
+        notes.push_object(&b);
+        notes.restart();
+        notes.push_object(&a);
+        assert_eq!(notes.iter().count(), 1);
+        assert_eq!(Rc::strong_count(&b), 2);
+        notes.restart();
+        assert_eq!((Rc::strong_count(&a), Rc::strong_count(&b)), (2, 1));
     }
 }
