@@ -239,17 +239,19 @@ mod tests {
 
     #[test]
     fn a_poll_matches_each_note_against_the_kept_one_in_its_place() {
-        let mut notes = WaitNotes::default();
-        for id in [1, 2, 3, 4] {
-            notes.push(WaitOn::Task(TaskId(id)));
-        }
-        notes.restart();
         // The second note is 4: it is matched against the kept second (2),
-        // not against any other kept note.
-        notes.push(WaitOn::Task(TaskId(1)));
-        notes.push(WaitOn::Task(TaskId(4)));
-        let ids: Vec<TaskId> = notes.iter().flat_map(|w| w.holders()).collect();
-        assert_eq!(ids, vec![TaskId(1), TaskId(4)]);
+        // not against the third or the fourth kept note.
+        for kept in [vec![1, 2, 4], vec![1, 2, 3, 4]] {
+            let mut notes = WaitNotes::default();
+            for id in kept {
+                notes.push(WaitOn::Task(TaskId(id)));
+            }
+            notes.restart();
+            notes.push(WaitOn::Task(TaskId(1)));
+            notes.push(WaitOn::Task(TaskId(4)));
+            let ids: Vec<TaskId> = notes.iter().flat_map(|w| w.holders()).collect();
+            assert_eq!(ids, vec![TaskId(1), TaskId(4)]);
+        }
     }
 
     struct Plain;
