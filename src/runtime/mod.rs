@@ -119,6 +119,44 @@ pub(crate) struct CoreConfig {
     pub inject_cancels: Option<u32>,
 }
 
+#[cfg(test)]
+impl CoreConfig {
+    /// A plain configuration for the core's own unit tests: FIFO's defaults,
+    /// tracing off, no limits, a panic fails the run.
+    pub fn for_tests() -> CoreConfig {
+        CoreConfig {
+            seed: 0,
+            tracing: false,
+            step_limit: None,
+            time_limit: None,
+            panic_mode: PanicMode::FailRun,
+            retain_names: false,
+            hooks: None,
+            services: Services::default(),
+            main_clock: None,
+            values_from_seed: false,
+            probes: None,
+            inject_cancels: None,
+        }
+    }
+
+    /// Runs `main` on a fresh core with a virtual clock and FIFO, as the
+    /// core's unit tests need (they may not reach for `sim/`).
+    pub fn run_for_tests<F: Future>(main: F) -> F::Output {
+        let ended = launch::run_main(
+            CoreConfig::for_tests(),
+            Box::new(driver::VirtualClock::default()),
+            Chooser::fifo(),
+            sched::rng::stream(0, sched::rng::Stream::User),
+            main,
+        );
+        match ended.map(|e| e.result) {
+            Ok(Ok(out)) => out,
+            _ => panic!("the test's run failed"),
+        }
+    }
+}
+
 static NEXT_RUNTIME_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The executor's state for one run.

@@ -484,3 +484,41 @@ fn a_resident_sleep_made_an_entry_keeps_its_place() {
         assert_eq!(std::mem::take(&mut *log.lock().unwrap()), [1, 2]);
     }
 }
+
+/// In a run: the running task's own sleep is resident (no slab entry), and
+/// stays so when the task polls it again; its second sleep is an entry.
+#[test]
+fn a_tasks_own_sleep_is_resident_and_its_second_one_an_entry() {
+    use crate::runtime::arena::NO_SLEEP;
+    use crate::runtime::context::with_core;
+    use crate::runtime::CoreConfig;
+    use std::future::{poll_fn, Future};
+    use std::task::Poll;
+    use std::time::Duration;
+    /// (the running task's resident sleep, the heap's slab entries)
+    fn state() -> (u64, usize) {
+        with_core("the test", |core| {
+            let (_, key) = core.running.get().expect("a task runs");
+            let sleep = core.tasks.borrow().get(key).expect("its slot").sleep();
+            (sleep, core.timers.borrow().timers.len())
+        })
+    }
+    CoreConfig::run_for_tests(async {
+        let mut first = Box::pin(crate::time::sleep(Duration::from_millis(1)));
+        let mut second = Box::pin(crate::time::sleep(Duration::from_millis(2)));
+        for _ in 0..2 {
+            poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
+            let (sleep, entries) = state();
+            assert!(
+                sleep != NO_SLEEP && entries == 0,
+                "resident: {sleep}, {entries}"
+            );
+        }
+        poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx))).await;
+        assert_eq!(state().1, 1, "the second sleep is an entry");
+        first.await;
+        assert_eq!(state(), (NO_SLEEP, 1));
+        second.await;
+        assert_eq!(state(), (NO_SLEEP, 0));
+    });
+}
