@@ -507,14 +507,16 @@ fn a_tasks_own_sleep_is_resident_and_its_second_one_an_entry() {
         let mut first = Box::pin(crate::time::sleep(Duration::from_millis(1)));
         let mut second = Box::pin(crate::time::sleep(Duration::from_millis(2)));
         for _ in 0..2 {
-            poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
+            let polled = poll_fn(|cx| Poll::Ready(first.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
             let (sleep, entries) = state();
             assert!(
                 sleep != NO_SLEEP && entries == 0,
                 "resident: {sleep}, {entries}"
             );
         }
-        poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx))).await;
+        let polled = poll_fn(|cx| Poll::Ready(second.as_mut().poll(cx))).await;
+        assert!(polled.is_pending());
         assert_eq!(state().1, 1, "the second sleep is an entry");
         first.await;
         assert_eq!(state(), (NO_SLEEP, 1));
