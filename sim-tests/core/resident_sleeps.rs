@@ -197,3 +197,28 @@ fn a_sleep_polled_with_a_stale_waker_does_not_wake_the_running_task() {
         .unwrap();
     assert_eq!(polls.get(), 2, "the sleep at 1 s woke nobody");
 }
+
+/// A report lists what a task sleeps until, from its resident sleep and
+/// from its other sleeps alike.
+#[test]
+fn a_report_lists_a_tasks_sleeps_of_both_kinds() {
+    use seedloop::{Sim, SimError};
+    let err = Sim::new(1)
+        .time_limit(Duration::from_secs(60))
+        .run(async {
+            // The first is the task's own sleep, the second an ordinary timer.
+            let mut far = Box::pin(sleep(Duration::from_secs(70)));
+            assert!(poll_once(&mut far).await.is_pending());
+            sleep(Duration::from_secs(63)).await;
+            far.await;
+        })
+        .unwrap_err();
+    let SimError::TimeLimit(report) = &err else {
+        panic!("expected a time limit, got {err}");
+    };
+    assert_eq!(
+        report.tasks[0].waits,
+        ["sleep until 63.000000", "sleep until 70.000000"],
+        "{err}"
+    );
+}
