@@ -141,6 +141,24 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_run_leaves_its_tables_to_the_next_run_on_the_thread() {
+        let _ = take();
+        let mut sim = crate::Sim::new(1);
+        sim.run(async {
+            let tasks: Vec<_> = (0..10u64)
+                .map(|i| crate::spawn(crate::sleep(std::time::Duration::from_millis(i + 1))))
+                .collect();
+            for t in tasks {
+                t.await.unwrap();
+            }
+        })
+        .unwrap();
+        let tables = take();
+        assert!(tables.tasks.capacity() >= 10, "the run's task arena");
+        assert!(tables.timers.capacity() >= 10, "the run's timer heap");
+    }
+
+    #[test]
     fn tables_still_in_use_are_not_kept() {
         let _ = take();
         let mut tables = take();
