@@ -216,3 +216,29 @@ fn tracing_off_records_nothing_and_changes_nothing() {
     assert!(!on.trace().is_empty());
     assert_eq!(on.schedule(), off.schedule());
 }
+
+/// Three draws and a sleep between each: the values a run drew.
+async fn three_draws() -> Vec<u64> {
+    let mut drawn = Vec::new();
+    for _ in 0..3 {
+        drawn.push(seedloop::random::range(0..1_000_000));
+        seedloop::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    drawn
+}
+
+/// A version 1 schedule (recorded before values were choices) draws its
+/// values from the seed's stream, unlogged, as those runs did: the values
+/// are the seed's, whatever the (empty) list of choices, and the replay
+/// records no value choice. The numbers are frozen with the `sl1` format.
+#[test]
+fn a_version_1_schedule_draws_its_values_from_the_seed() {
+    let mut sim = Sim::replay("sl1:7:").unwrap();
+    let drawn = sim.run(three_draws()).unwrap();
+    assert_eq!(sim.schedule().values().count(), 0);
+    let mut again = Sim::replay("sl1:7:").unwrap();
+    assert_eq!(again.run(three_draws()).unwrap(), drawn);
+    let mut other = Sim::replay("sl1:8:").unwrap();
+    assert_ne!(other.run(three_draws()).unwrap(), drawn);
+    assert_eq!(drawn, [920888, 327054, 799150]);
+}
