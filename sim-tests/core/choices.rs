@@ -126,3 +126,18 @@ fn a_finished_self_waking_task_does_not_requeue_the_next_task_polled() {
     .unwrap();
     assert_eq!(*polls.borrow(), 2);
 }
+
+/// The policy names `SEEDLOOP_POLICY` and `Policy::from_str` read, in any
+/// case and with spaces around; anything else is refused with the forms.
+#[test]
+fn policies_parse_from_their_names() {
+    let parse = |s: &str| s.parse::<Policy>();
+    assert_eq!(parse("fifo"), Ok(Policy::Fifo));
+    assert_eq!(parse(" Random "), Ok(Policy::Random));
+    assert_eq!(parse("PCT"), Ok(Policy::Pct { depth: 3 }));
+    assert_eq!(parse("pct:1"), Ok(Policy::Pct { depth: 1 }));
+    for bad in ["pct:0", "pct:x", "fifo2", ""] {
+        let err = parse(bad).unwrap_err();
+        assert!(err.contains("`fifo`, `random`, `pct`"), "{bad}: {err}");
+    }
+}
