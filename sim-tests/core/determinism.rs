@@ -242,3 +242,33 @@ fn a_version_1_schedule_draws_its_values_from_the_seed() {
     assert_ne!(other.run(three_draws()).unwrap(), drawn);
     assert_eq!(drawn, [920888, 327054, 799150]);
 }
+
+/// Two tasks that yield, awaited; then `second` more.
+async fn two_phases(second: usize) {
+    for n in [2, second] {
+        let tasks: Vec<_> = (0..n).map(|_| spawn(yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// A program that changes after its first choices diverges at the first
+/// choice that differs, and the divergence counts the choices before it.
+#[test]
+fn a_divergence_after_some_choices_names_its_step() {
+    let mut first_phase = Sim::new(3);
+    first_phase.run(two_phases(0)).unwrap();
+    let before = first_phase.schedule().choices().len();
+    assert!(before > 0);
+    let mut original = Sim::new(3);
+    original.run(two_phases(2)).unwrap();
+    let err = Sim::replay(&original.schedule().to_string())
+        .unwrap()
+        .run(two_phases(3))
+        .unwrap_err();
+    let SimError::ScheduleDiverged { divergence, .. } = &err else {
+        panic!("expected a divergence, got {err}");
+    };
+    assert_eq!(divergence.step, before, "{err}");
+}
