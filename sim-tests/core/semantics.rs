@@ -419,6 +419,22 @@ fn isolated_panics_reach_the_awaiter() {
     );
 }
 
+/// With panics isolated, a callback that panics is reported and skipped:
+/// the run goes on, and later callbacks still run.
+#[test]
+fn an_isolated_callback_panic_leaves_the_run_going() {
+    let ran_after = Rc::new(Cell::new(false));
+    let flag = ran_after.clone();
+    let out = Sim::new(1).isolate_panics(true).run(async move {
+        call_soon(|| panic!("callback failed"));
+        call_soon(move || flag.set(true));
+        sleep(Duration::from_millis(1)).await;
+        7
+    });
+    assert_eq!(out, Ok(7));
+    assert!(ran_after.get());
+}
+
 /// A blocking call in a task (the thread held, the virtual clock still) is
 /// reported in the trace and by `Sim::slow_polls`, naming the task; the
 /// trace says only that the threshold was passed, so it stays the same run
