@@ -435,6 +435,27 @@ fn an_isolated_callback_panic_leaves_the_run_going() {
     assert!(ran_after.get());
 }
 
+/// A sleep polled by main, then handed to a task that awaits it: its timer
+/// wakes the task that polled it last, not main.
+#[test]
+fn a_sleep_handed_to_another_task_wakes_that_task() {
+    let out = Sim::new(1).run(async {
+        let mut slept = Box::pin(sleep(Duration::from_millis(10)));
+        std::future::poll_fn(|cx| {
+            assert!(std::future::Future::poll(slept.as_mut(), cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        spawn(async move {
+            slept.await;
+            Instant::now()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, Ok(Instant::ZERO + Duration::from_millis(10)));
+}
+
 /// A blocking call in a task (the thread held, the virtual clock still) is
 /// reported in the trace and by `Sim::slow_polls`, naming the task; the
 /// trace says only that the threshold was passed, so it stays the same run
