@@ -141,3 +141,23 @@ fn policies_parse_from_their_names() {
         assert!(err.contains("`fifo`, `random`, `pct`"), "{bad}: {err}");
     }
 }
+
+/// A schedule's values are its draws, without the scheduling picks.
+#[test]
+fn a_schedules_values_leave_out_the_picks() {
+    let mut sim = Sim::new(4);
+    sim.run(async {
+        let a = spawn(yield_now());
+        let b = spawn(yield_now());
+        let _ = seedloop::random::range(0..10);
+        a.await.unwrap();
+        b.await.unwrap();
+    })
+    .unwrap();
+    let kinds: Vec<_> = sim.schedule().values().map(|c| c.kind).collect();
+    assert_eq!(kinds, [seedloop::sim::ChoiceKind::Value]);
+    assert!(
+        sim.schedule().choices().len() > 1,
+        "the picks are choices too"
+    );
+}
