@@ -161,3 +161,47 @@ fn a_schedules_values_leave_out_the_picks() {
         "the picks are choices too"
     );
 }
+
+/// Under FIFO the picks are fixed, but the values are still drawn from the
+/// seed: uniform, and different from seed to seed.
+#[test]
+fn fifo_still_draws_its_values_from_the_seed() {
+    let draws = |seed| {
+        Sim::new(seed)
+            .policy(Policy::Fifo)
+            .run(async {
+                (0..20)
+                    .map(|_| seedloop::random::range(0..1000))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+    };
+    let (one, two) = (draws(1), draws(2));
+    assert_ne!(one, two);
+    for values in [one, two] {
+        let distinct: std::collections::BTreeSet<_> = values.iter().collect();
+        assert!(distinct.len() > 10, "{values:?}");
+    }
+}
+
+/// Under PCT a queued callback is an option like a ready task: across seeds
+/// it runs before the task in some runs and after it in others.
+#[test]
+fn pct_runs_a_callback_before_a_ready_task_in_some_runs() {
+    let mut callback_first = 0;
+    for seed in 0..40 {
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let (o1, o2) = (order.clone(), order.clone());
+        Sim::new(seed)
+            .policy(Policy::Pct { depth: 2 })
+            .run(async move {
+                call_soon(move || o1.borrow_mut().push("callback"));
+                spawn(async move { o2.borrow_mut().push("task") })
+                    .await
+                    .unwrap();
+            })
+            .unwrap();
+        callback_first += usize::from(order.borrow()[0] == "callback");
+    }
+    assert!((5..=35).contains(&callback_first), "{callback_first} of 40");
+}
