@@ -161,6 +161,8 @@ fn callbacks_run_at_their_time_and_cancelled_ones_never_run() {
             let soon = call_soon(move || d.say("soon"));
             cancelled.cancel();
             assert!(cancelled.is_cancelled() && !soon.is_cancelled() && !at.is_cancelled());
+            // Callbacks are numbered in the order they were scheduled.
+            assert_eq!(format!("{soon:?}"), "Handle { id: 4, cancelled: false }");
             let e = l.clone();
             call_soon(move || e.say("soon, then cancelled")).cancel();
             sleep_until(Instant::ZERO + Duration::from_secs(2)).await;
