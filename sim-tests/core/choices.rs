@@ -205,3 +205,51 @@ fn pct_runs_a_callback_before_a_ready_task_in_some_runs() {
     }
     assert!((5..=35).contains(&callback_first), "{callback_first} of 40");
 }
+
+/// The order in which two tasks that yield ten times each run in each
+/// turn, as a string of `a` and `b`, under PCT of `depth`.
+fn turn_orders(seed: u64, depth: usize) -> String {
+    let order = Rc::new(RefCell::new(String::new()));
+    let task = |name: char| {
+        let order = order.clone();
+        spawn(async move {
+            for _ in 0..10 {
+                order.borrow_mut().push(name);
+                yield_now().await;
+            }
+        })
+    };
+    Sim::new(seed)
+        .policy(Policy::Pct { depth })
+        .expected_steps(20)
+        .run(async move {
+            let (a, b) = (task('a'), task('b'));
+            a.await.unwrap();
+            b.await.unwrap();
+        })
+        .unwrap();
+    let order = order.borrow().clone();
+    order
+}
+
+/// PCT keeps one priority order until a change point: at depth 1 the two
+/// tasks run in the same order every turn; at depth 2 the order flips once
+/// in the runs whose change point falls inside them.
+#[test]
+fn pct_change_points_flip_the_order_of_two_tasks() {
+    let flips = |order: &str| {
+        let turns: Vec<&str> = (0..order.len())
+            .step_by(2)
+            .map(|i| &order[i..i + 2])
+            .collect();
+        turns.windows(2).filter(|w| w[0] != w[1]).count()
+    };
+    let mut flipped = 0;
+    for seed in 0..40 {
+        assert_eq!(flips(&turn_orders(seed, 1)), 0, "seed {seed}");
+        let f = flips(&turn_orders(seed, 2));
+        assert!(f <= 1, "seed {seed}: {f} flips");
+        flipped += f;
+    }
+    assert!(flipped >= 10, "{flipped} of 40 runs flipped");
+}
