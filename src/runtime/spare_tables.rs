@@ -142,20 +142,37 @@ mod tests {
 
     #[test]
     fn a_finished_run_leaves_its_tables_to_the_next_run_on_the_thread() {
+        use crate::runtime::driver::VirtualClock;
+        use crate::runtime::sched::rng::{stream, Stream};
+        use crate::runtime::sched::Chooser;
+        use crate::runtime::{CoreConfig, PanicMode, Services};
         let _ = take();
-        let mut sim = crate::Sim::new(1);
-        sim.run(async {
-            let tasks: Vec<_> = (0..10u64)
-                .map(|i| crate::spawn(crate::sleep(std::time::Duration::from_millis(i + 1))))
-                .collect();
-            for t in tasks {
-                t.await.unwrap();
-            }
-        })
-        .unwrap();
+        let config = CoreConfig {
+            seed: 0,
+            tracing: false,
+            step_limit: None,
+            time_limit: None,
+            panic_mode: PanicMode::FailRun,
+            retain_names: false,
+            hooks: None,
+            services: Services::default(),
+            main_clock: None,
+            values_from_seed: false,
+            probes: None,
+            inject_cancels: None,
+        };
+        let main = async { crate::time::sleep(std::time::Duration::from_millis(1)).await };
+        let ended = crate::runtime::launch::run_main(
+            config,
+            Box::new(VirtualClock::default()),
+            Chooser::fifo(),
+            stream(0, Stream::User),
+            main,
+        );
+        assert!(ended.is_ok_and(|e| e.result.is_ok()));
         let tables = take();
-        assert!(tables.tasks.capacity() >= 10, "the run's task arena");
-        assert!(tables.timers.capacity() >= 10, "the run's timer heap");
+        assert!(tables.tasks.capacity() >= 1, "the run's task arena");
+        assert!(tables.timers.capacity() >= 1, "the run's timer heap");
     }
 
     #[test]
