@@ -161,7 +161,15 @@ mod tests {
             probes: None,
             inject_cancels: None,
         };
-        let main = async { crate::time::sleep(std::time::Duration::from_millis(1)).await };
+        // Main and three tasks at once, and a timer.
+        let main = async {
+            crate::runtime::context::with_core("the test", |core| {
+                for _ in 0..3 {
+                    core.spawn(None, async {});
+                }
+            });
+            crate::time::sleep(std::time::Duration::from_millis(1)).await;
+        };
         let ended = crate::runtime::launch::run_main(
             config,
             Box::new(VirtualClock::default()),
@@ -171,7 +179,7 @@ mod tests {
         );
         assert!(ended.is_ok_and(|e| e.result.is_ok()));
         let tables = take();
-        assert!(tables.tasks.capacity() >= 1, "the run's task arena");
+        assert!(tables.tasks.capacity() >= 4, "the run's task arena");
         assert!(tables.timers.capacity() >= 1, "the run's timer heap");
     }
 
