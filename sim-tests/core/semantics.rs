@@ -527,6 +527,9 @@ fn the_runtime_handle_reads_the_virtual_clock_and_the_seed() {
             assert_eq!(rt.now(), Instant::ZERO + Duration::from_millis(2500));
             assert_eq!(rt.now(), Instant::now());
             assert_eq!(rt.seed(), 9);
+            let tried = seedloop::runtime::RuntimeHandle::try_current();
+            assert_eq!(tried.map(|rt| rt.seed()), Some(9));
         })
         .unwrap();
+    assert!(seedloop::runtime::RuntimeHandle::try_current().is_none());
 }
