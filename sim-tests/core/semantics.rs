@@ -529,6 +529,11 @@ fn the_runtime_handle_reads_the_virtual_clock_and_the_seed() {
             assert_eq!(rt.seed(), 9);
             let tried = seedloop::runtime::RuntimeHandle::try_current();
             assert_eq!(tried.map(|rt| rt.seed()), Some(9));
+            // Debug names the run (a number of the process's runtimes).
+            let shown = format!("{rt:?}");
+            assert!(shown.starts_with("RuntimeHandle { runtime: "), "{shown}");
+            let again = format!("{:?}", seedloop::runtime::RuntimeHandle::current());
+            assert_eq!(again, shown);
         })
         .unwrap();
     assert!(seedloop::runtime::RuntimeHandle::try_current().is_none());
