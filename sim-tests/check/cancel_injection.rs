@@ -130,6 +130,29 @@ fn a_candidate_that_ends_leaves_the_other_plans_in_place() {
     assert_eq!(steps.get(), 1);
 }
 
+/// A candidate already being cancelled (here by itself) when it reaches
+/// its chosen await gets no second cancel: one request, and no injected
+/// cancel in the trace.
+#[test]
+fn a_candidate_already_cancelled_gets_no_injected_cancel() {
+    let mut sim = Sim::guided(0, vec![1]).inject_cancels(true);
+    let out = sim
+        .run(async {
+            let t = Builder::new()
+                .name("quitter")
+                .cancellable_by_check(true)
+                .spawn(async {
+                    seedloop::task::current_handle().unwrap().cancel();
+                    sleep(ms(1)).await;
+                });
+            sleep(ms(2)).await;
+            (t.cancelling(), t.await)
+        })
+        .unwrap();
+    assert_eq!(out, (1, Err(JoinError::Cancelled)));
+    assert!(!sim.trace().render().contains("by check"));
+}
+
 #[test]
 fn the_trace_shows_the_choice_and_the_cancel() {
     let mut sim = Sim::guided(0, vec![2])
