@@ -217,8 +217,11 @@ fn tracing_off_records_nothing_and_changes_nothing() {
     assert_eq!(on.schedule(), off.schedule());
 }
 
-/// Three draws and a sleep between each: the values a run drew.
+/// Three draws and a sleep between each: the values a run drew. A coin
+/// that cannot come up and one that must come before them (a version 1
+/// run drew a word for each).
 async fn three_draws() -> Vec<u64> {
+    assert!(!seedloop::random::chance(0.0) && seedloop::random::chance(1.0));
     let mut drawn = Vec::new();
     for _ in 0..3 {
         drawn.push(seedloop::random::range(0..1_000_000));
@@ -240,7 +243,7 @@ fn a_version_1_schedule_draws_its_values_from_the_seed() {
     assert_eq!(again.run(three_draws()).unwrap(), drawn);
     let mut other = Sim::replay("sl1:8:").unwrap();
     assert_ne!(other.run(three_draws()).unwrap(), drawn);
-    assert_eq!(drawn, [920888, 327054, 799150]);
+    assert_eq!(drawn, [799150, 164695, 445047]);
 }
 
 /// Two tasks that yield, awaited; then `second` more.
