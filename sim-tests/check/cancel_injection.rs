@@ -98,6 +98,61 @@ fn option_k_cancels_the_task_as_it_suspends_at_its_kth_await() {
     }
 }
 
+/// A candidate that ends forgets its own plan only: another candidate's
+/// cancel still lands at its await.
+#[test]
+fn a_candidate_that_ends_leaves_the_other_plans_in_place() {
+    // The first candidate never (0), the second at its 2nd await.
+    let mut sim = Sim::guided(0, vec![0, 2]).inject_cancels(true);
+    let steps = Rc::new(Cell::new(0));
+    let s = steps.clone();
+    let (quick, slow) = sim
+        .run(async move {
+            let quick = Builder::new()
+                .name("quick")
+                .cancellable_by_check(true)
+                .spawn(async {});
+            let slow = Builder::new()
+                .name("slow")
+                .cancellable_by_check(true)
+                .spawn(async move {
+                    for _ in 0..3 {
+                        sleep(ms(1)).await;
+                        s.set(s.get() + 1);
+                    }
+                });
+            (quick.await, slow.await)
+        })
+        .unwrap();
+    assert_eq!(cancel_choices(&sim), [(9, 0), (9, 2)]);
+    assert_eq!(quick, Ok(()));
+    assert_eq!(slow, Err(JoinError::Cancelled));
+    assert_eq!(steps.get(), 1);
+}
+
+/// A candidate already being cancelled (here by itself) when it reaches
+/// its chosen await gets no second cancel: one request, and no injected
+/// cancel in the trace.
+#[test]
+fn a_candidate_already_cancelled_gets_no_injected_cancel() {
+    let mut sim = Sim::guided(0, vec![1]).inject_cancels(true);
+    let out = sim
+        .run(async {
+            let t = Builder::new()
+                .name("quitter")
+                .cancellable_by_check(true)
+                .spawn(async {
+                    seedloop::task::current_handle().unwrap().cancel();
+                    sleep(ms(1)).await;
+                });
+            sleep(ms(2)).await;
+            (t.cancelling(), t.await)
+        })
+        .unwrap();
+    assert_eq!(out, (1, Err(JoinError::Cancelled)));
+    assert!(!sim.trace().render().contains("by check"));
+}
+
 #[test]
 fn the_trace_shows_the_choice_and_the_cancel() {
     let mut sim = Sim::guided(0, vec![2])

@@ -341,6 +341,31 @@ fn a_false_always_fails_the_run_even_where_panics_are_isolated() {
             .contains("assert_unreachable!(here) was reached"),
         "{err}"
     );
+    // The same in an eager task, which runs inside its spawner's poll.
+    let err = Sim::new(0)
+        .isolate_panics(true)
+        .run(async {
+            let _ = seedloop::task::spawn_eager(async { assert_unreachable!("eager") }).await;
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("assert_unreachable!(eager) was reached"),
+        "{err}"
+    );
+    // And in a callback.
+    let err = Sim::new(0)
+        .isolate_panics(true)
+        .run(async {
+            seedloop::call_soon(|| assert_unreachable!("callback"));
+            yield_now().await;
+        })
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("assert_unreachable!(callback) was reached"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@
 
 use std::time::Duration;
 
+use futures::io::{AsyncReadExt, AsyncWriteExt};
 use seedloop::check::{Check, CheckError};
+use seedloop::net::{self, TcpListener, TcpStream};
 use seedloop::sim::ChoiceKind;
 use seedloop::{sleep, spawn, timeout, Sim, SimError};
 
@@ -332,4 +334,73 @@ fn the_straggler_report_in_the_docs() {
         .to_string()
         .replace(&dir.display().to_string(), "target/seedloop");
     crate::snapshot!("check_straggler_report", text);
+}
+
+/// A one-byte echo server on port 7000.
+async fn echo_server() -> std::io::Result<()> {
+    let listener = TcpListener::bind("0.0.0.0:7000").await?;
+    loop {
+        let (mut stream, _) = listener.accept().await?;
+        spawn(async move {
+            let mut byte = [0; 1];
+            while stream.read_exact(&mut byte).await.is_ok() {
+                stream.write_all(&byte).await?;
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .detach();
+    }
+}
+
+/// Draws one value the failure does not need, then twenty round trips to
+/// an echo host, each of which must come back within 100 ms.
+async fn round_trips_all_answer() {
+    let _unneeded = seedloop::random::range(0..4);
+    net::host("a", echo_server);
+    let mut conn = TcpStream::connect("a:7000").await.expect("connect");
+    for i in 0..20 {
+        let mut byte = [0; 1];
+        let trip = async {
+            conn.write_all(b"x").await?;
+            conn.read_exact(&mut byte).await
+        };
+        let answered = timeout(Duration::from_millis(100), trip).await;
+        assert!(matches!(answered, Ok(Ok(()))), "round trip {i} failed");
+        sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The network's fault strikes count among a report's values, as their own
+/// trace lines: the shrunk run keeps one strike, listed as the only value
+/// above its first, and the total counts it beside the one draw (which
+/// shrank to its first). The network's other trace lines (connections,
+/// bytes sent, hosts) are no values.
+#[test]
+fn a_report_lists_the_network_strikes_among_its_values_and_nothing_else() {
+    let fixed = Duration::from_millis(1);
+    let err = Check::new()
+        .seeds(0..200)
+        .threads(1)
+        .network(net::Config {
+            latency: fixed..fixed,
+            ..net::Config::default()
+        })
+        .network_faults(net::Faults {
+            rate: 0.2,
+            outage: Duration::from_millis(500)..Duration::from_millis(500),
+            ..net::Faults::default()
+        })
+        .try_run(round_trips_all_answer)
+        .unwrap_err();
+    let CheckError::Failed(f) = &err else {
+        panic!("{err}")
+    };
+    let listed: Vec<&str> = f
+        .values
+        .above_first
+        .iter()
+        .map(|v| v.what.as_str())
+        .collect();
+    assert_eq!(listed, ["faults strike crash a for 500 ms"], "{err}");
+    assert_eq!(f.values.total, 2, "{err}");
 }

@@ -126,3 +126,137 @@ fn a_finished_self_waking_task_does_not_requeue_the_next_task_polled() {
     .unwrap();
     assert_eq!(*polls.borrow(), 2);
 }
+
+/// The policy names `SEEDLOOP_POLICY` and `Policy::from_str` read, in any
+/// case and with spaces around; anything else is refused with the forms.
+#[test]
+fn policies_parse_from_their_names() {
+    let parse = |s: &str| s.parse::<Policy>();
+    assert_eq!(parse("fifo"), Ok(Policy::Fifo));
+    assert_eq!(parse(" Random "), Ok(Policy::Random));
+    assert_eq!(parse("PCT"), Ok(Policy::Pct { depth: 3 }));
+    assert_eq!(parse("pct:1"), Ok(Policy::Pct { depth: 1 }));
+    for bad in ["pct:0", "pct:x", "fifo2", ""] {
+        let err = parse(bad).unwrap_err();
+        assert!(err.contains("`fifo`, `random`, `pct`"), "{bad}: {err}");
+    }
+}
+
+/// A schedule's values are its draws, without the scheduling picks.
+#[test]
+fn a_schedules_values_leave_out_the_picks() {
+    let mut sim = Sim::new(4);
+    sim.run(async {
+        let a = spawn(yield_now());
+        let b = spawn(yield_now());
+        let _ = seedloop::random::range(0..10);
+        a.await.unwrap();
+        b.await.unwrap();
+    })
+    .unwrap();
+    let kinds: Vec<_> = sim.schedule().values().map(|c| c.kind).collect();
+    assert_eq!(kinds, [seedloop::sim::ChoiceKind::Value]);
+    assert!(
+        sim.schedule().choices().len() > 1,
+        "the picks are choices too"
+    );
+}
+
+/// Under FIFO the picks are fixed, but the values are still drawn from the
+/// seed: uniform, and different from seed to seed.
+#[test]
+fn fifo_still_draws_its_values_from_the_seed() {
+    let draws = |seed| {
+        Sim::new(seed)
+            .policy(Policy::Fifo)
+            .run(async {
+                (0..20)
+                    .map(|_| seedloop::random::range(0..1000))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap()
+    };
+    let (one, two) = (draws(1), draws(2));
+    assert_ne!(one, two);
+    for values in [one, two] {
+        let distinct: std::collections::BTreeSet<_> = values.iter().collect();
+        assert!(distinct.len() > 10, "{values:?}");
+    }
+}
+
+/// Under PCT a queued callback is an option like a ready task: across seeds
+/// it runs before the task in some runs and after it in others.
+#[test]
+fn pct_runs_a_callback_before_a_ready_task_in_some_runs() {
+    let mut callback_first = 0;
+    for seed in 0..40 {
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let (o1, o2) = (order.clone(), order.clone());
+        Sim::new(seed)
+            .policy(Policy::Pct { depth: 2 })
+            .run(async move {
+                call_soon(move || o1.borrow_mut().push("callback"));
+                spawn(async move { o2.borrow_mut().push("task") })
+                    .await
+                    .unwrap();
+            })
+            .unwrap();
+        callback_first += usize::from(order.borrow()[0] == "callback");
+    }
+    assert!((5..=35).contains(&callback_first), "{callback_first} of 40");
+}
+
+/// The order in which two tasks that yield ten times each run in each
+/// turn, as a string of `a` and `b`, under PCT of `depth` (ten choices,
+/// one per turn).
+fn turn_orders(seed: u64, depth: usize, expected_steps: u64) -> String {
+    let order = Rc::new(RefCell::new(String::new()));
+    let task = |name: char| {
+        let order = order.clone();
+        spawn(async move {
+            for _ in 0..10 {
+                order.borrow_mut().push(name);
+                yield_now().await;
+            }
+        })
+    };
+    Sim::new(seed)
+        .policy(Policy::Pct { depth })
+        .expected_steps(expected_steps)
+        .run(async move {
+            let (a, b) = (task('a'), task('b'));
+            a.await.unwrap();
+            b.await.unwrap();
+        })
+        .unwrap();
+    let order = order.borrow().clone();
+    order
+}
+
+/// How many times the order of the two tasks changes from a turn to the next.
+fn flips(order: &str) -> usize {
+    let turns: Vec<&str> = (0..order.len())
+        .step_by(2)
+        .map(|i| &order[i..i + 2])
+        .collect();
+    turns.windows(2).filter(|w| w[0] != w[1]).count()
+}
+
+/// PCT keeps one priority order until a change point: at depth 1 the two
+/// tasks run in the same order every turn; at depth 2 (its change point
+/// among the first 20 steps) the order flips once in the runs whose change
+/// point falls inside their ten choices, and never in the others. With one
+/// expected step the change point is step 0: the drop comes before the
+/// first pick, so no run flips.
+#[test]
+fn pct_change_points_flip_the_order_of_two_tasks() {
+    let mut flipped = 0;
+    for seed in 0..40 {
+        assert_eq!(flips(&turn_orders(seed, 1, 20)), 0, "seed {seed}");
+        assert_eq!(flips(&turn_orders(seed, 2, 1)), 0, "seed {seed}");
+        let f = flips(&turn_orders(seed, 2, 20));
+        assert!(f <= 1, "seed {seed}: {f} flips");
+        flipped += f;
+    }
+    assert!((10..=30).contains(&flipped), "{flipped} of 40 runs flipped");
+}

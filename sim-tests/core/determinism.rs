@@ -216,3 +216,62 @@ fn tracing_off_records_nothing_and_changes_nothing() {
     assert!(!on.trace().is_empty());
     assert_eq!(on.schedule(), off.schedule());
 }
+
+/// Three draws and a sleep between each: the values a run drew. A coin
+/// that cannot come up and one that must come before them (a version 1
+/// run drew a word for each).
+async fn three_draws() -> Vec<u64> {
+    assert!(!seedloop::random::chance(0.0) && seedloop::random::chance(1.0));
+    let mut drawn = Vec::new();
+    for _ in 0..3 {
+        drawn.push(seedloop::random::range(0..1_000_000));
+        seedloop::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    drawn
+}
+
+/// A version 1 schedule (recorded before values were choices) draws its
+/// values from the seed's stream, unlogged, as those runs did: the values
+/// are the seed's, whatever the (empty) list of choices, and the replay
+/// records no value choice. The numbers are frozen with the `sl1` format.
+#[test]
+fn a_version_1_schedule_draws_its_values_from_the_seed() {
+    let mut sim = Sim::replay("sl1:7:").unwrap();
+    let drawn = sim.run(three_draws()).unwrap();
+    assert_eq!(sim.schedule().values().count(), 0);
+    let mut again = Sim::replay("sl1:7:").unwrap();
+    assert_eq!(again.run(three_draws()).unwrap(), drawn);
+    let mut other = Sim::replay("sl1:8:").unwrap();
+    assert_ne!(other.run(three_draws()).unwrap(), drawn);
+    assert_eq!(drawn, [799150, 164695, 445047]);
+}
+
+/// Two tasks that yield, awaited; then `second` more.
+async fn two_phases(second: usize) {
+    for n in [2, second] {
+        let tasks: Vec<_> = (0..n).map(|_| spawn(yield_now())).collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    }
+}
+
+/// A program that changes after its first choices diverges at the first
+/// choice that differs, and the divergence counts the choices before it.
+#[test]
+fn a_divergence_after_some_choices_names_its_step() {
+    let mut first_phase = Sim::new(3);
+    first_phase.run(two_phases(0)).unwrap();
+    let before = first_phase.schedule().choices().len();
+    assert!(before > 0);
+    let mut original = Sim::new(3);
+    original.run(two_phases(2)).unwrap();
+    let err = Sim::replay(&original.schedule().to_string())
+        .unwrap()
+        .run(two_phases(3))
+        .unwrap_err();
+    let SimError::ScheduleDiverged { divergence, .. } = &err else {
+        panic!("expected a divergence, got {err}");
+    };
+    assert_eq!(divergence.step, before, "{err}");
+}

@@ -19,6 +19,7 @@ mod isolation;
 #[path = "../../examples/quickstart.rs"]
 #[allow(dead_code)]
 mod quickstart;
+mod remote_wakes;
 mod resident_sleeps;
 mod run_loop_edges;
 mod scenarios;

@@ -161,6 +161,8 @@ fn callbacks_run_at_their_time_and_cancelled_ones_never_run() {
             let soon = call_soon(move || d.say("soon"));
             cancelled.cancel();
             assert!(cancelled.is_cancelled() && !soon.is_cancelled() && !at.is_cancelled());
+            // Callbacks are numbered in the order they were scheduled.
+            assert_eq!(format!("{soon:?}"), "Handle { id: 4, cancelled: false }");
             let e = l.clone();
             call_soon(move || e.say("soon, then cancelled")).cancel();
             sleep_until(Instant::ZERO + Duration::from_secs(2)).await;
@@ -419,6 +421,43 @@ fn isolated_panics_reach_the_awaiter() {
     );
 }
 
+/// With panics isolated, a callback that panics is reported and skipped:
+/// the run goes on, and later callbacks still run.
+#[test]
+fn an_isolated_callback_panic_leaves_the_run_going() {
+    let ran_after = Rc::new(Cell::new(false));
+    let flag = ran_after.clone();
+    let out = Sim::new(1).isolate_panics(true).run(async move {
+        call_soon(|| panic!("callback failed"));
+        call_soon(move || flag.set(true));
+        sleep(Duration::from_millis(1)).await;
+        7
+    });
+    assert_eq!(out, Ok(7));
+    assert!(ran_after.get());
+}
+
+/// A sleep polled by main, then handed to a task that awaits it: its timer
+/// wakes the task that polled it last, not main.
+#[test]
+fn a_sleep_handed_to_another_task_wakes_that_task() {
+    let out = Sim::new(1).run(async {
+        let mut slept = Box::pin(sleep(Duration::from_millis(10)));
+        std::future::poll_fn(|cx| {
+            assert!(std::future::Future::poll(slept.as_mut(), cx).is_pending());
+            std::task::Poll::Ready(())
+        })
+        .await;
+        spawn(async move {
+            slept.await;
+            Instant::now()
+        })
+        .await
+        .unwrap()
+    });
+    assert_eq!(out, Ok(Instant::ZERO + Duration::from_millis(10)));
+}
+
 /// A blocking call in a task (the thread held, the virtual clock still) is
 /// reported in the trace and by `Sim::slow_polls`, naming the task; the
 /// trace says only that the threshold was passed, so it stays the same run
@@ -488,6 +527,14 @@ fn the_runtime_handle_reads_the_virtual_clock_and_the_seed() {
             assert_eq!(rt.now(), Instant::ZERO + Duration::from_millis(2500));
             assert_eq!(rt.now(), Instant::now());
             assert_eq!(rt.seed(), 9);
+            let tried = seedloop::runtime::RuntimeHandle::try_current();
+            assert_eq!(tried.map(|rt| rt.seed()), Some(9));
+            // Debug names the run (a number of the process's runtimes).
+            let shown = format!("{rt:?}");
+            assert!(shown.starts_with("RuntimeHandle { runtime: "), "{shown}");
+            let again = format!("{:?}", seedloop::runtime::RuntimeHandle::current());
+            assert_eq!(again, shown);
         })
         .unwrap();
+    assert!(seedloop::runtime::RuntimeHandle::try_current().is_none());
 }

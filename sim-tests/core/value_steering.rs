@@ -125,3 +125,12 @@ fn pct_pushes_one_straggler_among_minimal_draws() {
     assert!((160..240).contains(&total), "{stragglers:?}");
     assert!(stragglers.iter().all(|&n| n >= 10), "{stragglers:?}");
 }
+
+#[test]
+fn random_draws_coins_with_their_probability() {
+    let heads = (0..400)
+        .filter(|&seed| Sim::new(seed).run(async { random::chance(0.25) }).unwrap())
+        .count();
+    // About 100 of 400.
+    assert!((70..130).contains(&heads), "{heads} of 400");
+}

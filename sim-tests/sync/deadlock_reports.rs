@@ -164,3 +164,24 @@ fn every_primitive_says_what_its_blocked_task_waits_on() {
     }
     snapshot!("sync_deadlock_every_primitive", report);
 }
+
+/// With tracing off a run does no tracing work, naming included: a lock
+/// made outside the run, and only locked and unlocked, is never numbered;
+/// the lock the report names is the first numbered.
+#[test]
+fn with_tracing_off_only_the_locks_a_report_names_are_numbered() {
+    let (used, waited) = (Lock::new(()), Lock::new(()));
+    let report = deadlock(fifo().tracing(false), async move {
+        drop(used.lock().await);
+        let _held = waited.lock().await;
+        let again = waited.clone();
+        let waiter = Builder::new().name("waiter").spawn(async move {
+            let _ = again.lock().await;
+        });
+        waiter.await.unwrap();
+    });
+    assert!(
+        report.contains("\"waiter\" (#2) waits on Lock#1 held by \"main\""),
+        "{report}"
+    );
+}

@@ -117,6 +117,21 @@ mod tests {
     }
 
     #[test]
+    fn a_deadline_maps_to_the_first_instant_the_host_reads_it_at() {
+        for (offset, drift) in [(0, 0.5), (3, 0.37), (0, -0.3), (11, 1e-9), (0, 2.71)] {
+            let clock = HostClock::new(Duration::from_nanos(offset), drift);
+            for base in [1_000_000_000u64, 86_400_000_000_000, 9_000_000_000_000_000] {
+                for t in base..base + 200 {
+                    let g = clock.global(Instant::from_nanos(t)).as_nanos();
+                    let reads = |g: u64| clock.local(Instant::from_nanos(g)).as_nanos();
+                    assert!(reads(g) >= t, "{offset} {drift} {t}: {g}");
+                    assert!(g == 0 || reads(g - 1) < t, "{offset} {drift} {t}: {g}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_fast_clock_reaches_a_deadline_early_on_the_run_clock() {
         let clock = HostClock::new(Duration::from_secs(1), 0.5);
         assert_eq!(

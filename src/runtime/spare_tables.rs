@@ -134,6 +134,30 @@ mod tests {
     }
 
     #[test]
+    fn a_finished_run_leaves_its_tables_to_the_next_run_on_the_thread() {
+        use std::future::{poll_fn, Future};
+        use std::task::Poll;
+        use std::time::Duration;
+        let _ = take();
+        // Main and three tasks at once, and a timer in the slab (main's
+        // second sleep: its first is resident, in its slot).
+        crate::runtime::CoreConfig::run_for_tests(async {
+            crate::runtime::context::with_core("the test", |core| {
+                for _ in 0..3 {
+                    core.spawn(None, async {});
+                }
+            });
+            let mut own = Box::pin(crate::time::sleep(Duration::from_millis(1)));
+            let polled = poll_fn(|cx| Poll::Ready(own.as_mut().poll(cx))).await;
+            assert!(polled.is_pending());
+            crate::time::sleep(Duration::from_millis(2)).await;
+        });
+        let tables = take();
+        assert!(tables.tasks.capacity() >= 4, "the run's task arena");
+        assert!(tables.timers.capacity() >= 1, "the run's timer heap");
+    }
+
+    #[test]
     fn tables_still_in_use_are_not_kept() {
         let _ = take();
         let mut tables = take();

@@ -182,6 +182,23 @@ mod tests {
     }
 
     #[test]
+    fn sites_draw_their_biases_apart_and_a_copied_location_is_the_same_site() {
+        let sites = [here(), here()];
+        // The same source location at another address (as a monomorphized
+        // copy of a generic caller may give).
+        let copy: &'static Location<'static> = Box::leak(Box::new(*sites[0]));
+        let mut apart = 0;
+        for seed in 0..200 {
+            let mut steering = ValueSteering::new(stream(seed, Stream::User), 1, 1000);
+            let (a, b) = (steering.bias(sites[0]), steering.bias(sites[1]));
+            apart += usize::from(a != b);
+            assert_eq!(steering.bias(copy), a, "seed {seed}");
+        }
+        // Independent biases differ in 1 - (1/4 + 1/16 + 1/16) = 5/8 of runs.
+        assert!((100..150).contains(&apart), "{apart} of 200");
+    }
+
+    #[test]
     fn pushed_draws_take_their_last_value() {
         let sites = [here(), here()];
         for seed in 0..50 {
