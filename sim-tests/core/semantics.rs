@@ -458,6 +458,31 @@ fn a_sleep_handed_to_another_task_wakes_that_task() {
     assert_eq!(out, Ok(Instant::ZERO + Duration::from_millis(10)));
 }
 
+/// Notes, when dropped, whether a runtime was current.
+struct NotesTheRuntimeAtDrop(Rc<Cell<Option<bool>>>);
+
+impl Drop for NotesTheRuntimeAtDrop {
+    fn drop(&mut self) {
+        let current = seedloop::runtime::RuntimeHandle::try_current().is_some();
+        self.0.set(Some(current));
+    }
+}
+
+/// A callback still waiting for its time when the run ends is dropped by
+/// the run's teardown, inside the run: its captures' destructors may still
+/// use the runtime.
+#[test]
+fn a_pending_timer_callback_is_dropped_inside_the_run_at_its_end() {
+    let seen = Rc::new(Cell::new(None));
+    let guard = NotesTheRuntimeAtDrop(seen.clone());
+    Sim::new(1)
+        .run(async move {
+            call_later(Duration::from_secs(10), move || drop(guard));
+        })
+        .unwrap();
+    assert_eq!(seen.get(), Some(true));
+}
+
 /// A blocking call in a task (the thread held, the virtual clock still) is
 /// reported in the trace and by `Sim::slow_polls`, naming the task; the
 /// trace says only that the threshold was passed, so it stays the same run

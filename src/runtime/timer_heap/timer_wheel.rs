@@ -421,6 +421,7 @@ mod tests {
             .map(|i| i.seq)
             .collect();
         assert_eq!(order, [4, 2, 3, 1]);
+        assert_eq!(h.len(), 0, "every item popped, the overdue ones too");
     }
 
     #[test]
