@@ -53,6 +53,7 @@ pub(crate) struct ReadySet {
 }
 
 impl ReadySet {
+    #[inline]
     pub fn push_task(&mut self, key: TaskKey, id: TaskId) {
         let seq = self.bump();
         self.tasks.push_back((seq, key, id));
@@ -70,17 +71,20 @@ impl ReadySet {
     }
 
     /// Starts a turn: everything ready now is this turn's.
+    #[inline]
     pub fn begin_turn(&mut self) {
         self.fence = self.next_seq;
         self.turn_tasks = self.tasks.len();
     }
 
     /// How many options a policy chooses among in this turn; 0 ends the turn.
+    #[inline]
     pub fn options(&self) -> usize {
         self.turn_tasks + usize::from(self.turn_callback().is_some())
     }
 
     /// The head callback's sequence number, if it belongs to this turn.
+    #[inline]
     fn turn_callback(&self) -> Option<u64> {
         let (seq, _) = self.callbacks.front()?;
         (*seq < self.fence).then_some(*seq)
@@ -118,6 +122,7 @@ impl ReadySet {
     }
 
     /// Removes and returns option `i`. Panics if `i >= options()`.
+    #[inline]
     pub fn take(&mut self, i: usize) -> Runnable {
         // Option 0 with no callback of this turn ahead of the first task:
         // the first task (asyncio's next; FIFO's every pick).

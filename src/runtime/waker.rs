@@ -74,12 +74,19 @@ impl RemoteInbox {
         }
     }
 
+    #[inline]
     pub fn take(&self) -> Vec<WakeKey> {
         // A plain load first: the swap's locked write is paid only when
         // something may be waiting.
-        if !self.maybe_pending.load(Ordering::Relaxed)
-            || !self.maybe_pending.swap(false, Ordering::Acquire)
-        {
+        if !self.maybe_pending.load(Ordering::Relaxed) {
+            return Vec::new();
+        }
+        self.take_pending()
+    }
+
+    #[inline(never)]
+    fn take_pending(&self) -> Vec<WakeKey> {
+        if !self.maybe_pending.swap(false, Ordering::Acquire) {
             return Vec::new();
         }
         std::mem::take(&mut *self.keys.lock().unwrap_or_else(PoisonError::into_inner))
