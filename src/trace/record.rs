@@ -352,7 +352,8 @@ impl Records {
     fn push_object(&mut self, time: u64, actor_word: u32, o: Box<ObjectEvent>) {
         let start = self.text.len();
         self.text.push_str(&o.detail);
-        if !self.push_object_record(time, actor_word, &o.object, o.action, start) {
+        let len = self.text.len();
+        if !self.push_object_record(time, actor_word, &o.object, o.action, start, len) {
             self.text.truncate(start);
             let actor = match actor_word {
                 0 => Actor::Loop,
@@ -390,9 +391,12 @@ impl Records {
         text: String,
         start: usize,
     ) {
+        // The length is read from the loan before it moves back: read back
+        // from `self.text` just after the move, it waited on the store.
+        let len = text.len();
         self.text = text;
         let written = actor_word(actor).is_some_and(|word| {
-            self.push_object_record(time.as_nanos(), word, object, action, start)
+            self.push_object_record(time.as_nanos(), word, object, action, start, len)
         });
         if !written {
             let detail = self.text[start..].to_string();
@@ -406,7 +410,7 @@ impl Records {
     }
 
     /// Pushes the record of a primitive's event whose detail is the text
-    /// from `start` on; `false` (nothing pushed) past 2^32 labels or bytes
+    /// from `start` to `len` (the text's length); `false` (nothing pushed) past 2^32 labels or bytes
     /// of text, or for a detail over 64 KiB: the caller keeps it whole.
     #[inline]
     fn push_object_record(
@@ -416,15 +420,16 @@ impl Records {
         object: &Rc<str>,
         action: &'static str,
         start: usize,
+        len: usize,
     ) -> bool {
         let (Ok(offset), Ok(detail_len), Some(label)) = (
             u32::try_from(start),
-            u16::try_from(self.text.len() - start),
+            u16::try_from(len - start),
             self.label(object, action),
         ) else {
             return false;
         };
-        if u32::try_from(self.text.len()).is_err() {
+        if u32::try_from(len).is_err() {
             return false;
         }
         self.records.push(Record {
