@@ -16,6 +16,17 @@ use crate::common::{fifo, poll_once, Log};
 
 type Shared = Rc<RefCell<Option<Pin<Box<Sleep>>>>>;
 
+/// Sleeps 5 s, counting in `polls` how often the task is polled meanwhile
+/// (a wake by any other timer shows as a poll too many).
+async fn sleep_5s_counting_polls(polls: &Cell<u32>) {
+    let mut long = Box::pin(sleep(Duration::from_secs(5)));
+    poll_fn(|cx| {
+        polls.set(polls.get() + 1);
+        long.as_mut().poll(cx)
+    })
+    .await;
+}
+
 /// A sleep set by one task (its own, resident) and then awaited by
 /// another wakes the other, at its deadline, ahead of a sleep set later
 /// for the same instant; the task that set it is not woken.
@@ -36,12 +47,7 @@ fn a_sleep_moved_to_another_task_wakes_that_task_in_its_place() {
                         assert!(poll_once(&mut s).await.is_pending());
                         *handoff.borrow_mut() = Some(s);
                         // Wait far beyond the moved sleep, counting polls.
-                        let mut long = Box::pin(sleep(Duration::from_secs(5)));
-                        poll_fn(|cx| {
-                            setter_polls.set(setter_polls.get() + 1);
-                            long.as_mut().poll(cx)
-                        })
-                        .await;
+                        sleep_5s_counting_polls(&setter_polls).await;
                     }
                 });
                 yield_now().await;
@@ -83,12 +89,7 @@ fn a_dropped_sleep_does_not_wake_its_task() {
                     let mut short = Box::pin(sleep(Duration::from_secs(1)));
                     assert!(poll_once(&mut short).await.is_pending());
                 }
-                let mut long = Box::pin(sleep(Duration::from_secs(5)));
-                poll_fn(|cx| {
-                    polls.set(polls.get() + 1);
-                    long.as_mut().poll(cx)
-                })
-                .await;
+                sleep_5s_counting_polls(&polls).await;
                 Instant::now()
             }
         })
@@ -183,12 +184,7 @@ fn a_sleep_polled_with_a_stale_waker_does_not_wake_the_running_task() {
                     let mut s = Box::pin(sleep(Duration::from_secs(1)));
                     let mut cx = Context::from_waker(&stale);
                     assert!(s.as_mut().poll(&mut cx).is_pending());
-                    let mut long = Box::pin(sleep(Duration::from_secs(5)));
-                    poll_fn(|cx| {
-                        polls.set(polls.get() + 1);
-                        long.as_mut().poll(cx)
-                    })
-                    .await;
+                    sleep_5s_counting_polls(&polls).await;
                     drop(s);
                 });
                 second.await.unwrap();
