@@ -506,11 +506,9 @@ impl Core {
         self.recorder.borrow_mut().record(time, actor, kind);
     }
 
-    /// The run's clock as the trace stamps events: the driver's cell when
-    /// it has one (sim), else `driver.now()`. The same instant as
+    /// The run's clock as the trace stamps events: the sim clock's cell,
+    /// read directly; real time, asked of the driver. The same instant as
     /// `global_now`.
-    /// The run's clock: the sim's cell, read directly; real time, asked of
-    /// the driver.
     #[inline(always)]
     fn trace_now(&self) -> Instant {
         match &self.trace_clock {
@@ -836,17 +834,17 @@ impl Core {
         drop(removed);
     }
 
-    /// Sets a timer that wakes `waker` at `deadline`, recorded as a sleep.
-    /// `deadline` is on the acting host's clock.
-    /// Sets a sleep's timer: resident in the running task's slot if the
-    /// waker is that task's own and the task has no resident sleep yet (see
-    /// `timer_heap.rs`), an entry otherwise.
+    /// Sets a timer that wakes `waker` at `deadline` (on the acting host's
+    /// clock), recorded as a sleep: resident in the running task's slot if
+    /// the waker is that task's own and the task has no resident sleep yet
+    /// (see `timer_heap.rs`), an entry otherwise.
     pub fn insert_timer(&self, deadline: Instant, waker: &Waker) -> TimerKey {
         self.record_with(|| EventKind::Sleep { until: deadline });
         let at = self.to_global(deadline);
-        if let Some(task) = self.own_task_of(waker) {
+        if let Some((task, stamp)) = self.running_named_by(waker) {
             let mut tasks = self.tasks.borrow_mut();
-            if let Some(slot) = tasks.get_mut(task).filter(|s| s.sleep() == arena::NO_SLEEP) {
+            let free = |s: &&mut TaskSlot| s.stamp == stamp && s.sleep() == arena::NO_SLEEP;
+            if let Some(slot) = tasks.get_mut(task).filter(free) {
                 return self.timers.borrow_mut().insert_resident(at, task, slot);
             }
         }
@@ -859,18 +857,23 @@ impl Core {
         )
     }
 
-    /// The running task, if `waker` is its own (ours, naming it).
-    fn own_task_of(&self, waker: &Waker) -> Option<TaskKey> {
+    /// The running task's key and the stamp `waker` carries, if `waker` is
+    /// ours and names the running task's slot. It is the task's own waker
+    /// if the slot's stamp is that stamp (the caller, at the slot, checks).
+    fn running_named_by(&self, waker: &Waker) -> Option<(TaskKey, ids::TaskStamp)> {
         let (_, running) = self.running.get()?;
         let (tag, wake) = waker::decode(waker)?;
-        let own = tag == self.tag.get()
-            && wake.index == running.index
-            && self
-                .tasks
-                .borrow()
-                .get(running)
-                .is_some_and(|s| s.stamp == wake.stamp);
-        own.then_some(running)
+        (tag == self.tag.get() && wake.index == running.index).then_some((running, wake.stamp))
+    }
+
+    /// The running task, if `waker` is its own (ours, naming it).
+    fn own_task_of(&self, waker: &Waker) -> Option<TaskKey> {
+        let (running, stamp) = self.running_named_by(waker)?;
+        let tasks = self.tasks.borrow();
+        tasks
+            .get(running)
+            .is_some_and(|s| s.stamp == stamp)
+            .then_some(running)
     }
 
     /// A sleep polled again, maybe by another waker: returns its timer's key
